@@ -1,0 +1,79 @@
+/** `dials studies`, `dials trials`, `dials best`, `dials delete-study`: reading and managing studies. */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
+import { deleteStudy, listStudies, loadStudy } from '../../study/create-study.js';
+import { addStorageOptions, storageUrl } from '../storage-option.js';
+import { printJson, printTable, show } from '../output.js';
+
+type StorageOpts = { storage?: string; storageFile?: string };
+
+export function registerStudies(program: Command): void {
+  addStorageOptions(program.command('studies').description('list the studies in a storage').option('--json', 'JSON output')).action(
+    async (opts: StorageOpts & { json?: boolean }) => {
+      const studies = await listStudies({ storage: storageUrl(opts) });
+      if (opts.json) {
+        printJson(studies.map((s) => ({ name: s.studyName, directions: s.directions, nTrials: s.nTrials, states: s.stateCounts, createdAt: s.createdAt.toISOString() })));
+        return;
+      }
+      printTable([
+        ['STUDY', 'DIRECTIONS', 'TRIALS', 'COMPLETE', 'RUNNING', 'PRUNED', 'FAIL', 'WAITING'],
+        ...studies.map((s) => [
+          show(s.studyName),
+          s.directions.join(','),
+          String(s.nTrials),
+          String(s.stateCounts.COMPLETE),
+          String(s.stateCounts.RUNNING),
+          String(s.stateCounts.PRUNED),
+          String(s.stateCounts.FAIL),
+          String(s.stateCounts.WAITING),
+        ]),
+      ]);
+    },
+  );
+
+  addStorageOptions(
+    program
+      .command('trials')
+      .description("export a study's trials")
+      .requiredOption('--study <name>', 'study name')
+      .option('--format <format>', 'csv or json', 'csv')
+      .option('--out <file>', 'write to a file instead of stdout'),
+  ).action(async (opts: StorageOpts & { study: string; format: string; out?: string }) => {
+    if (opts.format !== 'csv' && opts.format !== 'json') throw new InvalidArgumentError(`--format must be csv or json, got ${opts.format}`);
+    const study = await loadStudy({ studyName: opts.study, storage: storageUrl(opts) });
+    try {
+      const text = await study.exportTrials(opts.format);
+      if (opts.out) writeFileSync(opts.out, opts.format === 'json' ? `${text}\n` : text);
+      else process.stdout.write(opts.format === 'json' ? `${text}\n` : text);
+    } finally {
+      await study.close();
+    }
+  });
+
+  addStorageOptions(
+    program.command('best').description('show the best trial (or the Pareto front) of a study').requiredOption('--study <name>', 'study name').option('--json', 'JSON output'),
+  ).action(async (opts: StorageOpts & { study: string; json?: boolean }) => {
+    const study = await loadStudy({ studyName: opts.study, storage: storageUrl(opts) });
+    try {
+      const best = study.directions.length === 1 ? [await study.bestTrial()] : await study.bestTrials();
+      if (opts.json) {
+        printJson(best.map((t) => ({ number: t.number, values: t.values, params: t.params })));
+        return;
+      }
+      for (const t of best) {
+        process.stdout.write(`trial #${t.number}: ${t.values?.join(', ')}\n`);
+        for (const [k, v] of Object.entries(t.params)) process.stdout.write(`  ${show(k)} = ${show(v)}\n`);
+      }
+    } finally {
+      await study.close();
+    }
+  });
+
+  addStorageOptions(program.command('delete-study').description('delete a study and all its trials').requiredOption('--study <name>', 'study name')).action(
+    async (opts: StorageOpts & { study: string }) => {
+      await deleteStudy({ studyName: opts.study, storage: storageUrl(opts) });
+      process.stdout.write(`deleted study ${show(opts.study)}\n`);
+    },
+  );
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/** The `dials` command. */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerQuickstart } from './commands/quickstart.js';
+import { registerStorage } from './commands/storage.js';
+import { registerStudies } from './commands/studies.js';
+import { reportError } from './errors.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('dials')
+    .description('Hyperparameter optimization for TypeScript: studies, samplers and storage that never loses a trial.')
+    .version(pkg.version)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerQuickstart(program);
+  registerStudies(program);
+  registerStorage(program);
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (e) {
+    process.exitCode = reportError(e);
+  }
+}
+
+await main();

@@ -1,0 +1,71 @@
+/**
+ * Dials: hyperparameter optimization for TypeScript.
+ * @example
+ * import { createStudy } from 'dials';
+ * const study = await createStudy({ direction: 'minimize' });
+ * await study.optimize((t) => (t.suggestFloat('x', -10, 10) - 2) ** 2, { nTrials: 50 });
+ */
+export {
+  DialsError,
+  DuplicateStudyError,
+  InvalidArgumentError,
+  InvalidDistributionError,
+  LeaseLostError,
+  SchemaVersionError,
+  StorageError,
+  StorageUrlError,
+  StudyNotFoundError,
+  TrialFinishedError,
+  TrialNotFoundError,
+  TrialPruned,
+  type ErrorCode,
+} from './errors.js';
+export { decodeJson, encodeJson, type JsonValue } from './json.js';
+export {
+  type CategoricalChoice,
+  type CategoricalDistribution,
+  categoricalDistribution,
+  contains,
+  type Distribution,
+  distributionsEqual,
+  type FloatDistribution,
+  floatDistribution,
+  type IntDistribution,
+  intDistribution,
+  type ParamValue,
+  type SearchSpace,
+} from './space/distributions.js';
+export { TRIAL_STATES, type FinalState, type StudyDirection, type TrialState } from './trial/state.js';
+export type { FrozenTrial, IntermediateValue } from './trial/frozen-trial.js';
+export type {
+  AttrWrite,
+  EnqueueInput,
+  LeasePolicy,
+  ParamWrite,
+  ReapedTrial,
+  StartedTrial,
+  StartTrialInput,
+  Storage,
+  StorageCapabilities,
+  StudyRecord,
+  StudySummary,
+  TrialPatch,
+  TrialQuery,
+} from './storage/storage.js';
+export { openStorage, type OpenStorageOptions } from './storage/open-storage.js';
+export { MemoryStorage } from './storage/memory/memory-storage.js';
+export type { Sampler, StudyView, TrialView } from './samplers/sampler.js';
+export { intersectionSearchSpace } from './samplers/search-space.js';
+export { RandomSampler } from './samplers/random/random-sampler.js';
+export { GridSampler } from './samplers/grid/grid-sampler.js';
+export { NopPruner, type Pruner } from './pruners/pruner.js';
+export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './study/trial.js';
+export { Study, type HeartbeatOptions, type Objective, type OptimizeOptions, type TrialResult } from './study/study.js';
+export {
+  createStudy,
+  type CreateStudyOptions,
+  deleteStudy,
+  listStudies,
+  loadStudy,
+  type LoadStudyOptions,
+} from './study/create-study.js';

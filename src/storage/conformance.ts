@@ -1,0 +1,325 @@
+/**
+ * The storage conformance suite. Every backend runs it with a few lines:
+ *
+ *   runStorageConformance({ describe, it }, { name: 'sqlite', open, reopen });
+ *
+ * It is runner-agnostic (assertions use node:assert) and exported from
+ * 'dials/testing' so a future backend can prove itself. Skips must say why.
+ */
+import assert from 'node:assert/strict';
+import { DuplicateStudyError, LeaseLostError, StudyNotFoundError, TrialFinishedError } from '../errors.js';
+import { encodeAttr } from '../json.js';
+import { categoricalDistribution, floatDistribution, intDistribution } from '../space/distributions.js';
+import type { Storage } from './storage.js';
+
+type Fn = () => Promise<void> | void;
+export interface TestApi {
+  describe(name: string, fn: () => void): void;
+  it(name: string, fn: Fn, timeoutMs?: number): void;
+}
+
+export interface StorageConformanceOptions {
+  readonly name: string;
+  /** A fresh, empty storage. */
+  readonly open: () => Promise<Storage>;
+  /** Closes `s` and opens the same data again; omit for non-persistent storage. */
+  readonly reopen?: (s: Storage) => Promise<Storage>;
+  readonly skip?: readonly { readonly reason: string; readonly tests: readonly string[] }[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function runStorageConformance(api: TestApi, options: StorageConformanceOptions): void {
+  const skipped = new Map<string, string>();
+  for (const s of options.skip ?? []) for (const t of s.tests) skipped.set(t, s.reason);
+  const test = (name: string, fn: (s: Storage) => Promise<void>, timeoutMs = 20_000): void => {
+    const reason = skipped.get(name);
+    if (reason !== undefined) {
+      api.it(`${name} (skipped: ${reason})`, () => {});
+      return;
+    }
+    api.it(
+      name,
+      async () => {
+        const s = await options.open();
+        try {
+          await fn(s);
+        } finally {
+          await s.close();
+        }
+      },
+      timeoutMs,
+    );
+  };
+
+  api.describe(`storage conformance: ${options.name}`, () => {
+    test('creates, finds, lists and deletes studies', async (s) => {
+      const a = await s.createStudy({ studyName: 'a', directions: ['minimize'] });
+      const b = await s.createStudy({ studyName: 'b', directions: ['minimize', 'maximize'] });
+      assert.notEqual(a.studyId, b.studyId);
+      await assert.rejects(s.createStudy({ studyName: 'a', directions: ['maximize'] }), DuplicateStudyError);
+      assert.deepEqual((await s.getStudy('b'))?.directions, ['minimize', 'maximize']);
+      assert.equal(await s.getStudy('nope'), null);
+      await s.startTrial(a.studyId, {});
+      const list = await s.listStudies();
+      assert.deepEqual(list.map((x) => x.studyName).sort(), ['a', 'b']);
+      const la = list.find((x) => x.studyName === 'a');
+      assert.equal(la?.nTrials, 1);
+      assert.equal(la?.stateCounts.RUNNING, 1);
+      await s.deleteStudy('a');
+      assert.equal(await s.getStudy('a'), null);
+      await assert.rejects(s.deleteStudy('a'), StudyNotFoundError);
+      assert.equal((await s.listStudies()).length, 1);
+    });
+
+    test('gives dense, unique trial numbers to concurrent asks', async (s) => {
+      const st = await s.createStudy({ studyName: 'dense', directions: ['minimize'] });
+      const started = await Promise.all(Array.from({ length: 120 }, () => s.startTrial(st.studyId, {})));
+      const numbers = started.map((t) => t?.number).sort((x, y) => (x as number) - (y as number));
+      assert.deepEqual(numbers, Array.from({ length: 120 }, (_, i) => i));
+      assert.equal(new Set(started.map((t) => t?.trialId)).size, 120);
+      assert.equal(await s.countTrials(st.studyId), 120);
+    });
+
+    test('round-trips params of every kind exactly', async (s) => {
+      const st = await s.createStudy({ studyName: 'params', directions: ['minimize'] });
+      const t = await s.startTrial(st.studyId, {});
+      assert.ok(t);
+      const params = [
+        { name: 'lr', value: 0.0001234567890123, distribution: floatDistribution('lr', 1e-6, 1, { log: true }) },
+        { name: 'q', value: 0.75, distribution: floatDistribution('q', 0, 2, { step: 0.25 }) },
+        { name: 'n', value: 7, distribution: intDistribution('n', 1, 9, { step: 2 }) },
+        { name: 'act', value: 'tanh', distribution: categoricalDistribution('act', ['relu', 'tanh']) },
+        { name: 'flag', value: false, distribution: categoricalDistribution('flag', [true, false]) },
+        { name: 'opt', value: null, distribution: categoricalDistribution('opt', ['x', null]) },
+        { name: 'w', value: 2.5, distribution: categoricalDistribution('w', [1, 2.5, 4]) },
+        { name: "'; DROP TABLE trials;--\u202e<script>", value: 1, distribution: intDistribution('x', 0, 3) },
+      ];
+      await s.updateTrial(t.trialId, t.leaseId, { params });
+      await s.updateTrial(t.trialId, t.leaseId, { finish: { state: 'COMPLETE', values: [1], reason: null } });
+      const f = await s.getTrial(t.trialId);
+      for (const p of params) {
+        assert.ok(Object.is(f.params[p.name], p.value), `param ${p.name}: ${String(f.params[p.name])} !== ${String(p.value)}`);
+        assert.deepEqual(f.distributions[p.name], p.distribution);
+      }
+    });
+
+    test('keeps ±Infinity, extreme values and multi-objective values exactly', async (s) => {
+      const st = await s.createStudy({ studyName: 'inf', directions: ['minimize', 'maximize'] });
+      const cases: number[][] = [
+        [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+        [5e-324, -1.7976931348623157e308],
+        [0.1 + 0.2, 1 / 3],
+      ];
+      const ids: number[] = [];
+      for (const values of cases) {
+        const t = await s.startTrial(st.studyId, {});
+        assert.ok(t);
+        await s.updateTrial(t.trialId, t.leaseId, { finish: { state: 'COMPLETE', values, reason: null } });
+        ids.push(t.trialId);
+      }
+      const all = await s.getTrials(st.studyId);
+      all.forEach((t, i) => assert.deepEqual(t.values, cases[i]));
+      assert.equal(all[0]?.value, null, 'value is null for a multi-objective trial');
+    });
+
+    test('stores intermediate values by step and fold; the first report of a step wins; NaN is kept', async (s) => {
+      const st = await s.createStudy({ studyName: 'iv', directions: ['minimize'] });
+      const t = await s.startTrial(st.studyId, {});
+      assert.ok(t);
+      await s.updateTrial(t.trialId, t.leaseId, {
+        intermediate: [
+          { step: 2, fold: null, values: [0.5] },
+          { step: 1, fold: null, values: [Number.POSITIVE_INFINITY] },
+          { step: 1, fold: 0, values: [0.25] },
+        ],
+      });
+      await s.updateTrial(t.trialId, t.leaseId, {
+        intermediate: [
+          { step: 2, fold: null, values: [9] },
+          { step: 3, fold: null, values: [Number.NaN] },
+        ],
+      });
+      const f = await s.getTrial(t.trialId);
+      assert.deepEqual(
+        f.intermediateValues.map((iv) => [iv.fold, iv.step, iv.values[0]]),
+        [
+          [null, 1, Number.POSITIVE_INFINITY],
+          [null, 2, 0.5],
+          [null, 3, Number.NaN],
+          [0, 1, 0.25],
+        ],
+      );
+    });
+
+    test('moves states only forward and rejects writes to finished trials', async (s) => {
+      const st = await s.createStudy({ studyName: 'fwd', directions: ['minimize'] });
+      const t = await s.startTrial(st.studyId, {});
+      assert.ok(t);
+      await s.updateTrial(t.trialId, t.leaseId, { finish: { state: 'COMPLETE', values: [1], reason: null } });
+      // The same tell again (a retry after an unknown commit outcome) succeeds and changes nothing.
+      await s.updateTrial(t.trialId, t.leaseId, { finish: { state: 'COMPLETE', values: [1], reason: null } });
+      await assert.rejects(s.updateTrial(t.trialId, t.leaseId, { finish: { state: 'FAIL', values: null, reason: 'x' } }), TrialFinishedError);
+      await assert.rejects(s.updateTrial(t.trialId, t.leaseId, { finish: { state: 'COMPLETE', values: [2], reason: null } }), TrialFinishedError);
+      await assert.rejects(s.updateTrial(t.trialId, t.leaseId, { intermediate: [{ step: 9, fold: null, values: [1] }] }), TrialFinishedError);
+      assert.equal(await s.heartbeat(t.trialId, t.leaseId), false);
+      const f = await s.getTrial(t.trialId);
+      assert.equal(f.state, 'COMPLETE');
+      assert.deepEqual(f.values, [1]);
+      assert.deepEqual(f.intermediateValues, []);
+    });
+
+    test('rejects writes under a wrong lease', async (s) => {
+      const st = await s.createStudy({ studyName: 'lease', directions: ['minimize'] });
+      const t = await s.startTrial(st.studyId, {});
+      assert.ok(t);
+      await assert.rejects(s.updateTrial(t.trialId, 'not-the-lease', { finish: { state: 'COMPLETE', values: [1], reason: null } }), LeaseLostError);
+      assert.equal(await s.heartbeat(t.trialId, 'not-the-lease'), false);
+      assert.equal(await s.heartbeat(t.trialId, t.leaseId), true);
+    });
+
+    test('returns frozen snapshots that later writes do not change', async (s) => {
+      const st = await s.createStudy({ studyName: 'frozen', directions: ['minimize'] });
+      const t = await s.startTrial(st.studyId, {});
+      assert.ok(t);
+      const before = await s.getTrials(st.studyId);
+      await s.updateTrial(t.trialId, t.leaseId, {
+        params: [{ name: 'x', value: 1, distribution: floatDistribution('x', 0, 2) }],
+        finish: { state: 'COMPLETE', values: [3], reason: null },
+      });
+      assert.equal(before[0]?.state, 'RUNNING');
+      assert.deepEqual(Object.keys(before[0]?.params ?? { x: 1 }), []);
+      assert.ok(Object.isFrozen(before[0]));
+      const after = await s.getTrials(st.studyId);
+      assert.equal(after[0]?.state, 'COMPLETE');
+      assert.throws(() => {
+        (after[0] as { state: string }).state = 'RUNNING';
+      });
+    });
+
+    test('claims enqueued trials first, in order, each once, with their fixed params', async (s) => {
+      const st = await s.createStudy({ studyName: 'enq', directions: ['minimize'] });
+      const e1 = await s.enqueueTrial(st.studyId, { params: { x: 1, act: 'relu' } });
+      const e2 = await s.enqueueTrial(st.studyId, { params: { x: 2 }, attrs: [{ kind: 'user', key: 'why', json: encodeAttr('baseline', 'why') }] });
+      assert.deepEqual([e1.number, e2.number, e1.created], [0, 1, true]);
+      const d1 = await s.enqueueTrial(st.studyId, { params: { x: 3 }, dedupeKey: 'k' });
+      const d2 = await s.enqueueTrial(st.studyId, { params: { x: 3 }, dedupeKey: 'k' });
+      assert.equal(d1.created, true);
+      assert.equal(d2.created, false);
+      assert.equal(d2.number, d1.number);
+      assert.deepEqual((await s.getTrials(st.studyId, { states: ['WAITING'] })).map((t) => t.number), [0, 1, 2]);
+      const claimed = await Promise.all([0, 1, 2, 3].map(() => s.startTrial(st.studyId, {})));
+      const byNumber = claimed.map((c) => c?.number).sort();
+      assert.deepEqual(byNumber, [0, 1, 2, 3]);
+      const first = claimed.find((c) => c?.number === 0);
+      assert.deepEqual(first?.fixedParams, { x: 1, act: 'relu' });
+      assert.deepEqual(claimed.find((c) => c?.number === 3)?.fixedParams, {});
+      assert.equal((await s.getTrial(claimed.find((c) => c?.number === 1)?.trialId as number)).userAttrs.why, 'baseline');
+      assert.equal(await s.countTrials(st.studyId, { states: ['WAITING'] }), 0);
+    });
+
+    test('hands out each grid index exactly once, then null', async (s) => {
+      const st = await s.createStudy({ studyName: 'grid', directions: ['minimize'] });
+      const got = await Promise.all(Array.from({ length: 9 }, () => s.startTrial(st.studyId, { gridSize: 6 })));
+      const idx = got.filter((g) => g !== null).map((g) => g?.gridIndex);
+      assert.deepEqual(idx.sort(), [0, 1, 2, 3, 4, 5]);
+      assert.equal(got.filter((g) => g === null).length, 3);
+      assert.equal(await s.countTrials(st.studyId), 6);
+    });
+
+    test('reaps expired leases, retries with the same params once, and keeps live leases', async (s) => {
+      const st = await s.createStudy({ studyName: 'reap', directions: ['minimize'] });
+      const lease = { graceMs: 150, maxRetries: 1 };
+      const dead = await s.startTrial(st.studyId, { lease });
+      const live = await s.startTrial(st.studyId, { lease });
+      const noLease = await s.startTrial(st.studyId, {});
+      assert.ok(dead && live && noLease);
+      await s.updateTrial(dead.trialId, dead.leaseId, { params: [{ name: 'x', value: 0.5, distribution: floatDistribution('x', 0, 1) }] });
+      for (let i = 0; i < 6; i++) {
+        await sleep(60);
+        assert.equal(await s.heartbeat(live.trialId, live.leaseId), true);
+      }
+      const reaped = await s.reapStaleTrials(st.studyId);
+      assert.deepEqual(reaped.map((r) => r.number), [dead.number]);
+      assert.deepEqual(await s.reapStaleTrials(st.studyId), []);
+      const f = await s.getTrial(dead.trialId);
+      assert.equal(f.state, 'FAIL');
+      assert.equal(f.failReason, 'lease-expired');
+      await assert.rejects(s.updateTrial(dead.trialId, dead.leaseId, { finish: { state: 'COMPLETE', values: [1], reason: null } }), LeaseLostError);
+      assert.equal((await s.getTrial(live.trialId)).state, 'RUNNING');
+      assert.equal((await s.getTrial(noLease.trialId)).state, 'RUNNING');
+      const retry = await s.startTrial(st.studyId, { lease });
+      assert.equal(retry?.number, reaped[0]?.retryNumber);
+      assert.equal(retry?.retryOf, dead.number);
+      assert.deepEqual(retry?.fixedParams, { x: 0.5 });
+      // The retry dies too: it is failed, with no second retry (maxRetries: 1);
+      // `live` stopped beating as well and gets its first retry.
+      await sleep(250);
+      const again = await s.reapStaleTrials(st.studyId);
+      const byNumber = new Map(again.map((r) => [r.number, r.retryNumber]));
+      assert.equal(again.length, 2);
+      assert.equal(byNumber.get(retry?.number as number), null);
+      assert.equal(typeof byNumber.get(live.number), 'number');
+      assert.equal(await s.countTrials(st.studyId, { states: ['WAITING'] }), 1);
+    });
+
+    test('filters and counts trials by state', async (s) => {
+      const st = await s.createStudy({ studyName: 'states', directions: ['minimize'] });
+      const states = ['COMPLETE', 'PRUNED', 'FAIL', 'COMPLETE'] as const;
+      for (const state of states) {
+        const t = await s.startTrial(st.studyId, {});
+        assert.ok(t);
+        await s.updateTrial(t.trialId, t.leaseId, { finish: { state, values: state === 'FAIL' ? null : [1], reason: state === 'FAIL' ? 'boom' : null } });
+      }
+      await s.startTrial(st.studyId, {});
+      assert.equal(await s.countTrials(st.studyId, { states: ['COMPLETE'] }), 2);
+      assert.deepEqual((await s.getTrials(st.studyId, { states: ['PRUNED', 'FAIL'] })).map((t) => t.number), [1, 2]);
+      assert.equal((await s.getTrials(st.studyId, { states: ['FAIL'] }))[0]?.failReason, 'boom');
+      assert.equal(await s.countTrials(st.studyId), 5);
+    });
+
+    test('keeps study and trial attributes, with exact numbers and hostile keys', async (s) => {
+      const st = await s.createStudy({ studyName: 'attrs', directions: ['minimize'] });
+      const hostile = '__proto__';
+      await s.setStudyAttr(st.studyId, { kind: 'user', key: 'note', json: encodeAttr({ a: [1, Number.NEGATIVE_INFINITY] }, 'note') });
+      await s.setStudyAttr(st.studyId, { kind: 'system', key: hostile, json: encodeAttr('x', 'k') });
+      await s.setStudyAttr(st.studyId, { kind: 'user', key: 'note', json: encodeAttr('replaced', 'note') });
+      const rec = await s.getStudy('attrs');
+      assert.equal(rec?.userAttrs.note, 'replaced');
+      assert.equal(Object.getOwnPropertyDescriptor(rec?.systemAttrs, hostile)?.value, 'x');
+      const t = await s.startTrial(st.studyId, {});
+      assert.ok(t);
+      await s.updateTrial(t.trialId, t.leaseId, { attrs: [{ kind: 'user', key: 'curve', json: encodeAttr([1, Number.POSITIVE_INFINITY, null], 'c') }] });
+      assert.deepEqual((await s.getTrial(t.trialId)).userAttrs.curve, [1, Number.POSITIVE_INFINITY, null]);
+    });
+
+    if (options.reopen) {
+      const reopen = options.reopen;
+      api.it(`keeps every study and trial across a reopen${skipped.has('reopen') ? ' (skipped)' : ''}`, async () => {
+        let s = await options.open();
+        try {
+          const st = await s.createStudy({ studyName: 'persist', directions: ['maximize'] });
+          const t = await s.startTrial(st.studyId, {});
+          assert.ok(t);
+          await s.updateTrial(t.trialId, t.leaseId, {
+            params: [{ name: 'x', value: 0.25, distribution: floatDistribution('x', 0, 1) }],
+            finish: { state: 'COMPLETE', values: [Number.POSITIVE_INFINITY], reason: null },
+          });
+          await s.startTrial(st.studyId, {});
+          s = await reopen(s);
+          const again = await s.getStudy('persist');
+          assert.deepEqual(again?.directions, ['maximize']);
+          const trials = await s.getTrials(again?.studyId as number);
+          assert.deepEqual(trials.map((x) => [x.number, x.state, x.values?.[0] ?? null, x.params.x ?? null]), [
+            [0, 'COMPLETE', Number.POSITIVE_INFINITY, 0.25],
+            [1, 'RUNNING', null, null],
+          ]);
+          const next = await s.startTrial(again?.studyId as number, {});
+          assert.equal(next?.number, 2);
+        } finally {
+          await s.close();
+        }
+      });
+    }
+  });
+}

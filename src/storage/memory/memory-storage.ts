@@ -1,0 +1,343 @@
+/**
+ * In-process storage: the library's default (`memory:`). Same contract as the
+ * databases, no durability. Finished trials are frozen once and shared, so
+ * reading a long history costs no copies.
+ */
+import { DuplicateStudyError, StudyNotFoundError, TrialNotFoundError, InvalidArgumentError } from '../../errors.js';
+import { decodeJson, type JsonValue } from '../../json.js';
+import type { Distribution, ParamValue } from '../../space/distributions.js';
+import type { FrozenTrial, IntermediateValue } from '../../trial/frozen-trial.js';
+import { isFinal, type StudyDirection, type TrialState, TRIAL_STATES } from '../../trial/state.js';
+import { newLeaseId, REASON_LEASE_EXPIRED, resolveStaleWrite } from '../lease.js';
+import type {
+  AttrWrite,
+  EnqueueInput,
+  ReapedTrial,
+  StartedTrial,
+  StartTrialInput,
+  Storage,
+  StudyRecord,
+  StudySummary,
+  TrialPatch,
+  TrialQuery,
+} from '../storage.js';
+
+interface MemTrial {
+  trialId: number;
+  studyId: number;
+  number: number;
+  state: TrialState;
+  values: number[] | null;
+  params: Map<string, { value: ParamValue; distribution: Distribution }>;
+  intermediate: Map<string, IntermediateValue>;
+  userAttrs: Map<string, JsonValue>;
+  systemAttrs: Map<string, JsonValue>;
+  fixedParams: Record<string, ParamValue>;
+  start: number | null;
+  end: number | null;
+  leaseId: string | null;
+  heartbeatAt: number;
+  graceMs: number | null;
+  maxRetries: number;
+  retryOf: number | null;
+  retryCount: number;
+  gridIndex: number | null;
+  failReason: string | null;
+  frozen: FrozenTrial | null;
+}
+
+interface MemStudy {
+  studyId: number;
+  name: string;
+  directions: StudyDirection[];
+  userAttrs: Map<string, JsonValue>;
+  systemAttrs: Map<string, JsonValue>;
+  createdAt: Date;
+  trials: MemTrial[];
+  waiting: MemTrial[];
+  gridCursor: number;
+  dedupe: Set<string>;
+}
+
+function toRecord(m: Map<string, JsonValue>): Record<string, JsonValue> {
+  const o: Record<string, JsonValue> = Object.create(null);
+  for (const [k, v] of m) o[k] = v;
+  return o;
+}
+
+function ivKey(iv: { step: number; fold: number | null }): string {
+  return `${iv.fold ?? ''}:${iv.step}`;
+}
+
+function sortIntermediate(a: IntermediateValue, b: IntermediateValue): number {
+  return (a.fold ?? -1) - (b.fold ?? -1) || a.step - b.step;
+}
+
+export class MemoryStorage implements Storage {
+  readonly url: string;
+  readonly capabilities = { multiProcess: false, persistent: false } as const;
+  private studies = new Map<string, MemStudy>();
+  private studyById = new Map<number, MemStudy>();
+  private trials = new Map<number, MemTrial>();
+  private nextStudyId = 1;
+  private nextTrialId = 1;
+  /** Injectable clock, in ms, for tests of leases. */
+  now: () => number = Date.now;
+
+  constructor(url = 'memory:') {
+    this.url = url;
+  }
+
+  private study(studyId: number): MemStudy {
+    const s = this.studyById.get(studyId);
+    if (!s) throw new StudyNotFoundError(`#${studyId}`);
+    return s;
+  }
+
+  private trial(trialId: number): MemTrial {
+    const t = this.trials.get(trialId);
+    if (!t) throw new TrialNotFoundError(`#${trialId}`);
+    return t;
+  }
+
+  private record(s: MemStudy): StudyRecord {
+    return {
+      studyId: s.studyId,
+      studyName: s.name,
+      directions: s.directions.slice(),
+      userAttrs: toRecord(s.userAttrs),
+      systemAttrs: toRecord(s.systemAttrs),
+      createdAt: new Date(s.createdAt.getTime()),
+    };
+  }
+
+  async createStudy(input: { studyName: string; directions: readonly StudyDirection[] }): Promise<StudyRecord> {
+    if (this.studies.has(input.studyName)) throw new DuplicateStudyError(input.studyName);
+    const s: MemStudy = {
+      studyId: this.nextStudyId++,
+      name: input.studyName,
+      directions: input.directions.slice(),
+      userAttrs: new Map(),
+      systemAttrs: new Map(),
+      createdAt: new Date(this.now()),
+      trials: [],
+      waiting: [],
+      gridCursor: 0,
+      dedupe: new Set(),
+    };
+    this.studies.set(s.name, s);
+    this.studyById.set(s.studyId, s);
+    return this.record(s);
+  }
+
+  async getStudy(studyName: string): Promise<StudyRecord | null> {
+    const s = this.studies.get(studyName);
+    return s ? this.record(s) : null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    return [...this.studies.values()].map((s) => {
+      const stateCounts = Object.fromEntries(TRIAL_STATES.map((st) => [st, 0])) as Record<TrialState, number>;
+      for (const t of s.trials) stateCounts[t.state]++;
+      return { ...this.record(s), nTrials: s.trials.length, stateCounts };
+    });
+  }
+
+  async deleteStudy(studyName: string): Promise<void> {
+    const s = this.studies.get(studyName);
+    if (!s) throw new StudyNotFoundError(studyName);
+    for (const t of s.trials) this.trials.delete(t.trialId);
+    this.studies.delete(studyName);
+    this.studyById.delete(s.studyId);
+  }
+
+  async setStudyAttr(studyId: number, attr: AttrWrite): Promise<void> {
+    const s = this.study(studyId);
+    (attr.kind === 'user' ? s.userAttrs : s.systemAttrs).set(attr.key, decodeJson(attr.json));
+  }
+
+  private newTrial(s: MemStudy, state: TrialState): MemTrial {
+    const t: MemTrial = {
+      trialId: this.nextTrialId++,
+      studyId: s.studyId,
+      number: s.trials.length,
+      state,
+      values: null,
+      params: new Map(),
+      intermediate: new Map(),
+      userAttrs: new Map(),
+      systemAttrs: new Map(),
+      fixedParams: Object.create(null),
+      start: null,
+      end: null,
+      leaseId: null,
+      heartbeatAt: 0,
+      graceMs: null,
+      maxRetries: 0,
+      retryOf: null,
+      retryCount: 0,
+      gridIndex: null,
+      failReason: null,
+      frozen: null,
+    };
+    s.trials.push(t);
+    this.trials.set(t.trialId, t);
+    return t;
+  }
+
+  async enqueueTrial(studyId: number, input: EnqueueInput): Promise<{ trialId: number; number: number; created: boolean }> {
+    const s = this.study(studyId);
+    if (input.dedupeKey !== undefined) {
+      if (s.dedupe.has(input.dedupeKey)) {
+        const existing = s.trials.find((t) => t.systemAttrs.get('dials:dedupe_key') === input.dedupeKey);
+        return { trialId: existing?.trialId ?? -1, number: existing?.number ?? -1, created: false };
+      }
+      s.dedupe.add(input.dedupeKey);
+    }
+    const t = this.newTrial(s, 'WAITING');
+    t.fixedParams = Object.assign(Object.create(null), input.params);
+    if (input.dedupeKey !== undefined) t.systemAttrs.set('dials:dedupe_key', input.dedupeKey);
+    for (const a of input.attrs ?? []) (a.kind === 'user' ? t.userAttrs : t.systemAttrs).set(a.key, decodeJson(a.json));
+    s.waiting.push(t);
+    return { trialId: t.trialId, number: t.number, created: true };
+  }
+
+  async startTrial(studyId: number, input: StartTrialInput): Promise<StartedTrial | null> {
+    const s = this.study(studyId);
+    let t = s.waiting.shift();
+    if (t) {
+      t.state = 'RUNNING';
+    } else {
+      let gridIndex: number | null = null;
+      if (input.gridSize !== undefined) {
+        if (s.gridCursor >= input.gridSize) return null;
+        gridIndex = s.gridCursor++;
+      }
+      t = this.newTrial(s, 'RUNNING');
+      t.gridIndex = gridIndex;
+    }
+    t.start = this.now();
+    t.leaseId = newLeaseId();
+    t.heartbeatAt = t.start;
+    t.graceMs = input.lease?.graceMs ?? null;
+    t.maxRetries = input.lease?.maxRetries ?? 0;
+    return {
+      trialId: t.trialId,
+      number: t.number,
+      leaseId: t.leaseId,
+      fixedParams: { ...t.fixedParams },
+      gridIndex: t.gridIndex,
+      retryOf: t.retryOf === null ? null : this.trial(t.retryOf).number,
+    };
+  }
+
+  async updateTrial(trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {
+    const t = this.trial(trialId);
+    if (t.state !== 'RUNNING' || t.leaseId !== leaseId) {
+      resolveStaleWrite(t, leaseId, patch);
+      return;
+    }
+    for (const p of patch.params ?? []) {
+      const old = t.params.get(p.name);
+      if (old && !Object.is(old.value, p.value)) {
+        throw new InvalidArgumentError(`parameter ${JSON.stringify(p.name)} of trial ${t.number} is already set to ${JSON.stringify(old.value)}`);
+      }
+      t.params.set(p.name, { value: p.value, distribution: p.distribution });
+    }
+    for (const iv of patch.intermediate ?? []) {
+      const k = ivKey(iv);
+      if (!t.intermediate.has(k)) t.intermediate.set(k, { step: iv.step, fold: iv.fold, values: iv.values.slice() });
+    }
+    for (const a of patch.attrs ?? []) (a.kind === 'user' ? t.userAttrs : t.systemAttrs).set(a.key, decodeJson(a.json));
+    if (patch.finish) {
+      t.state = patch.finish.state;
+      t.values = patch.finish.values === null ? null : patch.finish.values.slice();
+      t.failReason = patch.finish.reason;
+      t.end = this.now();
+    }
+  }
+
+  async heartbeat(trialId: number, leaseId: string): Promise<boolean> {
+    const t = this.trial(trialId);
+    if (t.state !== 'RUNNING' || t.leaseId !== leaseId) return false;
+    t.heartbeatAt = this.now();
+    return true;
+  }
+
+  async reapStaleTrials(studyId: number): Promise<ReapedTrial[]> {
+    const s = this.study(studyId);
+    const now = this.now();
+    const out: ReapedTrial[] = [];
+    for (const t of s.trials) {
+      if (t.state !== 'RUNNING' || t.graceMs === null || t.heartbeatAt + t.graceMs >= now) continue;
+      t.state = 'FAIL';
+      t.failReason = REASON_LEASE_EXPIRED;
+      t.end = now;
+      let retryNumber: number | null = null;
+      if (t.retryCount < t.maxRetries) {
+        const r = this.newTrial(s, 'WAITING');
+        for (const [k, p] of t.params) r.fixedParams[k] = p.value;
+        for (const [k, v] of Object.entries(t.fixedParams)) if (!(k in r.fixedParams)) r.fixedParams[k] = v;
+        r.retryOf = t.trialId;
+        r.retryCount = t.retryCount + 1;
+        s.waiting.push(r);
+        retryNumber = r.number;
+      }
+      out.push({ trialId: t.trialId, number: t.number, retryNumber });
+    }
+    return out;
+  }
+
+  private freeze(t: MemTrial): FrozenTrial {
+    if (t.frozen) return t.frozen;
+    const params: Record<string, ParamValue> = Object.create(null);
+    const distributions: Record<string, Distribution> = Object.create(null);
+    for (const [k, p] of t.params) {
+      params[k] = p.value;
+      distributions[k] = p.distribution;
+    }
+    const frozen: FrozenTrial = Object.freeze({
+      trialId: t.trialId,
+      number: t.number,
+      state: t.state,
+      value: t.values && t.values.length === 1 ? (t.values[0] as number) : null,
+      values: t.values ? Object.freeze(t.values.slice()) : null,
+      params: Object.freeze(params),
+      distributions: Object.freeze(distributions),
+      intermediateValues: Object.freeze([...t.intermediate.values()].sort(sortIntermediate)),
+      userAttrs: Object.freeze(toRecord(t.userAttrs)),
+      systemAttrs: Object.freeze(toRecord(t.systemAttrs)),
+      datetimeStart: t.start === null ? null : new Date(t.start),
+      datetimeComplete: t.end === null ? null : new Date(t.end),
+      failReason: t.failReason,
+      retryOf: t.retryOf === null ? null : (this.trials.get(t.retryOf)?.number ?? null),
+      gridIndex: t.gridIndex,
+    });
+    // Finished trials never change again, so their snapshot is kept.
+    if (isFinal(t.state)) t.frozen = frozen;
+    return frozen;
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial> {
+    return this.freeze(this.trial(trialId));
+  }
+
+  async getTrials(studyId: number, query: TrialQuery = {}): Promise<FrozenTrial[]> {
+    const s = this.study(studyId);
+    const states = query.states ? new Set(query.states) : null;
+    const out: FrozenTrial[] = [];
+    for (const t of s.trials) if (!states || states.has(t.state)) out.push(this.freeze(t));
+    return out;
+  }
+
+  async countTrials(studyId: number, query: TrialQuery = {}): Promise<number> {
+    const s = this.study(studyId);
+    if (!query.states) return s.trials.length;
+    const states = new Set(query.states);
+    let n = 0;
+    for (const t of s.trials) if (states.has(t.state)) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,99 @@
+/** PostgreSQL schema, version 1. A trigger function makes finished trials immutable even to raw SQL. */
+export const POSTGRES_SCHEMA_V1 = `
+CREATE TABLE dials_schema_version (version INTEGER NOT NULL);
+CREATE TABLE dials_studies (
+  id BIGSERIAL PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  directions TEXT NOT NULL,
+  next_number BIGINT NOT NULL DEFAULT 0,
+  grid_cursor BIGINT NOT NULL DEFAULT 0,
+  created_at DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE dials_study_attrs (
+  study_id BIGINT NOT NULL REFERENCES dials_studies(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('user', 'system')),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (study_id, kind, key)
+);
+CREATE TABLE dials_trials (
+  id BIGSERIAL PRIMARY KEY,
+  study_id BIGINT NOT NULL REFERENCES dials_studies(id) ON DELETE CASCADE,
+  number BIGINT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED', 'FAIL')),
+  created_at DOUBLE PRECISION NOT NULL,
+  started_at DOUBLE PRECISION,
+  finished_at DOUBLE PRECISION,
+  heartbeat_at DOUBLE PRECISION,
+  lease_id TEXT,
+  lease_grace DOUBLE PRECISION,
+  max_retries INTEGER NOT NULL DEFAULT 0,
+  retry_of BIGINT,
+  retry_count INTEGER NOT NULL DEFAULT 0,
+  grid_index BIGINT,
+  dedupe_key TEXT,
+  fixed_params TEXT,
+  fail_reason TEXT,
+  UNIQUE (study_id, number)
+);
+CREATE INDEX dials_trials_study_state ON dials_trials (study_id, state, number);
+CREATE UNIQUE INDEX dials_trials_grid ON dials_trials (study_id, grid_index) WHERE grid_index IS NOT NULL;
+CREATE UNIQUE INDEX dials_trials_dedupe ON dials_trials (study_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE UNIQUE INDEX dials_trials_retry ON dials_trials (study_id, retry_of) WHERE retry_of IS NOT NULL;
+CREATE TABLE dials_trial_params (
+  trial_id BIGINT NOT NULL REFERENCES dials_trials(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value DOUBLE PRECISION NOT NULL,
+  distribution TEXT NOT NULL,
+  PRIMARY KEY (trial_id, name)
+);
+CREATE TABLE dials_trial_values (
+  trial_id BIGINT NOT NULL REFERENCES dials_trials(id) ON DELETE CASCADE,
+  objective INTEGER NOT NULL,
+  value DOUBLE PRECISION,
+  PRIMARY KEY (trial_id, objective)
+);
+CREATE TABLE dials_trial_intermediate (
+  trial_id BIGINT NOT NULL REFERENCES dials_trials(id) ON DELETE CASCADE,
+  fold INTEGER NOT NULL,
+  step BIGINT NOT NULL,
+  objective INTEGER NOT NULL,
+  value DOUBLE PRECISION,
+  PRIMARY KEY (trial_id, fold, step, objective)
+);
+CREATE TABLE dials_trial_attrs (
+  trial_id BIGINT NOT NULL REFERENCES dials_trials(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('user', 'system')),
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (trial_id, kind, key)
+);
+CREATE FUNCTION dials_trials_forward_only() RETURNS trigger AS $$
+BEGIN
+  IF OLD.state IN ('COMPLETE', 'PRUNED', 'FAIL')
+     OR (OLD.state = 'RUNNING' AND NEW.state NOT IN ('RUNNING', 'COMPLETE', 'PRUNED', 'FAIL'))
+     OR (OLD.state = 'WAITING' AND NEW.state NOT IN ('WAITING', 'RUNNING', 'FAIL'))
+     OR NEW.number IS DISTINCT FROM OLD.number OR NEW.study_id IS DISTINCT FROM OLD.study_id THEN
+    RAISE EXCEPTION 'dials: a finished trial cannot change, and states only move forward' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER dials_trials_forward_only BEFORE UPDATE ON dials_trials
+  FOR EACH ROW EXECUTE FUNCTION dials_trials_forward_only();
+CREATE FUNCTION dials_child_unfinished() RETURNS trigger AS $$
+BEGIN
+  IF (SELECT state FROM dials_trials WHERE id = NEW.trial_id) IN ('COMPLETE', 'PRUNED', 'FAIL') THEN
+    RAISE EXCEPTION 'dials: a finished trial cannot change' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER dials_params_unfinished BEFORE INSERT ON dials_trial_params
+  FOR EACH ROW EXECUTE FUNCTION dials_child_unfinished();
+CREATE TRIGGER dials_values_unfinished BEFORE INSERT OR UPDATE ON dials_trial_values
+  FOR EACH ROW EXECUTE FUNCTION dials_child_unfinished();
+CREATE TRIGGER dials_intermediate_unfinished BEFORE INSERT ON dials_trial_intermediate
+  FOR EACH ROW EXECUTE FUNCTION dials_child_unfinished();
+INSERT INTO dials_schema_version (version) VALUES (1);
+`;
+
+export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map();

@@ -1,0 +1,32 @@
+/**
+ * What the shared SQL storage needs from a database: transactions that retry
+ * transient failures (busy, deadlock, serialization, dropped connection)
+ * internally, `?` placeholders, and a few dialect fragments.
+ */
+export interface SqlExecutor {
+  all<R>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+export interface SqlDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** The database clock, in seconds since the epoch (sub-second). */
+  readonly now: string;
+  /** Appended to a SELECT that must lock its rows until commit ('' where the whole database is locked). */
+  readonly forUpdate: string;
+  /** Appended to the WAITING-trial claim subquery so concurrent claimers take different rows. */
+  readonly skipLocked: string;
+}
+
+export interface SqlDriver {
+  readonly dialect: SqlDialect;
+  /** The URL with any password removed. */
+  readonly url: string;
+  /**
+   * Runs `fn` in one transaction. `fn` may run more than once when a transient
+   * error forces a retry, so it must not have effects outside the database.
+   */
+  transaction<T>(mode: 'read' | 'write', fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

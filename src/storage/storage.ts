@@ -1,0 +1,144 @@
+/**
+ * The storage contract every backend (memory, SQLite, PostgreSQL) fulfils and
+ * the conformance suite (conformance.ts) checks.
+ *
+ * Guarantees: trial numbers are dense per study and unique by constraint;
+ * states only move forward (trial/state.ts); each WAITING trial, grid point
+ * and retry is claimed exactly once; a write to a RUNNING trial carries the
+ * lease it was claimed with, and fails with LeaseLostError once the reaper has
+ * failed the trial; reads of many trials take a constant number of queries.
+ */
+import type { JsonValue } from '../json.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+import type { FrozenTrial, IntermediateValue } from '../trial/frozen-trial.js';
+import type { FinalState, StudyDirection, TrialState } from '../trial/state.js';
+
+export interface StudyRecord {
+  readonly studyId: number;
+  readonly studyName: string;
+  readonly directions: readonly StudyDirection[];
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  readonly createdAt: Date;
+}
+
+export interface StudySummary extends StudyRecord {
+  readonly nTrials: number;
+  readonly stateCounts: Readonly<Record<TrialState, number>>;
+}
+
+export interface ParamWrite {
+  readonly name: string;
+  readonly value: ParamValue;
+  readonly distribution: Distribution;
+}
+
+export type AttrKind = 'user' | 'system';
+
+export interface AttrWrite {
+  readonly kind: AttrKind;
+  readonly key: string;
+  /** Serialized with json.ts encodeAttr. */
+  readonly json: string;
+}
+
+/** Writes buffered by a running trial, flushed together in one transaction. */
+export interface TrialPatch {
+  readonly params?: readonly ParamWrite[];
+  readonly intermediate?: readonly IntermediateValue[];
+  readonly attrs?: readonly AttrWrite[];
+  /** Ends the trial in the same transaction. */
+  readonly finish?: { readonly state: FinalState; readonly values: readonly number[] | null; readonly reason: string | null };
+}
+
+export interface EnqueueInput {
+  /** Values the trial must use; suggest* returns them instead of sampling. */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly attrs?: readonly AttrWrite[];
+  /** When set, a second enqueue with the same key in this study is a no-op. */
+  readonly dedupeKey?: string;
+}
+
+export interface LeasePolicy {
+  /** A RUNNING trial not heartbeated for this long is failed by the reaper. */
+  readonly graceMs: number;
+  /** How many times a reaped trial (and its retries) is enqueued again. */
+  readonly maxRetries: number;
+}
+
+export interface StartTrialInput {
+  /** Liveness policy; without one the trial is never reaped. */
+  readonly lease?: LeasePolicy;
+  /** Claim the next grid index in [0, size) when no WAITING trial is claimed. */
+  readonly gridSize?: number;
+}
+
+/** A trial just claimed (WAITING → RUNNING) or created RUNNING. */
+export interface StartedTrial {
+  readonly trialId: number;
+  readonly number: number;
+  readonly leaseId: string;
+  /** Parameters fixed by enqueueTrial or by a retry. */
+  readonly fixedParams: Readonly<Record<string, ParamValue>>;
+  readonly gridIndex: number | null;
+  readonly retryOf: number | null;
+}
+
+export interface ReapedTrial {
+  readonly trialId: number;
+  readonly number: number;
+  /** Number of the WAITING retry enqueued for it, if any. */
+  readonly retryNumber: number | null;
+}
+
+export interface TrialQuery {
+  readonly states?: readonly TrialState[];
+}
+
+/** Optional abilities, declared rather than detected. */
+export interface StorageCapabilities {
+  /** Several processes may share this storage. */
+  readonly multiProcess: boolean;
+  /** Data outlives the process. */
+  readonly persistent: boolean;
+}
+
+export interface Storage {
+  /** The URL with any password removed. */
+  readonly url: string;
+  readonly capabilities: StorageCapabilities;
+
+  createStudy(input: { readonly studyName: string; readonly directions: readonly StudyDirection[] }): Promise<StudyRecord>;
+  /** Null when absent. */
+  getStudy(studyName: string): Promise<StudyRecord | null>;
+  listStudies(): Promise<StudySummary[]>;
+  /** Deletes the study and all its trials; StudyNotFoundError when absent. */
+  deleteStudy(studyName: string): Promise<void>;
+  setStudyAttr(studyId: number, attr: AttrWrite): Promise<void>;
+
+  /** Adds a WAITING trial; `created` is false when `dedupeKey` already existed. */
+  enqueueTrial(studyId: number, input: EnqueueInput): Promise<{ trialId: number; number: number; created: boolean }>;
+  /**
+   * Claims the oldest WAITING trial, or else creates a RUNNING one (claiming a
+   * grid index when `gridSize` is given). Null only when the grid is exhausted.
+   */
+  startTrial(studyId: number, input: StartTrialInput): Promise<StartedTrial | null>;
+  /** Applies a running trial's buffered writes (and its end, if any) atomically. */
+  updateTrial(trialId: number, leaseId: string, patch: TrialPatch): Promise<void>;
+  /** Renews a lease; false when the lease was lost. */
+  heartbeat(trialId: number, leaseId: string): Promise<boolean>;
+  /** Fails RUNNING trials whose lease expired and enqueues their retries. */
+  reapStaleTrials(studyId: number): Promise<ReapedTrial[]>;
+
+  getTrial(trialId: number): Promise<FrozenTrial>;
+  getTrials(studyId: number, query?: TrialQuery): Promise<FrozenTrial[]>;
+  countTrials(studyId: number, query?: TrialQuery): Promise<number>;
+
+  close(): Promise<void>;
+}
+
+/** Identity of a parameter set, for dedupe keys. */
+export function paramsKey(params: Readonly<Record<string, ParamValue>>): string {
+  const keys = Object.keys(params).sort();
+  return JSON.stringify(keys.map((k) => [k, params[k]]));
+}

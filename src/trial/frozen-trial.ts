@@ -1,0 +1,47 @@
+/**
+ * A read-only snapshot of one trial, as storage returns it. Later writes to
+ * the trial never change a snapshot already handed out.
+ */
+import type { JsonValue } from '../json.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+import type { TrialState } from './state.js';
+
+/** One `trial.report(...)`: a step, an optional fold, one value per objective. */
+export interface IntermediateValue {
+  readonly step: number;
+  readonly fold: number | null;
+  readonly values: readonly number[];
+}
+
+export interface FrozenTrial {
+  /** Storage-wide id. */
+  readonly trialId: number;
+  /** Dense number within the study: 0, 1, 2, ... */
+  readonly number: number;
+  readonly state: TrialState;
+  /** The objective value of a single-objective study (null until finished, or on FAIL). */
+  readonly value: number | null;
+  /** One value per objective (null until finished, or on FAIL). */
+  readonly values: readonly number[] | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  /** Reports in (fold, step) order. */
+  readonly intermediateValues: readonly IntermediateValue[];
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  readonly datetimeStart: Date | null;
+  readonly datetimeComplete: Date | null;
+  /** Why a FAIL trial failed (exception message, 'lease-expired', 'nan', ...). */
+  readonly failReason: string | null;
+  /** Number of the trial this one retries, or null. */
+  readonly retryOf: number | null;
+  /** Index of the grid point this trial claimed, or null. */
+  readonly gridIndex: number | null;
+}
+
+/** Last intermediate value of the first objective, over all folds, or null. */
+export function lastIntermediateValue(t: FrozenTrial): number | null {
+  let best: IntermediateValue | null = null;
+  for (const iv of t.intermediateValues) if (iv.fold === null && (best === null || iv.step >= best.step)) best = iv;
+  return best === null ? null : (best.values[0] ?? null);
+}

@@ -8,7 +8,7 @@
  */
 import pg from 'pg';
 import { StorageError, StorageUrlError } from '../../errors.js';
-import type { SqlDialect, SqlDriver, SqlExecutor } from '../sql/driver.js';
+import type { SqlDialect, SqlDriver, SqlExecutor, TransactionMode } from '../sql/driver.js';
 import { checkSchemaVersion, SCHEMA_VERSION } from '../sql/schema-version.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_V1 } from './schema.js';
 
@@ -17,6 +17,26 @@ export const POSTGRES_DIALECT: SqlDialect = {
   now: 'extract(epoch from clock_timestamp())::double precision',
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
+  startTrialStatement: (grid) => {
+    const now = 'extract(epoch from clock_timestamp())::double precision';
+    return `WITH claimed AS (
+      UPDATE dials_trials SET state = 'RUNNING', lease_id = $1::text, started_at = ${now}, heartbeat_at = ${now},
+        lease_grace = $2::double precision, max_retries = $3::int
+      WHERE id = (SELECT id FROM dials_trials WHERE study_id = $4::bigint AND state = 'WAITING' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+        AND state = 'WAITING'
+      RETURNING id, number, fixed_params, grid_index, retry_of
+    ), num AS (
+      UPDATE dials_studies SET next_number = next_number + 1${grid ? ', grid_cursor = grid_cursor + 1' : ''}
+      WHERE id = $4::bigint AND NOT EXISTS (SELECT 1 FROM claimed)${grid ? ' AND grid_cursor < $5::bigint' : ''}
+      RETURNING next_number - 1 AS number, ${grid ? 'grid_cursor - 1' : 'NULL::bigint'} AS grid_index
+    ), created AS (
+      INSERT INTO dials_trials (study_id, number, state, created_at, started_at, heartbeat_at, lease_id, lease_grace, max_retries, retry_count, grid_index)
+      SELECT $4::bigint, number, 'RUNNING', ${now}, ${now}, ${now}, $1::text, $2::double precision, $3::int, 0, grid_index FROM num
+      RETURNING id, number, fixed_params, grid_index, retry_of
+    )
+    SELECT id, number, fixed_params, grid_index, retry_of FROM claimed
+    UNION ALL SELECT id, number, fixed_params, grid_index, retry_of FROM created`;
+  },
 };
 
 export interface PostgresOptions {
@@ -43,6 +63,7 @@ const TRANSIENT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 const RETRY_BUDGET_MS = 60_000;
+const OPEN_RETRY_BUDGET_MS = 3_000;
 
 function isTransient(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown };
@@ -133,14 +154,15 @@ export class PostgresDriver implements SqlDriver {
 
   /** Creates the schema on an empty database, or checks the version of an existing one. */
   async init(): Promise<void> {
-    await this.transaction('write', async (tx) => {
+    // Opening fails fast (a wrong address is not an outage); later work retries for longer.
+    await this.run('write', async (tx) => {
       await tx.all("SELECT pg_advisory_xact_lock(hashtext('dials_schema'))");
       if (this.schema) await tx.run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       const rows = await tx.all<{ t: string | null }>("SELECT to_regclass('dials_schema_version')::text AS t");
       if (rows[0]?.t === null || rows[0]?.t === undefined) await tx.run(POSTGRES_SCHEMA_V1);
       const v = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM dials_schema_version');
       checkSchemaVersion(Number(v[0]?.v ?? 0), this.url);
-    }).catch((e) => {
+    }, OPEN_RETRY_BUDGET_MS).catch((e) => {
       throw this.explain(e);
     });
   }
@@ -176,12 +198,12 @@ export class PostgresDriver implements SqlDriver {
     return c.query({ text: this.sql(sql), values: params as unknown[] });
   }
 
-  transaction<T>(mode: 'read' | 'write', fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StorageError(`the storage ${this.url} is closed`));
-    return this.run(mode, fn);
+    return this.run(mode, fn, RETRY_BUDGET_MS);
   }
 
-  private async run<T>(mode: 'read' | 'write', fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  private async run<T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>, budgetMs: number): Promise<T> {
     const start = Date.now();
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient | undefined;
@@ -193,6 +215,7 @@ export class PostgresDriver implements SqlDriver {
           all: async <R>(sql: string, params: readonly unknown[] = []): Promise<R[]> => (await this.query(c, sql, params)).rows as R[],
           run: async (sql: string, params: readonly unknown[] = []): Promise<number> => (await this.query(c, sql, params)).rowCount ?? 0,
         };
+        if (mode === 'statement') return await fn(tx);
         await c.query(mode === 'read' ? 'BEGIN READ ONLY' : 'BEGIN');
         try {
           const result = await fn(tx);
@@ -206,7 +229,7 @@ export class PostgresDriver implements SqlDriver {
         }
       } catch (e) {
         if (isTransient(e)) broken = broken || !/^4/.test(String((e as { code?: string }).code));
-        if (isTransient(e) && Date.now() - start < RETRY_BUDGET_MS && !this.closed) {
+        if (isTransient(e) && Date.now() - start < budgetMs && !this.closed) {
           this.retries++;
           client?.release(broken);
           client = undefined;

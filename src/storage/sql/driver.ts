@@ -17,7 +17,17 @@ export interface SqlDialect {
   readonly forUpdate: string;
   /** Appended to the WAITING-trial claim subquery so concurrent claimers take different rows. */
   readonly skipLocked: string;
+  /**
+   * Optional: startTrial as one atomic statement (claim a WAITING trial, else
+   * number and insert a new one). Parameters, in order: lease id, lease grace
+   * (seconds or null), max retries, study id, and with `grid` the grid size.
+   * Returns the columns id, number, fixed_params, grid_index, retry_of.
+   */
+  readonly startTrialStatement?: (grid: boolean) => string;
 }
+
+/** 'statement': `fn` issues exactly one statement, which the database runs atomically without BEGIN/COMMIT. */
+export type TransactionMode = 'read' | 'write' | 'statement';
 
 export interface SqlDriver {
   readonly dialect: SqlDialect;
@@ -27,6 +37,6 @@ export interface SqlDriver {
    * Runs `fn` in one transaction. `fn` may run more than once when a transient
    * error forces a retry, so it must not have effects outside the database.
    */
-  transaction<T>(mode: 'read' | 'write', fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

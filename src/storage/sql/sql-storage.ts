@@ -243,7 +243,31 @@ export class SqlStorage implements Storage {
     const leaseId = newLeaseId();
     const grace = input.lease ? input.lease.graceMs / 1000 : null;
     const maxRetries = input.lease?.maxRetries ?? 0;
-    const { skipLocked } = this.driver.dialect;
+    const { skipLocked, startTrialStatement } = this.driver.dialect;
+    if (startTrialStatement) {
+      const grid = input.gridSize !== undefined;
+      const rows = await this.driver.transaction('statement', (tx) =>
+        tx.all<{ id: number; number: number; fixed_params: string | null; grid_index: number | null; retry_of: number | null }>(
+          startTrialStatement(grid),
+          grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId],
+        ),
+      );
+      const r = rows[0];
+      if (!r) {
+        if ((await this.driver.transaction('read', (tx) => tx.all('SELECT 1 FROM dials_studies WHERE id = ?', [studyId]))).length === 0) {
+          throw new StudyNotFoundError(`#${studyId}`);
+        }
+        return null;
+      }
+      return {
+        trialId: Number(r.id),
+        number: Number(r.number),
+        leaseId,
+        fixedParams: r.fixed_params ? (JSON.parse(r.fixed_params) as Record<string, ParamValue>) : {},
+        gridIndex: r.grid_index === null ? null : Number(r.grid_index),
+        retryOf: r.retry_of === null ? null : Number(r.retry_of),
+      };
+    }
     return this.driver.transaction('write', async (tx) => {
       const claimed = await tx.all<{ id: number; number: number; fixed_params: string | null; grid_index: number | null; retry_of: number | null }>(
         `UPDATE dials_trials SET state = 'RUNNING', lease_id = ?, started_at = ${this.now}, heartbeat_at = ${this.now},

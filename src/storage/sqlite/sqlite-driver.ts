@@ -12,7 +12,7 @@ import { mkdirSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../../errors.js';
-import type { SqlDialect, SqlDriver, SqlExecutor } from '../sql/driver.js';
+import type { SqlDialect, SqlDriver, SqlExecutor, TransactionMode } from '../sql/driver.js';
 import { checkSchemaVersion, SCHEMA_VERSION } from '../sql/schema-version.js';
 import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_V1 } from './schema.js';
 
@@ -200,13 +200,13 @@ export class SqliteDriver implements SqlDriver {
     run: async (sql: string, params: readonly unknown[] = []): Promise<number> => this.statement(sql).run(...params).changes,
   };
 
-  transaction<T>(mode: 'read' | 'write', fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StorageError(`the storage ${this.url} is closed`));
     return this.mutex.run(async () => {
       const start = Date.now();
       for (let attempt = 0; ; attempt++) {
         try {
-          this.db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+          this.db.exec(mode === 'read' ? 'BEGIN' : 'BEGIN IMMEDIATE');
         } catch (e) {
           if (isTransient(e) && Date.now() - start < RETRY_BUDGET_MS) {
             this.retries++;

@@ -119,7 +119,9 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
         ids.push(t.trialId);
       }
       const all = await s.getTrials(st.studyId);
-      all.forEach((t, i) => assert.deepEqual(t.values, cases[i]));
+      all.forEach((t, i) => {
+        assert.deepEqual(t.values, cases[i]);
+      });
       assert.equal(all[0]?.value, null, 'value is null for a multi-objective trial');
     });
 

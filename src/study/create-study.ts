@@ -9,7 +9,7 @@ import { RandomSampler } from '../samplers/random/random-sampler.js';
 import type { Sampler } from '../samplers/sampler.js';
 import { validateName } from '../space/distributions.js';
 import { openStorage } from '../storage/open-storage.js';
-import type { Storage, StudySummary } from '../storage/storage.js';
+import type { Storage, StudyRecord, StudySummary } from '../storage/storage.js';
 import type { StudyDirection } from '../trial/state.js';
 import { type HeartbeatOptions, Study } from './study.js';
 
@@ -113,7 +113,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   validateName(studyName, 'studyName');
   const { storage, owns } = await resolveStorage(options.storage);
   try {
-    let record;
+    let record: StudyRecord | null;
     try {
       record = await storage.createStudy({ studyName, directions });
     } catch (e) {

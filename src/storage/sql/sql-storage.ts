@@ -349,7 +349,9 @@ export class SqlStorage implements Storage {
       }
       const rowsIv: unknown[][] = [];
       for (const iv of patch.intermediate ?? []) {
-        iv.values.forEach((v, k) => rowsIv.push([trialId, iv.fold ?? NO_FOLD, iv.step, k, writeReal(v)]));
+        iv.values.forEach((v, k) => {
+          rowsIv.push([trialId, iv.fold ?? NO_FOLD, iv.step, k, writeReal(v)]);
+        });
       }
       if (rowsIv.length > 0) {
         await tx.run(
@@ -364,7 +366,9 @@ export class SqlStorage implements Storage {
         const values = finish.values ?? [];
         if (values.length > 0) {
           const args: unknown[] = [];
-          values.forEach((v, k) => args.push(trialId, k, writeReal(v)));
+          values.forEach((v, k) => {
+            args.push(trialId, k, writeReal(v));
+          });
           await tx.run(`INSERT INTO dials_trial_values (trial_id, objective, value) VALUES ${values.map(() => '(?, ?, ?)').join(', ')}`, args);
         }
         const n = await tx.run(

@@ -319,3 +319,36 @@ describe('study: grid search', () => {
     expect(() => new GridSampler({ x: [] })).toThrow(/must not be empty/);
   });
 });
+
+describe('study: leases', () => {
+  it('carries on when the reaper took a slow trial over, and its late tell changes nothing', async () => {
+    const storage = new MemoryStorage();
+    let clock = 1_000_000;
+    storage.now = () => clock;
+    const study = await createStudy({ storage, heartbeat: { intervalMs: 60_000, graceMs: 120_000 }, maxRetries: 1 });
+    let release: () => void = () => {};
+    const objective = async (t: import('../index.js').Trial) => {
+      const x = t.suggestFloat('x', 0, 1);
+      if (t.number === 0) {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      }
+      return x;
+    };
+    const run = study.optimize(objective, { nTrials: 2 });
+    await new Promise((r) => setTimeout(r, 20));
+    clock += 200_000; // the worker "froze" (SIGSTOP) for longer than graceMs
+    expect(await study.reapStaleTrials()).toEqual([0]);
+    release();
+    await run;
+    const trials = await study.getTrials();
+    expect(trials[0]?.state).toBe('FAIL');
+    expect(trials[0]?.failReason).toBe('lease-expired');
+    // The retry (trial 1, same x) ran in place of a new sampled trial.
+    expect(trials[1]?.retryOf).toBe(0);
+    expect(trials[1]?.params.x).toBe(trials[0]?.params.x);
+    expect(trials[1]?.state).toBe('COMPLETE');
+    await study.close();
+  });
+});

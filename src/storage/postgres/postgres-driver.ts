@@ -17,6 +17,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
   now: 'extract(epoch from clock_timestamp())::double precision',
   forUpdate: ' FOR UPDATE',
   skipLocked: ' FOR UPDATE SKIP LOCKED',
+  updateTrialStatement:
+    'SELECT * FROM dials_update_trial($1::bigint, $2::text, $3::text[], $4::float8[], $5::text[], $6::int[], $7::bigint[], $8::int[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::text, $14::float8[], $15::text)',
   startTrialStatement: (grid) => {
     const now = 'extract(epoch from clock_timestamp())::double precision';
     return `WITH claimed AS (

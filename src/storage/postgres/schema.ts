@@ -93,6 +93,46 @@ CREATE TRIGGER dials_values_unfinished BEFORE INSERT OR UPDATE ON dials_trial_va
   FOR EACH ROW EXECUTE FUNCTION dials_child_unfinished();
 CREATE TRIGGER dials_intermediate_unfinished BEFORE INSERT ON dials_trial_intermediate
   FOR EACH ROW EXECUTE FUNCTION dials_child_unfinished();
+CREATE FUNCTION dials_update_trial(p_id bigint, p_lease text,
+  p_names text[], p_pvalues double precision[], p_dists text[],
+  p_folds integer[], p_steps bigint[], p_objs integer[], p_ivalues double precision[],
+  p_kinds text[], p_keys text[], p_avalues text[],
+  p_state text, p_values double precision[], p_reason text)
+RETURNS TABLE (ok boolean, number bigint, state text, lease_id text, fail_reason text, vals double precision[]) AS $$
+DECLARE t record;
+BEGIN
+  SELECT tr.number, tr.state, tr.lease_id, tr.fail_reason INTO t FROM dials_trials tr WHERE tr.id = p_id FOR UPDATE;
+  IF NOT FOUND THEN RETURN; END IF;
+  IF t.state <> 'RUNNING' OR t.lease_id IS DISTINCT FROM p_lease THEN
+    RETURN QUERY SELECT false, t.number, t.state, t.lease_id, t.fail_reason,
+      (SELECT array_agg(v.value ORDER BY v.objective) FROM dials_trial_values v WHERE v.trial_id = p_id);
+    RETURN;
+  END IF;
+  IF cardinality(p_names) > 0 THEN
+    INSERT INTO dials_trial_params (trial_id, name, value, distribution)
+      SELECT p_id, x.n, x.v, x.d FROM unnest(p_names, p_pvalues, p_dists) AS x(n, v, d)
+      ON CONFLICT (trial_id, name) DO NOTHING;
+  END IF;
+  IF cardinality(p_steps) > 0 THEN
+    INSERT INTO dials_trial_intermediate (trial_id, fold, step, objective, value)
+      SELECT p_id, x.f, x.s, x.o, x.v FROM unnest(p_folds, p_steps, p_objs, p_ivalues) AS x(f, s, o, v)
+      ON CONFLICT (trial_id, fold, step, objective) DO NOTHING;
+  END IF;
+  IF cardinality(p_keys) > 0 THEN
+    INSERT INTO dials_trial_attrs (trial_id, kind, key, value)
+      SELECT p_id, x.k, x.key, x.v FROM unnest(p_kinds, p_keys, p_avalues) AS x(k, key, v)
+      ON CONFLICT (trial_id, kind, key) DO UPDATE SET value = excluded.value;
+  END IF;
+  IF p_state IS NOT NULL THEN
+    IF cardinality(p_values) > 0 THEN
+      INSERT INTO dials_trial_values (trial_id, objective, value)
+        SELECT p_id, o - 1, p_values[o] FROM generate_subscripts(p_values, 1) AS o;
+    END IF;
+    UPDATE dials_trials SET state = p_state, fail_reason = p_reason,
+      finished_at = extract(epoch from clock_timestamp())::double precision WHERE id = p_id;
+  END IF;
+  RETURN QUERY SELECT true, t.number, t.state, t.lease_id, t.fail_reason, NULL::double precision[];
+END $$ LANGUAGE plpgsql;
 INSERT INTO dials_schema_version (version) VALUES (1);
 `;
 

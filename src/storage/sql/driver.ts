@@ -24,6 +24,15 @@ export interface SqlDialect {
    * Returns the columns id, number, fixed_params, grid_index, retry_of.
    */
   readonly startTrialStatement?: (grid: boolean) => string;
+  /**
+   * Optional: updateTrial as one atomic statement. Parameters, in order: trial
+   * id, lease id; param names, internal values, distributions (JSON); report
+   * folds, steps, objectives, values; attribute kinds, keys, values (JSON);
+   * final state (or null), final values, reason. Returns no row when the trial
+   * does not exist, else ok plus the trial's number, state, lease_id,
+   * fail_reason and (when not ok) its stored values.
+   */
+  readonly updateTrialStatement?: string;
 }
 
 /** 'statement': `fn` issues exactly one statement, which the database runs atomically without BEGIN/COMMIT. */

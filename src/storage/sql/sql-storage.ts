@@ -315,6 +315,7 @@ export class SqlStorage implements Storage {
   }
 
   async updateTrial(trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {
+    if (this.driver.dialect.updateTrialStatement) return this.updateTrialOneStatement(this.driver.dialect.updateTrialStatement, trialId, leaseId, patch);
     await this.driver.transaction('write', async (tx) => {
       const rows = await tx.all<{ number: number; state: TrialState; lease_id: string | null; fail_reason: string | null }>(
         `SELECT number, state, lease_id, fail_reason FROM dials_trials WHERE id = ?${this.driver.dialect.forUpdate}`,
@@ -378,6 +379,41 @@ export class SqlStorage implements Storage {
         if (n !== 1) throw new Error(`internal: trial ${t.number} changed state during its own transaction`);
       }
     });
+  }
+
+  private async updateTrialOneStatement(sql: string, trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {
+    const params = patch.params ?? [];
+    const ivs = (patch.intermediate ?? []).flatMap((iv) => iv.values.map((v, k) => [iv.fold ?? NO_FOLD, iv.step, k, writeReal(v)] as const));
+    // The last write of a key wins, as with one statement per attribute.
+    const attrs = [...new Map((patch.attrs ?? []).map((a) => [`${a.kind}\u0000${a.key}`, a])).values()];
+    const finish = patch.finish;
+    const rows = await this.driver.transaction('statement', (tx) =>
+      tx.all<{ ok: boolean; number: number; state: TrialState; lease_id: string | null; fail_reason: string | null; vals: (number | null)[] | null }>(sql, [
+        trialId,
+        leaseId,
+        params.map((p) => p.name),
+        params.map((p) => toInternal(p.distribution, p.value)),
+        params.map((p) => JSON.stringify(p.distribution)),
+        ivs.map((r) => r[0]),
+        ivs.map((r) => r[1]),
+        ivs.map((r) => r[2]),
+        ivs.map((r) => r[3]),
+        attrs.map((a) => a.kind),
+        attrs.map((a) => a.key),
+        attrs.map((a) => a.json),
+        finish?.state ?? null,
+        (finish?.values ?? []).map(writeReal),
+        finish?.reason ?? null,
+      ]),
+    );
+    const r = rows[0];
+    if (!r) throw new TrialNotFoundError(`#${trialId}`);
+    if (r.ok) return;
+    resolveStaleWrite(
+      { number: Number(r.number), state: r.state, leaseId: r.lease_id, failReason: r.fail_reason, values: r.vals === null ? null : r.vals.map(readReal) },
+      leaseId,
+      patch,
+    );
   }
 
   async heartbeat(trialId: number, leaseId: string): Promise<boolean> {

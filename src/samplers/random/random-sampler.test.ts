@@ -41,6 +41,6 @@ describe('RandomSampler', () => {
       return (await study.getTrials()).map((t) => t.params.x);
     };
     expect(await run(1)).not.toEqual(await run(2));
-    expect(() => new RandomSampler({ seed: 1.5 })).toThrow(/seed must be an integer/);
+    expect(() => new RandomSampler({ seed: 1.5 })).toThrow(/seed must be an integer in \[0, 2\^32\)/);
   });
 });

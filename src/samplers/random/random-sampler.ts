@@ -31,8 +31,8 @@ export function keyedUniform(seed: number, trialNumber: number, name: string): n
 
 export function checkSeed(seed: unknown): number | undefined {
   if (seed === undefined) return undefined;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new InvalidArgumentError(`seed must be an integer, got ${String(seed)}`, ['seed']);
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new InvalidArgumentError(`seed must be an integer in [0, 2^32), got ${String(seed)}`, ['seed']);
   }
   return seed;
 }

@@ -209,7 +209,9 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.equal(d1.created, true);
       assert.equal(d2.created, false);
       assert.equal(d2.number, d1.number);
-      assert.deepEqual((await s.getTrials(st.studyId, { states: ['WAITING'] })).map((t) => t.number), [0, 1, 2]);
+      const waiting = await s.getTrials(st.studyId, { states: ['WAITING'] });
+      assert.deepEqual(waiting.map((t) => t.number), [0, 1, 2]);
+      assert.deepEqual({ ...waiting[0]?.fixedParams }, { x: 1, act: 'relu' });
       const claimed = await Promise.all([0, 1, 2, 3].map(() => s.startTrial(st.studyId, {})));
       const byNumber = claimed.map((c) => c?.number).sort();
       assert.deepEqual(byNumber, [0, 1, 2, 3]);

@@ -58,6 +58,7 @@ export function exportTrialsJson(studyName: string, directions: readonly StudyDi
       values: t.values ? t.values.slice() : null,
       params: { ...t.params },
       distributions: JSON.parse(JSON.stringify(t.distributions)) as JsonValue,
+      fixedParams: { ...t.fixedParams },
       intermediateValues: t.intermediateValues.map((iv) => ({ step: iv.step, fold: iv.fold, values: iv.values.slice() })),
       userAttrs: { ...t.userAttrs },
       systemAttrs: { ...t.systemAttrs },

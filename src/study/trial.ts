@@ -246,6 +246,7 @@ export class Trial implements TrialView {
       values: values ? Object.freeze(values.slice()) : null,
       params: Object.freeze({ ...this._params }),
       distributions: Object.freeze({ ...this._dists }),
+      fixedParams: this.fixedParams,
       intermediateValues: Object.freeze(this._reports.slice().sort((a, b) => (a.fold ?? -1) - (b.fold ?? -1) || a.step - b.step)),
       userAttrs: Object.freeze({ ...this._userAttrs }),
       systemAttrs: Object.freeze({}),

@@ -25,6 +25,8 @@ export interface FrozenTrial {
   readonly values: readonly number[] | null;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly distributions: Readonly<Record<string, Distribution>>;
+  /** Values fixed by enqueueTrial or a retry, used when the trial asks for them (visible while WAITING). */
+  readonly fixedParams: Readonly<Record<string, ParamValue>>;
   /** Reports in (fold, step) order. */
   readonly intermediateValues: readonly IntermediateValue[];
   readonly userAttrs: Readonly<Record<string, JsonValue>>;

@@ -304,6 +304,7 @@ export class MemoryStorage implements Storage {
       values: t.values ? Object.freeze(t.values.slice()) : null,
       params: Object.freeze(params),
       distributions: Object.freeze(distributions),
+      fixedParams: Object.freeze({ ...t.fixedParams }),
       intermediateValues: Object.freeze([...t.intermediate.values()].sort(sortIntermediate)),
       userAttrs: Object.freeze(toRecord(t.userAttrs)),
       systemAttrs: Object.freeze(toRecord(t.systemAttrs)),

@@ -47,6 +47,7 @@ interface TrialRow {
   fail_reason: string | null;
   retry_of: number | null;
   grid_index: number | null;
+  fixed_params: string | null;
 }
 interface ParamRow {
   trial_id: number;
@@ -486,7 +487,7 @@ export class SqlStorage implements Storage {
     const where = `t.${by} = ?${states ? ` AND t.state IN (${placeholders(states.length)})` : ''}`;
     const args = [key, ...(states ?? [])];
     const trials = await tx.all<TrialRow>(
-      `SELECT t.id, t.number, t.state, t.started_at, t.finished_at, t.fail_reason, t.retry_of, t.grid_index
+      `SELECT t.id, t.number, t.state, t.started_at, t.finished_at, t.fail_reason, t.retry_of, t.grid_index, t.fixed_params
        FROM dials_trials t WHERE ${where} ORDER BY t.number`,
       args,
     );
@@ -554,6 +555,7 @@ export class SqlStorage implements Storage {
         values: vals,
         params: Object.freeze(a.params),
         distributions: Object.freeze(a.dists),
+        fixedParams: Object.freeze(t.fixed_params ? (JSON.parse(t.fixed_params) as Record<string, ParamValue>) : {}),
         intermediateValues: Object.freeze(ivs.map((iv) => Object.freeze({ ...iv, values: Object.freeze(iv.values) }))),
         userAttrs: Object.freeze(a.user),
         systemAttrs: Object.freeze(a.system),

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { createStudy } from '../../study/create-study.js';
-import { RandomSampler as SobolSampler } from '../../samplers/random/random-sampler.js';
+import { SobolSampler } from '../../samplers/sobol/sobol-sampler.js';
 import type { Trial } from '../../study/trial.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 import { printJson, show } from '../output.js';

@@ -115,7 +115,7 @@ export class Study {
   }
 
   private async history(): Promise<StudyView> {
-    const trials = this.sampler.usesHistory || this.pruner.name !== 'NopPruner' ? await this.storage.getTrials(this.studyId) : [];
+    const trials = this.sampler.usesHistory || this.pruner.usesHistory ? await this.storage.getTrials(this.studyId) : [];
     return {
       studyName: this.studyName,
       directions: this.directions,

@@ -65,7 +65,26 @@ interface IntermediateRow extends ValueRow {
   step: number;
 }
 
+interface StartedRow {
+  id: number;
+  number: number;
+  fixed_params: string | null;
+  grid_index: number | null;
+  retry_of: number | null;
+}
+
 const NO_FOLD = -1;
+
+function startedFromRow(r: StartedRow, leaseId: string): StartedTrial {
+  return {
+    trialId: Number(r.id),
+    number: Number(r.number),
+    leaseId,
+    fixedParams: r.fixed_params ? (JSON.parse(r.fixed_params) as Record<string, ParamValue>) : {},
+    gridIndex: r.grid_index === null ? null : Number(r.grid_index),
+    retryOf: r.retry_of === null ? null : Number(r.retry_of),
+  };
+}
 
 function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
@@ -248,7 +267,7 @@ export class SqlStorage implements Storage {
     if (startTrialStatement) {
       const grid = input.gridSize !== undefined;
       const rows = await this.driver.transaction('statement', (tx) =>
-        tx.all<{ id: number; number: number; fixed_params: string | null; grid_index: number | null; retry_of: number | null }>(
+        tx.all<StartedRow>(
           startTrialStatement(grid),
           grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId],
         ),
@@ -260,17 +279,10 @@ export class SqlStorage implements Storage {
         }
         return null;
       }
-      return {
-        trialId: Number(r.id),
-        number: Number(r.number),
-        leaseId,
-        fixedParams: r.fixed_params ? (JSON.parse(r.fixed_params) as Record<string, ParamValue>) : {},
-        gridIndex: r.grid_index === null ? null : Number(r.grid_index),
-        retryOf: r.retry_of === null ? null : Number(r.retry_of),
-      };
+      return startedFromRow(r, leaseId);
     }
     return this.driver.transaction('write', async (tx) => {
-      const claimed = await tx.all<{ id: number; number: number; fixed_params: string | null; grid_index: number | null; retry_of: number | null }>(
+      const claimed = await tx.all<StartedRow>(
         `UPDATE dials_trials SET state = 'RUNNING', lease_id = ?, started_at = ${this.now}, heartbeat_at = ${this.now},
            lease_grace = ?, max_retries = ?
          WHERE id = (SELECT id FROM dials_trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1${skipLocked})
@@ -278,17 +290,7 @@ export class SqlStorage implements Storage {
          RETURNING id, number, fixed_params, grid_index, retry_of`,
         [leaseId, grace, maxRetries, studyId],
       );
-      const c = claimed[0];
-      if (c) {
-        return {
-          trialId: Number(c.id),
-          number: Number(c.number),
-          leaseId,
-          fixedParams: c.fixed_params ? (JSON.parse(c.fixed_params) as Record<string, ParamValue>) : {},
-          gridIndex: c.grid_index === null ? null : Number(c.grid_index),
-          retryOf: c.retry_of === null ? null : Number(c.retry_of),
-        };
-      }
+      if (claimed[0]) return startedFromRow(claimed[0], leaseId);
       let number: number;
       let gridIndex: number | null = null;
       if (input.gridSize !== undefined) {

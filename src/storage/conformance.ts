@@ -280,6 +280,10 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.deepEqual((await s.getTrials(st.studyId, { states: ['PRUNED', 'FAIL'] })).map((t) => t.number), [1, 2]);
       assert.equal((await s.getTrials(st.studyId, { states: ['FAIL'] }))[0]?.failReason, 'boom');
       assert.equal(await s.countTrials(st.studyId), 5);
+      assert.deepEqual((await s.getTrials(st.studyId, { minNumber: 3 })).map((t) => t.number), [3, 4]);
+      assert.deepEqual((await s.getTrials(st.studyId, { numbers: [4, 0, 9, 4] })).map((t) => t.number), [0, 4]);
+      assert.deepEqual((await s.getTrials(st.studyId, { numbers: [0, 1, 3], minNumber: 1, states: ['COMPLETE'] })).map((t) => t.number), [3]);
+      assert.deepEqual(await s.getTrials(st.studyId, { numbers: [] }), []);
     });
 
     test('keeps study and trial attributes, with exact numbers and hostile keys', async (s) => {

@@ -8,6 +8,7 @@
  * lease it was claimed with, and fails with LeaseLostError once the reaper has
  * failed the trial; reads of many trials take a constant number of queries.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import type { FrozenTrial, IntermediateValue } from '../trial/frozen-trial.js';
@@ -91,9 +92,17 @@ export interface ReapedTrial {
   readonly retryNumber: number | null;
 }
 
+/** Filters of getTrials; all given filters must hold. */
 export interface TrialQuery {
   readonly states?: readonly TrialState[];
+  /** Only trials numbered at least this (for incremental reads of a growing history). */
+  readonly minNumber?: number;
+  /** Only these trial numbers (at most 500). */
+  readonly numbers?: readonly number[];
 }
+
+/** Most trial numbers one `numbers` filter may hold. */
+export const MAX_NUMBERS_FILTER = 500;
 
 /** Optional abilities, declared rather than detected. */
 export interface StorageCapabilities {
@@ -141,4 +150,11 @@ export interface Storage {
 export function paramsKey(params: Readonly<Record<string, ParamValue>>): string {
   const keys = Object.keys(params).sort();
   return JSON.stringify(keys.map((k) => [k, params[k]]));
+}
+
+export function checkNumbersFilter(numbers: readonly number[]): void {
+  if (numbers.length > MAX_NUMBERS_FILTER) {
+    throw new InvalidArgumentError(`a numbers filter holds at most ${MAX_NUMBERS_FILTER} trial numbers, got ${numbers.length}; read by minNumber instead`);
+  }
+  for (const n of numbers) if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`trial numbers are integers, got ${n}`);
 }

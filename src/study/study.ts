@@ -8,9 +8,9 @@ import { encodeAttr, normalizeJson, type JsonValue } from '../json.js';
 import type { Pruner } from '../pruners/pruner.js';
 import type { Sampler, StudyView } from '../samplers/sampler.js';
 import { validateName, type ParamValue } from '../space/distributions.js';
-import { type LeasePolicy, paramsKey, type Storage, type StudyRecord } from '../storage/storage.js';
+import { type LeasePolicy, MAX_NUMBERS_FILTER, paramsKey, type Storage, type StudyRecord } from '../storage/storage.js';
 import { lastIntermediateValue, type FrozenTrial } from '../trial/frozen-trial.js';
-import type { FinalState, StudyDirection, TrialState } from '../trial/state.js';
+import { type FinalState, isFinal, type StudyDirection, type TrialState } from '../trial/state.js';
 import { exportTrialsCsv, exportTrialsJson } from './export.js';
 import { paretoFront } from './pareto.js';
 import type { StudyInternals } from './study-internals.js';
@@ -63,6 +63,8 @@ export class Study {
   private readonly internals: StudyInternals;
   private readonly lease: LeasePolicy | undefined;
   private readonly running = new Map<number, Trial>();
+  /** Snapshots of this study's trials by number, refreshed before each trial that needs the history. */
+  private readonly historyCache: (FrozenTrial | undefined)[] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
   private closed = false;
@@ -115,12 +117,38 @@ export class Study {
   }
 
   private async history(): Promise<StudyView> {
-    const trials = this.sampler.usesHistory || this.pruner.usesHistory ? await this.storage.getTrials(this.studyId) : [];
+    const trials = this.sampler.usesHistory || this.pruner.usesHistory ? await this.refreshHistory() : [];
     return {
       studyName: this.studyName,
       directions: this.directions,
       getTrials: (states?: readonly TrialState[]) => (states ? trials.filter((t) => states.includes(t.state)) : trials),
     };
+  }
+
+  /**
+   * The study's trials, read incrementally: finished trials never change, so
+   * only new trials and those still WAITING or RUNNING are fetched again.
+   */
+  private async refreshHistory(): Promise<readonly FrozenTrial[]> {
+    const cache = this.historyCache;
+    let next = 0;
+    while (next < cache.length && cache[next] !== undefined) next++;
+    const pending: number[] = [];
+    for (let i = 0; i < next; i++) if (!isFinal((cache[i] as FrozenTrial).state)) pending.push(i);
+    const reads =
+      pending.length > MAX_NUMBERS_FILTER
+        ? [this.storage.getTrials(this.studyId)]
+        : [this.storage.getTrials(this.studyId, { minNumber: next }), ...(pending.length > 0 ? [this.storage.getTrials(this.studyId, { numbers: pending })] : [])];
+    for (const batch of await Promise.all(reads)) {
+      for (const t of batch) {
+        const old = cache[t.number];
+        // States only move forward: a slower read never replaces a finished snapshot.
+        if (old === undefined || !isFinal(old.state)) cache[t.number] = t;
+      }
+    }
+    const out: FrozenTrial[] = [];
+    for (const t of cache) if (t !== undefined) out.push(t);
+    return out;
   }
 
   /** Starts a trial, or null when the sampler's grid is exhausted. */

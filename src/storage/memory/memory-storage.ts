@@ -21,6 +21,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
+import { checkNumbersFilter } from '../storage.js';
 
 interface MemTrial {
   trialId: number;
@@ -327,7 +328,16 @@ export class MemoryStorage implements Storage {
     const s = this.study(studyId);
     const states = query.states ? new Set(query.states) : null;
     const out: FrozenTrial[] = [];
-    for (const t of s.trials) if (!states || states.has(t.state)) out.push(this.freeze(t));
+    const pick = (t: MemTrial | undefined): void => {
+      if (t && (!states || states.has(t.state)) && (query.minNumber === undefined || t.number >= query.minNumber)) out.push(this.freeze(t));
+    };
+    if (query.numbers) {
+      checkNumbersFilter(query.numbers);
+      for (const n of [...new Set(query.numbers)].sort((a, b) => a - b)) pick(s.trials[n]);
+    } else {
+      // s.trials is indexed by trial number.
+      for (let i = Math.max(0, query.minNumber ?? 0); i < s.trials.length; i++) pick(s.trials[i]);
+    }
     return out;
   }
 

@@ -218,7 +218,8 @@ export class PostgresDriver implements SqlDriver {
           run: async (sql: string, params: readonly unknown[] = []): Promise<number> => (await this.query(c, sql, params)).rowCount ?? 0,
         };
         if (mode === 'statement') return await fn(tx);
-        await c.query(mode === 'read' ? 'BEGIN READ ONLY' : 'BEGIN');
+        // Reads take several statements: one snapshot keeps them consistent (and read-only snapshots never conflict).
+        await c.query(mode === 'read' ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
         try {
           const result = await fn(tx);
           await c.query('COMMIT');

@@ -24,6 +24,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
+import { checkNumbersFilter } from '../storage.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 
 interface StudyRow {
@@ -464,13 +465,17 @@ export class SqlStorage implements Storage {
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
-    const trials = await this.driver.transaction('read', (tx) => this.loadTrials(tx, 'id', trialId, undefined));
+    const trials = await this.driver.transaction('read', (tx) => this.loadTrials(tx, 'id', trialId, {}));
     if (!trials[0]) throw new TrialNotFoundError(`#${trialId}`);
     return trials[0];
   }
 
   async getTrials(studyId: number, query: TrialQuery = {}): Promise<FrozenTrial[]> {
-    return this.driver.transaction('read', (tx) => this.loadTrials(tx, 'study_id', studyId, query.states));
+    if (query.numbers) {
+      checkNumbersFilter(query.numbers);
+      if (query.numbers.length === 0) return [];
+    }
+    return this.driver.transaction('read', (tx) => this.loadTrials(tx, 'study_id', studyId, query));
   }
 
   async countTrials(studyId: number, query: TrialQuery = {}): Promise<number> {
@@ -485,9 +490,22 @@ export class SqlStorage implements Storage {
   }
 
   /** Five queries whatever the number of trials. */
-  private async loadTrials(tx: SqlExecutor, by: 'id' | 'study_id', key: number, states: readonly TrialState[] | undefined): Promise<FrozenTrial[]> {
-    const where = `t.${by} = ?${states ? ` AND t.state IN (${placeholders(states.length)})` : ''}`;
-    const args = [key, ...(states ?? [])];
+  private async loadTrials(tx: SqlExecutor, by: 'id' | 'study_id', key: number, query: TrialQuery): Promise<FrozenTrial[]> {
+    const { states, minNumber, numbers } = query;
+    let where = `t.${by} = ?`;
+    const args: unknown[] = [key];
+    if (states) {
+      where += ` AND t.state IN (${placeholders(states.length)})`;
+      args.push(...states);
+    }
+    if (minNumber !== undefined) {
+      where += ' AND t.number >= ?';
+      args.push(minNumber);
+    }
+    if (numbers) {
+      where += ` AND t.number IN (${placeholders(numbers.length)})`;
+      args.push(...numbers);
+    }
     const trials = await tx.all<TrialRow>(
       `SELECT t.id, t.number, t.state, t.started_at, t.finished_at, t.fail_reason, t.retry_of, t.grid_index, t.fixed_params
        FROM dials_trials t WHERE ${where} ORDER BY t.number`,
@@ -522,7 +540,9 @@ export class SqlStorage implements Storage {
         system: Object.create(null),
       });
     }
-    const get = (id: number): Acc => acc.get(Number(id)) as Acc;
+    // Rows always belong to the trials read first (one snapshot); a stray row is skipped, not fatal.
+    const stray: Acc = { params: {}, dists: {}, values: [], inter: new Map(), user: {}, system: {} };
+    const get = (id: number): Acc => acc.get(Number(id)) ?? stray;
     for (const p of params) {
       const a = get(p.trial_id);
       const d = this.distribution(p.name, p.distribution);

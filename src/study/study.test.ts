@@ -352,3 +352,50 @@ describe('study: leases', () => {
     await study.close();
   });
 });
+
+describe('study: the history a sampler sees', () => {
+  it('holds every trial once, in order, and every trial told before the ask, on SQLite with concurrent trials', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'dials-history-'));
+    const told = new Map<number, number>();
+    const problems: string[] = [];
+    const sampler = new (class extends RandomSampler {
+      override readonly usesHistory = true;
+      override inferRelativeSearchSpace(study: import('../index.js').StudyView, trial: import('../index.js').TrialView) {
+        const trials = study.getTrials();
+        const numbers = trials.map((t) => t.number);
+        if (numbers.some((n, i) => i > 0 && n <= (numbers[i - 1] as number))) problems.push(`trial ${trial.number}: numbers out of order`);
+        for (const [n, v] of told) {
+          const t = trials[n];
+          if (t?.state !== 'COMPLETE' || t.value !== v) problems.push(`trial ${trial.number}: told trial ${n} missing or stale`);
+        }
+        return {};
+      }
+    })({ seed: 4 });
+    const study = await createStudy({ storage: `sqlite:${join(dir, 'h.db')}`, sampler });
+    try {
+      await study.optimize(
+        async (t) => {
+          await new Promise((r) => setTimeout(r, (t.number * 13) % 7));
+          return t.suggestFloat('x', 0, 1);
+        },
+        {
+          nTrials: 120,
+          concurrency: 5,
+          callbacks: [
+            (_s, frozen) => {
+              told.set(frozen.number, frozen.value as number);
+            },
+          ],
+        },
+      );
+      expect(problems).toEqual([]);
+      expect(told.size).toBe(120);
+    } finally {
+      await study.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

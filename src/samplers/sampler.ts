@@ -9,6 +9,7 @@
  * Samplers derive per-trial streams from (seed, trial number), so parallel
  * workers do not change each other's draws.
  */
+import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue, SearchSpace } from '../space/distributions.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { StudyDirection, TrialState } from '../trial/state.js';
@@ -52,6 +53,12 @@ export interface Sampler {
   sampleRelative(study: StudyView, trial: TrialView, space: SearchSpace): Readonly<Record<string, ParamValue>>;
   /** One value for a parameter outside the relative space. */
   sampleIndependent(study: StudyView, trial: TrialView, name: string, distribution: Distribution): ParamValue;
+  /**
+   * Optional: notes for the study's system attributes (for example which
+   * algorithm an automatic sampler chose and why). Read after each ask; keys
+   * whose value changed are written to the storage.
+   */
+  systemAttrs?(): Readonly<Record<string, JsonValue>>;
   /** Called once the trial has ended and been stored. */
   afterTrial?(study: StudyView, trial: TrialView, state: TrialState, values: readonly number[] | null): void;
 }

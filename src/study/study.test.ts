@@ -399,3 +399,28 @@ describe('study: the history a sampler sees', () => {
     }
   });
 });
+
+describe('study: sampler notes', () => {
+  it("writes a sampler's notes to the study's system attributes when they change", async () => {
+    let choice = 'gp';
+    const sampler = new (class extends RandomSampler {
+      systemAttrs() {
+        return { 'auto:choice': { sampler: choice, why: 'test' } };
+      }
+    })({ seed: 1 });
+    const storage = new MemoryStorage();
+    const study = await createStudy({ storage, sampler });
+    let writes = 0;
+    const original = storage.setStudyAttr.bind(storage);
+    storage.setStudyAttr = async (...args) => {
+      writes++;
+      return original(...args);
+    };
+    await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    expect((await study.systemAttrs())['auto:choice']).toEqual({ sampler: 'gp', why: 'test' });
+    choice = 'tpe';
+    await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    expect((await study.systemAttrs())['auto:choice']).toEqual({ sampler: 'tpe', why: 'test' });
+    expect(writes).toBe(2);
+  });
+});

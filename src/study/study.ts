@@ -65,6 +65,7 @@ export class Study {
   private readonly running = new Map<number, Trial>();
   /** Snapshots of this study's trials by number, refreshed before each trial that needs the history. */
   private readonly historyCache: (FrozenTrial | undefined)[] = [];
+  private readonly writtenNotes = new Map<string, string>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
   private closed = false;
@@ -165,7 +166,20 @@ export class Study {
     const relative = Object.keys(space).length > 0 ? this.sampler.sampleRelative(view, trialView, space) : {};
     const trial = new Trial(this.internals, started, view, relative);
     this.running.set(trial.number, trial);
+    await this.recordSamplerNotes();
     return trial;
+  }
+
+  /** Writes the sampler's notes (systemAttrs) whose value changed since the last write. */
+  private async recordSamplerNotes(): Promise<void> {
+    const notes = this.sampler.systemAttrs?.();
+    if (!notes) return;
+    for (const [key, value] of Object.entries(notes)) {
+      const json = encodeAttr(value, `system attribute ${JSON.stringify(key)}`);
+      if (this.writtenNotes.get(key) === json) continue;
+      await this.storage.setStudyAttr(this.studyId, { kind: 'system', key, json });
+      this.writtenNotes.set(key, json);
+    }
   }
 
   /**

@@ -39,7 +39,7 @@ export function checkSeed(seed: unknown): number | undefined {
 
 export class RandomSampler implements Sampler {
   readonly name = 'RandomSampler';
-  readonly usesHistory = false;
+  readonly usesHistory: boolean = false;
   readonly seed: number;
 
   /** @example new RandomSampler({ seed: 1 }) */
@@ -47,11 +47,11 @@ export class RandomSampler implements Sampler {
     this.seed = (checkSeed(options.seed) ?? randomSeed()) >>> 0;
   }
 
-  inferRelativeSearchSpace(): SearchSpace {
+  inferRelativeSearchSpace(_study: StudyView, _trial: TrialView): SearchSpace {
     return {};
   }
 
-  sampleRelative(): Readonly<Record<string, ParamValue>> {
+  sampleRelative(_study: StudyView, _trial: TrialView, _space: SearchSpace): Readonly<Record<string, ParamValue>> {
     return {};
   }
 

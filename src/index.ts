@@ -37,6 +37,7 @@ export {
 } from './space/distributions.js';
 export { TRIAL_STATES, type FinalState, type StudyDirection, type TrialState } from './trial/state.js';
 export type { FrozenTrial, IntermediateValue } from './trial/frozen-trial.js';
+export { CONSTRAINTS_ATTR, constraintsOf, constraintViolation, isFeasible } from './trial/constraints.js';
 export type {
   AttrWrite,
   EnqueueInput,

@@ -424,3 +424,26 @@ describe('study: sampler notes', () => {
     expect(writes).toBe(2);
   });
 });
+
+describe('study: constraints', () => {
+  it('keeps constraint values on the trial for samplers to read', async () => {
+    const { constraintsOf, isFeasible } = await import('../index.js');
+    const study = await createStudy({ storage: new MemoryStorage() });
+    await study.optimize(
+      (t) => {
+        const x = t.suggestFloat('x', 0, 1);
+        t.setConstraints([x - 0.5, -1]);
+        return x;
+      },
+      { nTrials: 20 },
+    );
+    const trials = await study.getTrials();
+    for (const t of trials) {
+      expect(constraintsOf(t)?.[0]).toBeCloseTo((t.params.x as number) - 0.5, 12);
+      expect(isFeasible(t)).toBe((t.params.x as number) <= 0.5);
+    }
+    const t = await study.ask();
+    expect(() => t.setConstraints([])).toThrow(/non-empty array/);
+    expect(() => t.setConstraints([Number.NaN])).toThrow(/numbers/);
+  });
+});

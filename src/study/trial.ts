@@ -19,6 +19,7 @@ import {
 } from '../space/distributions.js';
 import type { StudyView, TrialView } from '../samplers/sampler.js';
 import type { AttrWrite, ParamWrite, StartedTrial, TrialPatch } from '../storage/storage.js';
+import { CONSTRAINTS_ATTR } from '../trial/constraints.js';
 import type { FrozenTrial, IntermediateValue } from '../trial/frozen-trial.js';
 import type { StudyInternals } from './study-internals.js';
 
@@ -48,6 +49,7 @@ export class Trial implements TrialView {
   private readonly _reports: IntermediateValue[] = [];
   private readonly _reportKeys = new Set<string>();
   private readonly _userAttrs: Record<string, JsonValue> = Object.create(null);
+  private readonly _systemAttrs: Record<string, JsonValue> = Object.create(null);
   private pending: { params: ParamWrite[]; intermediate: IntermediateValue[]; attrs: AttrWrite[] } = { params: [], intermediate: [], attrs: [] };
   private flushScheduled = false;
   private flushChain: Promise<void> = Promise.resolve();
@@ -187,6 +189,22 @@ export class Trial implements TrialView {
     this.scheduleFlush();
   }
 
+  /**
+   * Records constraint values (≤ 0 means satisfied); constrained samplers
+   * prefer feasible trials. Call it before the trial ends.
+   * @example trial.setConstraints([memoryMb - 512]);
+   */
+  setConstraints(values: readonly number[]): void {
+    this.assertActive();
+    if (!Array.isArray(values) || values.length === 0 || values.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
+      throw new InvalidArgumentError(`setConstraints() takes a non-empty array of numbers (≤ 0 means satisfied), got ${JSON.stringify(values)}`, ['constraints']);
+    }
+    const v = values.slice();
+    this._systemAttrs[CONSTRAINTS_ATTR] = v;
+    this.pending.attrs.push({ kind: 'system', key: CONSTRAINTS_ATTR, json: encodeAttr(v, 'constraints') });
+    this.scheduleFlush();
+  }
+
   /** Writes everything buffered so far. */
   flush(): Promise<void> {
     const patch = this.takePending();
@@ -249,7 +267,7 @@ export class Trial implements TrialView {
       fixedParams: this.fixedParams,
       intermediateValues: Object.freeze(this._reports.slice().sort((a, b) => (a.fold ?? -1) - (b.fold ?? -1) || a.step - b.step)),
       userAttrs: Object.freeze({ ...this._userAttrs }),
-      systemAttrs: Object.freeze({}),
+      systemAttrs: Object.freeze({ ...this._systemAttrs }),
       datetimeStart: this.datetimeStart,
       datetimeComplete: state === 'RUNNING' ? null : new Date(),
       failReason,

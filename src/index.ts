@@ -60,6 +60,7 @@ export { intersectionSearchSpace } from './samplers/search-space.js';
 export { RandomSampler } from './samplers/random/random-sampler.js';
 export { GridSampler } from './samplers/grid/grid-sampler.js';
 export { SobolSampler } from './samplers/sobol/sobol-sampler.js';
+export { CmaEsSampler, type CmaEsSamplerOptions, type CmaEsSamplerState } from './samplers/cmaes/cmaes-sampler.js';
 export { NopPruner, type Pruner } from './pruners/pruner.js';
 export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './study/trial.js';
 export { Study, type HeartbeatOptions, type Objective, type OptimizeOptions, type TrialResult } from './study/study.js';

@@ -19,7 +19,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createStudy, MemoryStorage, RandomSampler, type Sampler, type Trial } from '../src/index.js';
+import { createStudy, MemoryStorage, RandomSampler, type Sampler, TpeSampler, type Trial } from '../src/index.js';
 import { hypervolume } from '../src/math/hypervolume.js';
 import { NsgaIISampler } from '../src/samplers/nsga/nsga2-sampler.js';
 import { NsgaIIISampler } from '../src/samplers/nsga/nsga3-sampler.js';
@@ -37,7 +37,7 @@ const SAMPLERS: Record<string, (seed: number) => Sampler> = {
   'nsga2-p20': (seed) => new NsgaIISampler({ seed, populationSize: 20 }),
   nsga3: (seed) => new NsgaIIISampler({ seed }),
   // Once the TPE and GP samplers support several objectives, import them above and uncomment:
-  // tpe: (seed) => new TpeSampler({ seed }),
+  tpe: (seed) => new TpeSampler({ seed }),
   // gp: (seed) => new GpSampler({ seed }),
 };
 

@@ -18,7 +18,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createStudy, MemoryStorage, RandomSampler, type Sampler, type Trial } from '../src/index.js';
+import { CmaEsSampler, createStudy, MemoryStorage, RandomSampler, type Sampler, SobolSampler, TpeSampler, type Trial } from '../src/index.js';
 import { type BenchParams, type BenchProblem, isActive, loadProblems, type SpaceEntry } from './problems.js';
 
 /**
@@ -27,9 +27,9 @@ import { type BenchParams, type BenchProblem, isActive, loadProblems, type Space
  */
 const SAMPLERS: Record<string, (seed: number) => Sampler> = {
   random: (seed) => new RandomSampler({ seed }),
-  // sobol: not exported from src/index.ts yet (a colleague is finishing it); once it is, add SobolSampler to the import above and uncomment:
-  // sobol: (seed) => new SobolSampler({ seed }),
-  // tpe: (seed) => new TpeSampler({ seed }),
+  cmaes: (seed) => new CmaEsSampler({ seed }),
+  sobol: (seed) => new SobolSampler({ seed }),
+  tpe: (seed) => new TpeSampler({ seed }),
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

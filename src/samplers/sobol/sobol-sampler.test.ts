@@ -44,3 +44,13 @@ describe('SobolSampler', () => {
     expect(new Set(values).size).toBe(65);
   });
 });
+
+describe('SobolSampler seeds', () => {
+  it('accepts every 32-bit seed, including those whose derived seeds have the top bit set', async () => {
+    for (const seed of [0, 0xffffffff, 0x80000000, 0xdab0b86e]) {
+      const study = await createStudy({ storage: new MemoryStorage(), sampler: new SobolSampler({ seed }) });
+      await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+      expect((await study.getTrials()).every((t) => t.state === 'COMPLETE')).toBe(true);
+    }
+  });
+});

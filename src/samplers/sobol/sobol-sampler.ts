@@ -23,7 +23,7 @@ export class SobolSampler implements Sampler {
   constructor(options: { seed?: number; scramble?: boolean } = {}) {
     this.seed = (checkSeed(options.seed) ?? randomSeed()) >>> 0;
     this.scramble = options.scramble ?? true;
-    this.independent = new RandomSampler({ seed: this.seed ^ 0x2545f491 });
+    this.independent = new RandomSampler({ seed: (this.seed ^ 0x2545f491) >>> 0 });
   }
 
   inferRelativeSearchSpace(study: StudyView): SearchSpace {

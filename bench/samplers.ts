@@ -18,7 +18,8 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CmaEsSampler, createStudy, MemoryStorage, RandomSampler, type Sampler, SobolSampler, TpeSampler, type Trial } from '../src/index.js';
+import { AutoSampler, CmaEsSampler, createStudy, MemoryStorage, RandomSampler, type Sampler, SobolSampler, TpeSampler, type Trial } from '../src/index.js';
+import { GpSampler } from '../src/samplers/gp/gp-sampler.js';
 import { type BenchParams, type BenchProblem, isActive, loadProblems, type SpaceEntry } from './problems.js';
 
 /**
@@ -30,6 +31,8 @@ const SAMPLERS: Record<string, (seed: number) => Sampler> = {
   cmaes: (seed) => new CmaEsSampler({ seed }),
   sobol: (seed) => new SobolSampler({ seed }),
   tpe: (seed) => new TpeSampler({ seed }),
+  gp: (seed) => new GpSampler({ seed }),
+  auto: (seed) => new AutoSampler({ seed }),
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

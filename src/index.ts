@@ -60,6 +60,8 @@ export { intersectionSearchSpace } from './samplers/search-space.js';
 export { RandomSampler } from './samplers/random/random-sampler.js';
 export { GridSampler } from './samplers/grid/grid-sampler.js';
 export { SobolSampler } from './samplers/sobol/sobol-sampler.js';
+export { AutoSampler, type AutoSamplerOptions, type AutoChoice, AUTO_SAMPLER_ATTR, chooseSampler } from './samplers/auto.js';
+export { GpSampler, type GpSamplerOptions } from './samplers/gp/gp-sampler.js';
 export { TpeSampler, type TpeSamplerOptions } from './samplers/tpe/tpe-sampler.js';
 export { NsgaIISampler, type NsgaIISamplerOptions } from './samplers/nsga/nsga2-sampler.js';
 export { NsgaIIISampler, type NsgaIIISamplerOptions } from './samplers/nsga/nsga3-sampler.js';

@@ -1,11 +1,11 @@
 /**
  * createStudy / loadStudy / deleteStudy / listStudies: the one place where
- * defaults are wired (memory storage, random sampler, no pruning). Every
+ * defaults are wired (memory storage, AutoSampler, no pruning). Every
  * option is validated before anything is created.
  */
 import { DuplicateStudyError, InvalidArgumentError, StudyNotFoundError } from '../errors.js';
 import { NopPruner, type Pruner } from '../pruners/pruner.js';
-import { RandomSampler } from '../samplers/random/random-sampler.js';
+import { AutoSampler } from '../samplers/auto.js';
 import type { Sampler } from '../samplers/sampler.js';
 import { validateName } from '../space/distributions.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -94,7 +94,7 @@ async function resolveStorage(s: string | Storage | undefined): Promise<{ storag
 
 function runtime(o: StudyRuntimeInput, owns: boolean) {
   return {
-    sampler: o.sampler ?? new RandomSampler(),
+    sampler: o.sampler ?? new AutoSampler(),
     pruner: o.pruner ?? new NopPruner(),
     ...(o.heartbeat ? { heartbeat: o.heartbeat } : {}),
     ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { createStudy } from '../../study/create-study.js';
-import { SobolSampler } from '../../samplers/sobol/sobol-sampler.js';
+import { AutoSampler } from '../../samplers/auto.js';
 import type { Trial } from '../../study/trial.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 import { printJson, show } from '../output.js';
@@ -35,7 +35,7 @@ export function registerQuickstart(program: Command): void {
       studyName: opts.study,
       storage: url,
       direction: 'minimize',
-      sampler: new SobolSampler({ seed: Number(opts.seed) }),
+      sampler: new AutoSampler({ seed: Number(opts.seed) }),
       loadIfExists: true,
     });
     try {

@@ -1,0 +1,260 @@
+/**
+ * Maximizing an acquisition function over the encoded space (mixed
+ * continuous, grid and categorical coordinates), as Optuna's
+ * `optuna/_gp/optim_mixed.py` does:
+ *   1. score a scrambled Sobol sample of the space (grid coordinates on the grid);
+ *   2. start local searches from the best sample, from samples drawn with
+ *      probability ∝ exp(a(x) − max a) (roulette), and from given points
+ *      (the best trials and their neighbourhoods);
+ *   3. each local search alternates L-BFGS-B on the continuous coordinates,
+ *      preconditioned by the lengthscales (z_j = x_j/ℓ_j, so every direction
+ *      looks alike to the optimizer), with a discrete search of each grid or
+ *      categorical coordinate: all values when there are at most 16, else
+ *      steps of ±1, ±2, ±4, … grid points from the current one; until a full
+ *      round changes nothing.
+ * Grid and categorical coordinates only ever take grid values, so the result
+ * decodes to values the distributions contain.
+ */
+import { minimizeLbfgsb } from '../../math/lbfgsb.js';
+import type { Rng } from '../../math/rng.js';
+import { SobolEngine } from '../../math/sobol.js';
+import type { Acquisition } from './acquisition.js';
+import type { GpSearchSpace } from './search-space.js';
+
+export interface OptimizeAcquisitionOptions {
+  readonly rng: Rng;
+  /** Sobol points scored before the local searches (Optuna: 2048). */
+  readonly nPreliminary?: number;
+  /** Local searches in all, including the given starts (Optuna: 10). */
+  readonly nLocalSearch?: number;
+  /** Encoded points that always start a local search (on the grid already). */
+  readonly starts?: readonly Float64Array[];
+  /** ℓ_j for the preconditioning (default 1). */
+  readonly lengthscales?: Float64Array;
+  /** L-BFGS-B's projected-gradient tolerance in the scaled coordinates. */
+  readonly pgtol?: number;
+  /** Coordinates held at given encoded values (parameters already decided). */
+  readonly fixed?: ReadonlyMap<number, number>;
+}
+
+/** Grids up to this size are searched exhaustively. */
+const EXHAUSTIVE_LIMIT = 16;
+
+export interface AcquisitionOptimum {
+  readonly x: Float64Array;
+  readonly value: number;
+}
+
+/** The encoded point of the highest acquisition value found. */
+export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, options: OptimizeAcquisitionOptions): AcquisitionOptimum {
+  const d = space.dim;
+  const m = Math.max(1, options.nPreliminary ?? 2048);
+  const nLocal = Math.max(1, options.nLocalSearch ?? 10);
+  const rng = options.rng;
+  const sobol = new SobolEngine(d, { seed: rng.uint32() });
+  const xs = new Float64Array(m * d);
+  const fixed = options.fixed ?? new Map<number, number>();
+  const pin = (x: Float64Array, offset = 0): void => {
+    for (const [j, v] of fixed) x[offset + j] = v;
+  };
+  for (let i = 0; i < m; i++) {
+    xs.set(sobol.next(), i * d);
+    space.fromUniformInPlace(xs, i * d);
+    pin(xs, i * d);
+  }
+  const f = new Float64Array(m);
+  acq.values(xs, m, f);
+  let iMax = 0;
+  for (let i = 1; i < m; i++) if ((f[i] as number) > (f[iMax] as number) || !Number.isFinite(f[iMax] as number)) iMax = i;
+  const starts: Float64Array[] = [xs.slice(iMax * d, iMax * d + d)];
+  const given = (options.starts ?? []).slice(0, Math.max(0, nLocal - 1));
+  const nRoulette = nLocal - 1 - given.length;
+  if (nRoulette > 0) {
+    // Roulette over exp(a − max a) without replacement, the best sample excluded.
+    const fMax = f[iMax] as number;
+    const w = new Float64Array(m);
+    let total = 0;
+    for (let i = 0; i < m; i++) {
+      const v = i === iMax || !Number.isFinite(f[i] as number) ? 0 : Math.exp((f[i] as number) - fMax);
+      w[i] = v;
+      total += v;
+    }
+    for (let k = 0; k < nRoulette && total > 0; k++) {
+      let r = rng.random() * total;
+      let pick = -1;
+      for (let i = 0; i < m; i++) {
+        const wi = w[i] as number;
+        if (wi <= 0) continue;
+        pick = i;
+        r -= wi;
+        if (r <= 0) break;
+      }
+      if (pick < 0) break;
+      total -= w[pick] as number;
+      w[pick] = 0;
+      starts.push(xs.slice(pick * d, pick * d + d));
+    }
+  }
+  for (const s of given) {
+    const x = s.slice();
+    space.snapInPlace(x);
+    pin(x);
+    starts.push(x);
+  }
+  let best: AcquisitionOptimum = { x: starts[0] as Float64Array, value: f[iMax] as number };
+  const search = new LocalSearch(acq, space, options.lengthscales, options.pgtol ?? 1e-2, fixed);
+  for (const s of starts) {
+    const r = search.run(s);
+    if (r.value > best.value || !Number.isFinite(best.value)) best = r;
+  }
+  return best;
+}
+
+/** The mixed local search of one start. */
+class LocalSearch {
+  private readonly continuous: number[] = [];
+  private readonly discrete: number[] = [];
+  private readonly scale: Float64Array;
+  private readonly grad: Float64Array;
+  private readonly one = new Float64Array(1);
+  private readonly batch: Float64Array;
+  private readonly batchValues: Float64Array;
+
+  constructor(
+    private readonly acq: Acquisition,
+    private readonly space: GpSearchSpace,
+    lengthscales: Float64Array | undefined,
+    private readonly pgtol: number,
+    fixed: ReadonlyMap<number, number>,
+  ) {
+    const d = space.dim;
+    let maxGrid = 0;
+    space.dims.forEach((dim, i) => {
+      if (fixed.has(i)) return;
+      if (dim.kind === 'continuous') this.continuous.push(i);
+      else {
+        this.discrete.push(i);
+        maxGrid = Math.max(maxGrid, dim.grid?.length ?? 0);
+      }
+    });
+    this.scale = Float64Array.from(this.continuous, (i) => {
+      const l = lengthscales?.[i] ?? 1;
+      return Number.isFinite(l) && l > 0 ? l : 1;
+    });
+    this.grad = new Float64Array(d);
+    const rows = Math.max(EXHAUSTIVE_LIMIT, 2 * Math.ceil(Math.log2(maxGrid + 1)) + 2);
+    this.batch = new Float64Array(rows * d);
+    this.batchValues = new Float64Array(rows);
+  }
+
+  private value(x: Float64Array): number {
+    this.acq.values(x, 1, this.one);
+    return this.one[0] as number;
+  }
+
+  run(start: Float64Array): AcquisitionOptimum {
+    let x: Float64Array = start.slice();
+    let fx = this.value(x);
+    if (!Number.isFinite(fx)) fx = Number.NEGATIVE_INFINITY;
+    const CONTINUOUS = -1;
+    let lastChanged: number | null = null;
+    for (let round = 0; round < 100; round++) {
+      if (this.continuous.length > 0) {
+        if (lastChanged === CONTINUOUS) break;
+        const r = this.gradientAscent(x, fx);
+        if (r.value > fx) {
+          x = r.x;
+          fx = r.value;
+          lastChanged = CONTINUOUS;
+        }
+      }
+      let stop = false;
+      for (const i of this.discrete) {
+        if (lastChanged === i) {
+          stop = true;
+          break;
+        }
+        const v = this.discreteSearch(x, fx, i);
+        if (v > fx) {
+          fx = v;
+          lastChanged = i;
+        }
+      }
+      if (stop || lastChanged === null) break;
+    }
+    return { x, value: fx };
+  }
+
+  /** L-BFGS-B over the continuous coordinates in z = x/ℓ. */
+  private gradientAscent(x0: Float64Array, f0: number): AcquisitionOptimum {
+    const idx = this.continuous;
+    const k = idx.length;
+    const scale = this.scale;
+    const x = x0.slice();
+    const z0 = new Float64Array(k);
+    const upper = new Float64Array(k);
+    for (let a = 0; a < k; a++) {
+      z0[a] = (x[idx[a] as number] as number) / (scale[a] as number);
+      upper[a] = 1 / (scale[a] as number);
+    }
+    const grad = this.grad;
+    const r = minimizeLbfgsb(
+      (z, g) => {
+        for (let a = 0; a < k; a++) x[idx[a] as number] = (z[a] as number) * (scale[a] as number);
+        const v = this.acq.valueAndGrad(x, grad);
+        for (let a = 0; a < k; a++) g[a] = -(grad[idx[a] as number] as number) * (scale[a] as number);
+        return Number.isFinite(v) ? -v : Number.POSITIVE_INFINITY;
+      },
+      z0,
+      { lower: new Float64Array(k), upper, pgtol: this.pgtol, maxIterations: 200, maxEvaluations: 150 },
+    );
+    if (!(-r.f > f0) || r.iterations === 0) return { x: x0, value: f0 };
+    for (let a = 0; a < k; a++) x[idx[a] as number] = Math.min(1, Math.max(0, (r.x[a] as number) * (scale[a] as number)));
+    return { x, value: -r.f };
+  }
+
+  /**
+   * Best value of coordinate i with the others fixed: every grid value for a
+   * small grid, else a pattern search in index steps ±1, ±2, ±4, … repeated
+   * from each improvement. Updates x in place; returns the new value.
+   */
+  private discreteSearch(x: Float64Array, fx: number, i: number): number {
+    const grid = (this.space.dims[i] as { grid: Float64Array }).grid;
+    const d = this.space.dim;
+    const size = grid.length;
+    if (size <= 1) return fx;
+    let f = fx;
+    for (let pass = 0; pass < 64; pass++) {
+      const cur = this.space.nearestIndex(i, x[i] as number);
+      const cands: number[] = [];
+      if (size <= EXHAUSTIVE_LIMIT) {
+        for (let c = 0; c < size; c++) if (c !== cur) cands.push(c);
+      } else {
+        for (let s = 1; s < size; s *= 2) {
+          if (cur - s >= 0) cands.push(cur - s);
+          if (cur + s < size) cands.push(cur + s);
+        }
+      }
+      const rows = cands.length;
+      for (let r = 0; r < rows; r++) {
+        this.batch.set(x, r * d);
+        this.batch[r * d + i] = grid[cands[r] as number] as number;
+      }
+      this.acq.values(this.batch, rows, this.batchValues);
+      let bestR = -1;
+      let bestV = f;
+      for (let r = 0; r < rows; r++) {
+        const v = this.batchValues[r] as number;
+        if (v > bestV) {
+          bestV = v;
+          bestR = r;
+        }
+      }
+      if (bestR < 0) break;
+      x[i] = grid[cands[bestR] as number] as number;
+      f = bestV;
+      if (size <= EXHAUSTIVE_LIMIT) break;
+    }
+    return f;
+  }
+}

@@ -19,11 +19,12 @@ describe('AutoSampler: the choice', () => {
     expect(chooseSampler(view([]), opts).sampler).toBe('GpSampler');
     expect(chooseSampler(view(Array(50).fill({ distributions: { x: f, y: f, k: c } })), opts).sampler).toBe('GpSampler');
   });
-  it('takes TPE for conditional, mostly categorical or constrained spaces, and for long runs', () => {
-    expect(chooseSampler(view([{ distributions: { x: f } }, { distributions: { x: f, y: f } }]), opts)).toEqual({
-      sampler: 'TpeSampler',
-      reason: expect.stringMatching(/conditional/),
-    });
+  it('takes the GP for a conditional space too (it models each branch), TPE once the run is long', () => {
+    const branches = [{ distributions: { x: f } }, { distributions: { x: f, y: f } }];
+    expect(chooseSampler(view(branches), opts)).toEqual({ sampler: 'GpSampler', reason: expect.stringMatching(/^conditional space/) });
+    expect(chooseSampler(view(Array(100).fill(branches).flat()), opts).sampler).toBe('TpeSampler');
+  });
+  it('takes TPE for mostly categorical or constrained spaces, and for long runs', () => {
     expect(chooseSampler(view([{ distributions: { k: c, j: c, x: f } }]), opts).reason).toMatch(/2 of 3 parameters are categorical/);
     expect(chooseSampler(view([{ distributions: { x: f }, systemAttrs: { 'dials:constraints': [1] } }]), opts).reason).toMatch(/constrained/);
     expect(chooseSampler(view(Array(200).fill({ distributions: { x: f } })), opts).reason).toMatch(/200 finished trials/);

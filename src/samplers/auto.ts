@@ -3,10 +3,11 @@
  * from the search space, the number of objectives and the trials so far, and
  * delegates that trial to it:
  *
- * - one objective, a flat continuous or mixed space, fewer than `gpMaxTrials`
- *   finished trials → GpSampler (the most progress per trial on small budgets);
- * - a conditional space, a mostly categorical space, constraints, or a long
- *   run → TpeSampler (models branches jointly, and stays fast at thousands of
+ * - one objective, a continuous, mixed or conditional space, fewer than
+ *   `gpMaxTrials` finished trials → GpSampler (the most progress per trial on
+ *   small budgets; it models each conditional branch on the trials that have it);
+ * - a mostly categorical space, constraints, or a long run → TpeSampler
+ *   (categorical kernels, feasibility-first ranking, and fast at thousands of
  *   trials);
  * - several objectives → TpeSampler (MOTPE) up to `nsgaMinTrials`, then
  *   NsgaIISampler, whose cost per trial does not grow with the history.
@@ -66,7 +67,6 @@ export function chooseSampler(study: StudyView, options: { gpMaxTrials: number; 
     }
   }
   const conditional = [...counts.values()].some((c) => c !== withParams);
-  if (conditional) return { sampler: 'TpeSampler', reason: 'conditional search space: TPE models each branch jointly' };
   const categorical = [...names.values()].filter((d) => d.kind === 'categorical').length;
   if (names.size > 0 && categorical * 2 > names.size) {
     return { sampler: 'TpeSampler', reason: `${categorical} of ${names.size} parameters are categorical: TPE's categorical kernels suit them` };
@@ -75,7 +75,8 @@ export function chooseSampler(study: StudyView, options: { gpMaxTrials: number; 
   if (nComplete >= options.gpMaxTrials) {
     return { sampler: 'TpeSampler', reason: `${nComplete} finished trials (≥ ${options.gpMaxTrials}): TPE keeps each suggestion fast on long runs` };
   }
-  return { sampler: 'GpSampler', reason: `flat ${categorical > 0 ? 'mixed' : 'continuous'} space and ${nComplete} finished trials (< ${options.gpMaxTrials}): a Gaussian process gets the most from few trials` };
+  const kind = conditional ? 'conditional' : categorical > 0 ? 'mixed' : 'continuous';
+  return { sampler: 'GpSampler', reason: `${kind} space and ${nComplete} finished trials (< ${options.gpMaxTrials}): a Gaussian process gets the most from few trials` };
 }
 
 export class AutoSampler implements Sampler {

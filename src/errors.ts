@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'SCHEMA_TOO_OLD'
   | 'SCHEMA_TOO_NEW'
   | 'NO_TRIALS'
-  | 'GRID_EXHAUSTED';
+  | 'GRID_EXHAUSTED'
+  | 'INVALID_CONFIG';
 
 export class DialsError extends Error {
   readonly code: ErrorCode;
@@ -46,10 +47,7 @@ export class InvalidArgumentError extends DialsError {
 
 export class DuplicateStudyError extends DialsError {
   constructor(studyName: string) {
-    super(
-      'DUPLICATE_STUDY',
-      `a study named ${JSON.stringify(studyName)} already exists; pass loadIfExists: true to reuse it, or choose another studyName`,
-    );
+    super('DUPLICATE_STUDY', `a study named ${JSON.stringify(studyName)} already exists; pass loadIfExists: true to reuse it, or choose another studyName`);
   }
 }
 

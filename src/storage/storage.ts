@@ -72,7 +72,21 @@ export interface StartTrialInput {
   readonly lease?: LeasePolicy;
   /** Claim the next grid index in [0, size) when no WAITING trial is claimed. */
   readonly gridSize?: number;
+  /**
+   * A study-wide trial budget: claim or create a trial only while fewer than
+   * this many of the study's trials count toward it (see `BUDGET_EXEMPT_REASONS`);
+   * null otherwise. Checked under the study's lock, so workers in many
+   * processes and machines share one budget exactly.
+   */
+  readonly maxTrials?: number;
 }
+
+/**
+ * Failure reasons of trials that do not count toward a trial budget: their
+ * work was lost (the worker was interrupted or died), so a rerun replaces them.
+ * Every other trial that has started (RUNNING, COMPLETE, PRUNED, FAIL) counts.
+ */
+export const BUDGET_EXEMPT_REASONS: readonly string[] = ['interrupted', 'lease-expired'];
 
 /** A trial just claimed (WAITING → RUNNING) or created RUNNING. */
 export interface StartedTrial {

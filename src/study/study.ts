@@ -153,11 +153,12 @@ export class Study {
   }
 
   /** Starts a trial, or null when the sampler's grid is exhausted. */
-  private async askOrNull(): Promise<Trial | null> {
+  private async askOrNull(maxTrials?: number): Promise<Trial | null> {
     if (this.closed) throw new InvalidArgumentError(`study ${JSON.stringify(this.studyName)} is closed`);
     const started = await this.storage.startTrial(this.studyId, {
       ...(this.lease ? { lease: this.lease } : {}),
       ...(this.sampler.gridSize !== undefined ? { gridSize: this.sampler.gridSize } : {}),
+      ...(maxTrials !== undefined ? { maxTrials } : {}),
     });
     if (started === null) return null;
     const view = await this.history();
@@ -180,6 +181,18 @@ export class Study {
       await this.storage.setStudyAttr(this.studyId, { kind: 'system', key, json });
       this.writtenNotes.set(key, json);
     }
+  }
+
+  /**
+   * Starts a trial unless the study already counts `maxTrials` trials (a
+   * study-wide budget shared exactly by every worker; see StartTrialInput.maxTrials)
+   * or its grid is exhausted; null then.
+   * @example while ((t = await study.tryAsk({ maxTrials: 100 })) !== null) await study.tell(t, f(t));
+   */
+  async tryAsk(options: { maxTrials?: number } = {}): Promise<Trial | null> {
+    const m = options.maxTrials;
+    if (m !== undefined && (!Number.isSafeInteger(m) || m < 0)) throw new InvalidArgumentError(`maxTrials must be a non-negative integer, got ${m}`, ['maxTrials']);
+    return this.askOrNull(m);
   }
 
   /**

@@ -21,7 +21,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
-import { checkNumbersFilter } from '../storage.js';
+import { BUDGET_EXEMPT_REASONS, checkNumbersFilter } from '../storage.js';
 
 interface MemTrial {
   trialId: number;
@@ -203,8 +203,19 @@ export class MemoryStorage implements Storage {
     return { trialId: t.trialId, number: t.number, created: true };
   }
 
+  private budgetCount(s: MemStudy): number {
+    let n = 0;
+    for (const t of s.trials) {
+      if (t.state === 'WAITING') continue;
+      if (t.state === 'FAIL' && BUDGET_EXEMPT_REASONS.includes(t.failReason ?? '')) continue;
+      n++;
+    }
+    return n;
+  }
+
   async startTrial(studyId: number, input: StartTrialInput): Promise<StartedTrial | null> {
     const s = this.study(studyId);
+    if (input.maxTrials !== undefined && this.budgetCount(s) >= input.maxTrials) return null;
     let t = s.waiting.shift();
     if (t) {
       t.state = 'RUNNING';

@@ -24,7 +24,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
-import { checkNumbersFilter } from '../storage.js';
+import { BUDGET_EXEMPT_REASONS, checkNumbersFilter } from '../storage.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 
 interface StudyRow {
@@ -220,10 +220,9 @@ export class SqlStorage implements Storage {
 
   /** Takes the next dense trial number (the UPDATE holds the study row until commit). */
   private async nextNumber(tx: SqlExecutor, studyId: number): Promise<number> {
-    const rows = await tx.all<{ number: number }>(
-      'UPDATE dials_studies SET next_number = next_number + 1 WHERE id = ? RETURNING next_number - 1 AS number',
-      [studyId],
-    );
+    const rows = await tx.all<{ number: number }>('UPDATE dials_studies SET next_number = next_number + 1 WHERE id = ? RETURNING next_number - 1 AS number', [
+      studyId,
+    ]);
     if (!rows[0]) throw new StudyNotFoundError(`#${studyId}`);
     return Number(rows[0].number);
   }
@@ -242,10 +241,10 @@ export class SqlStorage implements Storage {
     return this.driver.transaction('write', async (tx) => {
       await this.lockStudy(tx, studyId);
       if (input.dedupeKey !== undefined) {
-        const found = await tx.all<{ id: number; number: number }>(
-          'SELECT id, number FROM dials_trials WHERE study_id = ? AND dedupe_key = ?',
-          [studyId, input.dedupeKey],
-        );
+        const found = await tx.all<{ id: number; number: number }>('SELECT id, number FROM dials_trials WHERE study_id = ? AND dedupe_key = ?', [
+          studyId,
+          input.dedupeKey,
+        ]);
         if (found[0]) return { trialId: Number(found[0].id), number: Number(found[0].number), created: false };
       }
       const number = await this.nextNumber(tx, studyId);
@@ -265,13 +264,10 @@ export class SqlStorage implements Storage {
     const grace = input.lease ? input.lease.graceMs / 1000 : null;
     const maxRetries = input.lease?.maxRetries ?? 0;
     const { skipLocked, startTrialStatement } = this.driver.dialect;
-    if (startTrialStatement) {
+    if (startTrialStatement && input.maxTrials === undefined) {
       const grid = input.gridSize !== undefined;
       const rows = await this.driver.transaction('statement', (tx) =>
-        tx.all<StartedRow>(
-          startTrialStatement(grid),
-          grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId],
-        ),
+        tx.all<StartedRow>(startTrialStatement(grid), grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId]),
       );
       const r = rows[0];
       if (!r) {
@@ -283,6 +279,16 @@ export class SqlStorage implements Storage {
       return startedFromRow(r, leaseId);
     }
     return this.driver.transaction('write', async (tx) => {
+      if (input.maxTrials !== undefined) {
+        // Under the study's lock (every new trial takes it), so concurrent workers see each other's trials.
+        await this.lockStudy(tx, studyId);
+        const counted = await tx.all<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM dials_trials WHERE study_id = ? AND state <> 'WAITING'
+             AND NOT (state = 'FAIL' AND COALESCE(fail_reason, '') IN (${placeholders(BUDGET_EXEMPT_REASONS.length)}))`,
+          [studyId, ...BUDGET_EXEMPT_REASONS],
+        );
+        if (Number(counted[0]?.n ?? 0) >= input.maxTrials) return null;
+      }
       const claimed = await tx.all<StartedRow>(
         `UPDATE dials_trials SET state = 'RUNNING', lease_id = ?, started_at = ${this.now}, heartbeat_at = ${this.now},
            lease_grace = ?, max_retries = ?
@@ -481,10 +487,10 @@ export class SqlStorage implements Storage {
   async countTrials(studyId: number, query: TrialQuery = {}): Promise<number> {
     const states = query.states;
     const rows = await this.driver.transaction('read', (tx) =>
-      tx.all<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM dials_trials WHERE study_id = ?${states ? ` AND state IN (${placeholders(states.length)})` : ''}`,
-        [studyId, ...(states ?? [])],
-      ),
+      tx.all<{ n: number }>(`SELECT COUNT(*) AS n FROM dials_trials WHERE study_id = ?${states ? ` AND state IN (${placeholders(states.length)})` : ''}`, [
+        studyId,
+        ...(states ?? []),
+      ]),
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -515,10 +521,7 @@ export class SqlStorage implements Storage {
     const join = `JOIN dials_trials t ON t.id = x.trial_id WHERE ${where}`;
     const params = await tx.all<ParamRow>(`SELECT x.trial_id, x.name, x.value, x.distribution FROM dials_trial_params x ${join}`, args);
     const values = await tx.all<ValueRow>(`SELECT x.trial_id, x.objective, x.value FROM dials_trial_values x ${join}`, args);
-    const inter = await tx.all<IntermediateRow>(
-      `SELECT x.trial_id, x.fold, x.step, x.objective, x.value FROM dials_trial_intermediate x ${join}`,
-      args,
-    );
+    const inter = await tx.all<IntermediateRow>(`SELECT x.trial_id, x.fold, x.step, x.objective, x.value FROM dials_trial_intermediate x ${join}`, args);
     const attrs = await tx.all<AttrRow>(`SELECT x.trial_id AS owner, x.kind, x.key, x.value FROM dials_trial_attrs x ${join}`, args);
 
     interface Acc {
@@ -594,4 +597,3 @@ export class SqlStorage implements Storage {
     await this.driver.close();
   }
 }
-

@@ -76,7 +76,10 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       const st = await s.createStudy({ studyName: 'dense', directions: ['minimize'] });
       const started = await Promise.all(Array.from({ length: 120 }, () => s.startTrial(st.studyId, {})));
       const numbers = started.map((t) => t?.number).sort((x, y) => (x as number) - (y as number));
-      assert.deepEqual(numbers, Array.from({ length: 120 }, (_, i) => i));
+      assert.deepEqual(
+        numbers,
+        Array.from({ length: 120 }, (_, i) => i),
+      );
       assert.equal(new Set(started.map((t) => t?.trialId)).size, 120);
       assert.equal(await s.countTrials(st.studyId), 120);
     });
@@ -210,7 +213,10 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.equal(d2.created, false);
       assert.equal(d2.number, d1.number);
       const waiting = await s.getTrials(st.studyId, { states: ['WAITING'] });
-      assert.deepEqual(waiting.map((t) => t.number), [0, 1, 2]);
+      assert.deepEqual(
+        waiting.map((t) => t.number),
+        [0, 1, 2],
+      );
       assert.deepEqual({ ...waiting[0]?.fixedParams }, { x: 1, act: 'relu' });
       const claimed = await Promise.all([0, 1, 2, 3].map(() => s.startTrial(st.studyId, {})));
       const byNumber = claimed.map((c) => c?.number).sort();
@@ -244,7 +250,10 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
         assert.equal(await s.heartbeat(live.trialId, live.leaseId), true);
       }
       const reaped = await s.reapStaleTrials(st.studyId);
-      assert.deepEqual(reaped.map((r) => r.number), [dead.number]);
+      assert.deepEqual(
+        reaped.map((r) => r.number),
+        [dead.number],
+      );
       assert.deepEqual(await s.reapStaleTrials(st.studyId), []);
       const f = await s.getTrial(dead.trialId);
       assert.equal(f.state, 'FAIL');
@@ -277,12 +286,24 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       }
       await s.startTrial(st.studyId, {});
       assert.equal(await s.countTrials(st.studyId, { states: ['COMPLETE'] }), 2);
-      assert.deepEqual((await s.getTrials(st.studyId, { states: ['PRUNED', 'FAIL'] })).map((t) => t.number), [1, 2]);
+      assert.deepEqual(
+        (await s.getTrials(st.studyId, { states: ['PRUNED', 'FAIL'] })).map((t) => t.number),
+        [1, 2],
+      );
       assert.equal((await s.getTrials(st.studyId, { states: ['FAIL'] }))[0]?.failReason, 'boom');
       assert.equal(await s.countTrials(st.studyId), 5);
-      assert.deepEqual((await s.getTrials(st.studyId, { minNumber: 3 })).map((t) => t.number), [3, 4]);
-      assert.deepEqual((await s.getTrials(st.studyId, { numbers: [4, 0, 9, 4] })).map((t) => t.number), [0, 4]);
-      assert.deepEqual((await s.getTrials(st.studyId, { numbers: [0, 1, 3], minNumber: 1, states: ['COMPLETE'] })).map((t) => t.number), [3]);
+      assert.deepEqual(
+        (await s.getTrials(st.studyId, { minNumber: 3 })).map((t) => t.number),
+        [3, 4],
+      );
+      assert.deepEqual(
+        (await s.getTrials(st.studyId, { numbers: [4, 0, 9, 4] })).map((t) => t.number),
+        [0, 4],
+      );
+      assert.deepEqual(
+        (await s.getTrials(st.studyId, { numbers: [0, 1, 3], minNumber: 1, states: ['COMPLETE'] })).map((t) => t.number),
+        [3],
+      );
       assert.deepEqual(await s.getTrials(st.studyId, { numbers: [] }), []);
     });
 
@@ -301,6 +322,77 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.deepEqual((await s.getTrial(t.trialId)).userAttrs.curve, [1, Number.POSITIVE_INFINITY, null]);
     });
 
+    test('reports what changed after a change cursor, and nothing else', async (s) => {
+      const a = await s.createStudy({ studyName: 'changes-a', directions: ['minimize'] });
+      const b = await s.createStudy({ studyName: 'changes-b', directions: ['minimize'] });
+      const idle = await s.startTrial(b.studyId, {});
+      assert.ok(idle);
+      const c0 = (await s.getChanges(null)).cursor;
+      const none = await s.getChanges(c0);
+      assert.deepEqual([none.trials, none.studyIds, none.deletedStudyIds, none.truncated], [[], [], [], false]);
+      const numbersOf = (cs: { trials: readonly { number: number; studyId: number }[] }) =>
+        [...new Set(cs.trials.map((t) => `${t.studyId}:${t.number}`))].sort();
+
+      const t0 = await s.startTrial(a.studyId, {});
+      const t1 = await s.startTrial(a.studyId, {});
+      assert.ok(t0 && t1);
+      const ch1 = await s.getChanges(c0);
+      assert.deepEqual(numbersOf(ch1), [`${a.studyId}:0`, `${a.studyId}:1`]);
+      assert.deepEqual(ch1.studyIds, [a.studyId]);
+      assert.ok(ch1.trials.every((t) => t.trialId === t0.trialId || t.trialId === t1.trialId));
+
+      // A heartbeat is not a change; a report, an attribute and a finish are, each on its own.
+      const c1 = ch1.cursor;
+      assert.equal(await s.heartbeat(idle.trialId, idle.leaseId), true);
+      assert.deepEqual(numbersOf(await s.getChanges(c1)), []);
+      await s.updateTrial(t1.trialId, t1.leaseId, { intermediate: [{ step: 0, fold: null, values: [1] }] });
+      const ch2 = await s.getChanges(c1);
+      assert.deepEqual(numbersOf(ch2), [`${a.studyId}:1`]);
+      await s.updateTrial(t0.trialId, t0.leaseId, { attrs: [{ kind: 'user', key: 'k', json: encodeAttr(1, 'k') }] });
+      const ch3 = await s.getChanges(ch2.cursor);
+      assert.deepEqual(numbersOf(ch3), [`${a.studyId}:0`]);
+      await s.updateTrial(t0.trialId, t0.leaseId, {
+        params: [{ name: 'x', value: 0.5, distribution: floatDistribution('x', 0, 1) }],
+        finish: { state: 'COMPLETE', values: [2], reason: null },
+      });
+      const ch4 = await s.getChanges(ch3.cursor);
+      assert.deepEqual(numbersOf(ch4), [`${a.studyId}:0`]);
+      assert.deepEqual(numbersOf(await s.getChanges(ch4.cursor)), []);
+
+      // Cursors never move backwards; `studyId` narrows trials but not studies.
+      assert.ok(Number(ch4.cursor) >= Number(ch3.cursor) && Number(ch3.cursor) >= Number(c0));
+      const w = await s.enqueueTrial(b.studyId, { params: { x: 0.1 } });
+      const onlyA = await s.getChanges(ch4.cursor, { studyId: a.studyId });
+      assert.deepEqual(onlyA.trials, []);
+      assert.deepEqual(onlyA.studyIds, [b.studyId]);
+      assert.deepEqual(numbersOf(await s.getChanges(ch4.cursor, { studyId: b.studyId })), [`${b.studyId}:${w.number}`]);
+
+      // Study attributes, new and deleted studies.
+      const c5 = (await s.getChanges(null)).cursor;
+      await s.setStudyAttr(a.studyId, { kind: 'system', key: 'dials:note', json: encodeAttr('hi', 'note') });
+      const c = await s.createStudy({ studyName: 'changes-c', directions: ['maximize'] });
+      await s.deleteStudy('changes-b');
+      const ch5 = await s.getChanges(c5);
+      assert.deepEqual(
+        ch5.studyIds,
+        [a.studyId, c.studyId].sort((x, y) => x - y),
+      );
+      assert.deepEqual(ch5.deletedStudyIds, [b.studyId]);
+      assert.deepEqual(ch5.trials, []);
+
+      // A limit truncates, oldest change first.
+      const c6 = (await s.getChanges(null)).cursor;
+      for (let i = 0; i < 5; i++) await s.startTrial(c.studyId, {});
+      const lim = await s.getChanges(c6, { limit: 3 });
+      assert.equal(lim.truncated, true);
+      assert.deepEqual(
+        lim.trials.map((t) => t.number),
+        [0, 1, 2],
+      );
+      await assert.rejects(s.getChanges('not-a-cursor'), /change cursor/);
+      await assert.rejects(s.getChanges(c6, { limit: 0 }), /limit/);
+    });
+
     if (options.reopen) {
       const reopen = options.reopen;
       api.it(`keeps every study and trial across a reopen${skipped.has('reopen') ? ' (skipped)' : ''}`, async () => {
@@ -314,16 +406,27 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
             finish: { state: 'COMPLETE', values: [Number.POSITIVE_INFINITY], reason: null },
           });
           await s.startTrial(st.studyId, {});
+          const before = (await s.getChanges(null)).cursor;
           s = await reopen(s);
           const again = await s.getStudy('persist');
           assert.deepEqual(again?.directions, ['maximize']);
           const trials = await s.getTrials(again?.studyId as number);
-          assert.deepEqual(trials.map((x) => [x.number, x.state, x.values?.[0] ?? null, x.params.x ?? null]), [
-            [0, 'COMPLETE', Number.POSITIVE_INFINITY, 0.25],
-            [1, 'RUNNING', null, null],
-          ]);
+          assert.deepEqual(
+            trials.map((x) => [x.number, x.state, x.values?.[0] ?? null, x.params.x ?? null]),
+            [
+              [0, 'COMPLETE', Number.POSITIVE_INFINITY, 0.25],
+              [1, 'RUNNING', null, null],
+            ],
+          );
           const next = await s.startTrial(again?.studyId as number, {});
           assert.equal(next?.number, 2);
+          // The change log survives too: a cursor taken before the reopen sees the trial started after it.
+          const changed = await s.getChanges(before);
+          assert.deepEqual(
+            changed.trials.map((x) => x.number),
+            [2],
+          );
+          assert.ok(Number(changed.cursor) >= Number(before));
         } finally {
           await s.close();
         }

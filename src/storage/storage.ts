@@ -118,6 +118,58 @@ export interface TrialQuery {
 /** Most trial numbers one `numbers` filter may hold. */
 export const MAX_NUMBERS_FILTER = 500;
 
+/** A trial created or changed (state, parameters, values, reports, attributes) after a cursor. */
+export interface TrialChange {
+  readonly studyId: number;
+  readonly trialId: number;
+  readonly number: number;
+}
+
+/**
+ * What changed after a cursor, for readers that follow a storage live (the
+ * dashboard) without re-reading whole studies. Heartbeats are not changes.
+ */
+export interface ChangeSet {
+  /** Opaque; pass it back as `since`. Never moves backwards. */
+  readonly cursor: string;
+  /**
+   * Every trial changed after `since` (oldest change first), at most `limit`;
+   * a trial may be reported again by a later call although it did not change.
+   */
+  readonly trials: readonly TrialChange[];
+  /** More trials changed than `limit`: re-read what you show. */
+  readonly truncated: boolean;
+  /** Studies created, whose attributes changed, or whose trials changed, after `since`. */
+  readonly studyIds: readonly number[];
+  readonly deletedStudyIds: readonly number[];
+}
+
+export interface ChangeQuery {
+  /** Only trials of this study (studyIds and deletedStudyIds still cover all studies). */
+  readonly studyId?: number;
+  /** Most trials returned (default and maximum 10,000). */
+  readonly limit?: number;
+}
+
+export const MAX_CHANGES_LIMIT = 10_000;
+
+/** Validates a cursor handed back by a caller: a decimal integer. */
+export function parseChangeCursor(cursor: string): number {
+  if (!/^\d{1,16}$/.test(cursor))
+    throw new InvalidArgumentError(
+      `change cursor ${JSON.stringify(cursor.slice(0, 40))} is not one this storage returned; pass the cursor of a previous getChanges, or null to start`,
+    );
+  return Number(cursor);
+}
+
+export function changeLimit(query: ChangeQuery): number {
+  const limit = query.limit ?? MAX_CHANGES_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_CHANGES_LIMIT) {
+    throw new InvalidArgumentError(`limit must be an integer in [1, ${MAX_CHANGES_LIMIT}], got ${limit}`);
+  }
+  return limit;
+}
+
 /** Optional abilities, declared rather than detected. */
 export interface StorageCapabilities {
   /** Several processes may share this storage. */
@@ -156,6 +208,11 @@ export interface Storage {
   getTrial(trialId: number): Promise<FrozenTrial>;
   getTrials(studyId: number, query?: TrialQuery): Promise<FrozenTrial[]>;
   countTrials(studyId: number, query?: TrialQuery): Promise<number>;
+  /**
+   * What changed after `since` (null: nothing, just the current cursor), in a
+   * constant number of queries. One read; never blocks a writer.
+   */
+  getChanges(since: string | null, query?: ChangeQuery): Promise<ChangeSet>;
 
   close(): Promise<void>;
 }

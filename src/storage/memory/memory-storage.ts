@@ -11,6 +11,8 @@ import { isFinal, type StudyDirection, type TrialState, TRIAL_STATES } from '../
 import { newLeaseId, REASON_LEASE_EXPIRED, resolveStaleWrite } from '../lease.js';
 import type {
   AttrWrite,
+  ChangeQuery,
+  ChangeSet,
   EnqueueInput,
   ReapedTrial,
   StartedTrial,
@@ -21,7 +23,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
-import { BUDGET_EXEMPT_REASONS, checkNumbersFilter } from '../storage.js';
+import { BUDGET_EXEMPT_REASONS, changeLimit, checkNumbersFilter, parseChangeCursor, type TrialChange } from '../storage.js';
 
 interface MemTrial {
   trialId: number;
@@ -82,11 +84,23 @@ export class MemoryStorage implements Storage {
   private trials = new Map<number, MemTrial>();
   private nextStudyId = 1;
   private nextTrialId = 1;
+  /** Change log: the latest change number of each trial and study. */
+  private changeSeq = 0;
+  private readonly trialChanges = new Map<number, number>();
+  private readonly studyChanges = new Map<number, { seq: number; deleted: boolean }>();
   /** Injectable clock, in ms, for tests of leases. */
   now: () => number = Date.now;
 
   constructor(url = 'memory:') {
     this.url = url;
+  }
+
+  private touchTrial(t: MemTrial): void {
+    this.trialChanges.set(t.trialId, ++this.changeSeq);
+  }
+
+  private touchStudy(studyId: number, deleted = false): void {
+    this.studyChanges.set(studyId, { seq: ++this.changeSeq, deleted });
   }
 
   private study(studyId: number): MemStudy {
@@ -128,6 +142,7 @@ export class MemoryStorage implements Storage {
     };
     this.studies.set(s.name, s);
     this.studyById.set(s.studyId, s);
+    this.touchStudy(s.studyId);
     return this.record(s);
   }
 
@@ -147,14 +162,19 @@ export class MemoryStorage implements Storage {
   async deleteStudy(studyName: string): Promise<void> {
     const s = this.studies.get(studyName);
     if (!s) throw new StudyNotFoundError(studyName);
-    for (const t of s.trials) this.trials.delete(t.trialId);
+    for (const t of s.trials) {
+      this.trials.delete(t.trialId);
+      this.trialChanges.delete(t.trialId);
+    }
     this.studies.delete(studyName);
     this.studyById.delete(s.studyId);
+    this.touchStudy(s.studyId, true);
   }
 
   async setStudyAttr(studyId: number, attr: AttrWrite): Promise<void> {
     const s = this.study(studyId);
     (attr.kind === 'user' ? s.userAttrs : s.systemAttrs).set(attr.key, decodeJson(attr.json));
+    this.touchStudy(studyId);
   }
 
   private newTrial(s: MemStudy, state: TrialState): MemTrial {
@@ -183,6 +203,7 @@ export class MemoryStorage implements Storage {
     };
     s.trials.push(t);
     this.trials.set(t.trialId, t);
+    this.touchTrial(t);
     return t;
   }
 
@@ -200,6 +221,7 @@ export class MemoryStorage implements Storage {
     if (input.dedupeKey !== undefined) t.systemAttrs.set('dials:dedupe_key', input.dedupeKey);
     for (const a of input.attrs ?? []) (a.kind === 'user' ? t.userAttrs : t.systemAttrs).set(a.key, decodeJson(a.json));
     s.waiting.push(t);
+    this.touchTrial(t);
     return { trialId: t.trialId, number: t.number, created: true };
   }
 
@@ -233,6 +255,7 @@ export class MemoryStorage implements Storage {
     t.heartbeatAt = t.start;
     t.graceMs = input.lease?.graceMs ?? null;
     t.maxRetries = input.lease?.maxRetries ?? 0;
+    this.touchTrial(t);
     return {
       trialId: t.trialId,
       number: t.number,
@@ -267,6 +290,7 @@ export class MemoryStorage implements Storage {
       t.failReason = patch.finish.reason;
       t.end = this.now();
     }
+    if (patch.params?.length || patch.intermediate?.length || patch.attrs?.length || patch.finish) this.touchTrial(t);
   }
 
   async heartbeat(trialId: number, leaseId: string): Promise<boolean> {
@@ -285,6 +309,7 @@ export class MemoryStorage implements Storage {
       t.state = 'FAIL';
       t.failReason = REASON_LEASE_EXPIRED;
       t.end = now;
+      this.touchTrial(t);
       let retryNumber: number | null = null;
       if (t.retryCount < t.maxRetries) {
         const r = this.newTrial(s, 'WAITING');
@@ -359,6 +384,36 @@ export class MemoryStorage implements Storage {
     let n = 0;
     for (const t of s.trials) if (states.has(t.state)) n++;
     return n;
+  }
+
+  async getChanges(since: string | null, query: ChangeQuery = {}): Promise<ChangeSet> {
+    const limit = changeLimit(query);
+    const cursor = String(this.changeSeq);
+    if (since === null) return { cursor, trials: [], truncated: false, studyIds: [], deletedStudyIds: [] };
+    const after = parseChangeCursor(since);
+    const changed: [number, TrialChange][] = [];
+    const studyIds = new Set<number>();
+    for (const [trialId, seq] of this.trialChanges) {
+      if (seq <= after) continue;
+      const t = this.trials.get(trialId) as MemTrial;
+      studyIds.add(t.studyId);
+      if (query.studyId === undefined || t.studyId === query.studyId) changed.push([seq, { studyId: t.studyId, trialId, number: t.number }]);
+    }
+    const deletedStudyIds: number[] = [];
+    for (const [studyId, c] of this.studyChanges) {
+      if (c.seq <= after) continue;
+      if (c.deleted) deletedStudyIds.push(studyId);
+      else studyIds.add(studyId);
+    }
+    for (const id of deletedStudyIds) studyIds.delete(id);
+    changed.sort((a, b) => a[0] - b[0]);
+    return {
+      cursor,
+      trials: changed.slice(0, limit).map((c) => c[1]),
+      truncated: changed.length > limit,
+      studyIds: [...studyIds].sort((a, b) => a - b),
+      deletedStudyIds: deletedStudyIds.sort((a, b) => a - b),
+    };
   }
 
   async close(): Promise<void> {}

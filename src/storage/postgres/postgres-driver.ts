@@ -157,14 +157,21 @@ export class PostgresDriver implements SqlDriver {
   /** Creates the schema on an empty database, or checks the version of an existing one. */
   async init(): Promise<void> {
     // Opening fails fast (a wrong address is not an outage); later work retries for longer.
-    await this.run('write', async (tx) => {
-      await tx.all("SELECT pg_advisory_xact_lock(hashtext('dials_schema'))");
-      if (this.schema) await tx.run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      const rows = await tx.all<{ t: string | null }>("SELECT to_regclass('dials_schema_version')::text AS t");
-      if (rows[0]?.t === null || rows[0]?.t === undefined) await tx.run(POSTGRES_SCHEMA_V1);
-      const v = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM dials_schema_version');
-      checkSchemaVersion(Number(v[0]?.v ?? 0), this.url);
-    }, OPEN_RETRY_BUDGET_MS).catch((e) => {
+    await this.run(
+      'write',
+      async (tx) => {
+        await tx.all("SELECT pg_advisory_xact_lock(hashtext('dials_schema'))");
+        if (this.schema) await tx.run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        const rows = await tx.all<{ t: string | null }>("SELECT to_regclass('dials_schema_version')::text AS t");
+        if (rows[0]?.t === null || rows[0]?.t === undefined) {
+          await tx.run(POSTGRES_SCHEMA_V1);
+          await this.migrate(tx, 1);
+        }
+        const v = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM dials_schema_version');
+        checkSchemaVersion(Number(v[0]?.v ?? 0), this.url);
+      },
+      OPEN_RETRY_BUDGET_MS,
+    ).catch((e) => {
       throw this.explain(e);
     });
   }
@@ -174,14 +181,19 @@ export class PostgresDriver implements SqlDriver {
       await tx.all("SELECT pg_advisory_xact_lock(hashtext('dials_schema'))");
       const v = await tx.all<{ v: number }>('SELECT MAX(version) AS v FROM dials_schema_version');
       const from = Number(v[0]?.v);
-      for (let k = from; k < SCHEMA_VERSION; k++) {
-        const sql = POSTGRES_MIGRATIONS.get(k);
-        if (!sql) throw new StorageError(`no migration from schema version ${k}`);
-        await tx.run(sql);
-        await tx.run('UPDATE dials_schema_version SET version = ?', [k + 1]);
-      }
+      await this.migrate(tx, from);
       return [from, Math.max(from, SCHEMA_VERSION)] as [number, number];
     });
+  }
+
+  /** Runs the migrations from version `from` to SCHEMA_VERSION, inside the caller's transaction. */
+  private async migrate(tx: SqlExecutor, from: number): Promise<void> {
+    for (let k = from; k < SCHEMA_VERSION; k++) {
+      const sql = POSTGRES_MIGRATIONS.get(k);
+      if (!sql) throw new StorageError(`no migration from schema version ${k}`);
+      await tx.run(sql);
+      await tx.run('UPDATE dials_schema_version SET version = ?', [k + 1]);
+    }
   }
 
   private explain(e: unknown): Error {

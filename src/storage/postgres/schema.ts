@@ -136,4 +136,72 @@ END $$ LANGUAGE plpgsql;
 INSERT INTO dials_schema_version (version) VALUES (1);
 `;
 
-export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map();
+/**
+ * Version 2: the change log. PostgreSQL writers run concurrently, so a
+ * sequence would not order changes by commit; instead each change records the
+ * 64-bit id of its transaction, and a reader's cursor is the oldest transaction
+ * still running in its snapshot (pg_snapshot_xmin): every change below it has
+ * committed or aborted, every later one has an id at or above it. Readers ask
+ * for `seq >= cursor`, so a change may be reported twice but never missed.
+ * Child rows use statement triggers with transition tables (one upsert per
+ * statement); heartbeats are not changes.
+ */
+export const POSTGRES_V1_TO_V2 = `
+CREATE TABLE dials_trial_changes (
+  trial_id BIGINT PRIMARY KEY REFERENCES dials_trials(id) ON DELETE CASCADE,
+  study_id BIGINT NOT NULL,
+  seq BIGINT NOT NULL
+);
+CREATE INDEX dials_trial_changes_seq ON dials_trial_changes (seq);
+CREATE INDEX dials_trial_changes_study_seq ON dials_trial_changes (study_id, seq);
+CREATE TABLE dials_study_changes (study_id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, deleted BOOLEAN NOT NULL);
+CREATE INDEX dials_study_changes_seq ON dials_study_changes (seq);
+INSERT INTO dials_trial_changes (trial_id, study_id, seq) SELECT id, study_id, 0 FROM dials_trials;
+INSERT INTO dials_study_changes (study_id, seq, deleted) SELECT id, 0, false FROM dials_studies;
+CREATE FUNCTION dials_change_trial_row() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO dials_trial_changes (trial_id, study_id, seq) VALUES (NEW.id, NEW.study_id, pg_current_xact_id()::text::bigint)
+    ON CONFLICT (trial_id) DO UPDATE SET seq = excluded.seq WHERE dials_trial_changes.seq <> excluded.seq;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER dials_change_trial_insert AFTER INSERT ON dials_trials FOR EACH ROW EXECUTE FUNCTION dials_change_trial_row();
+CREATE TRIGGER dials_change_trial_update AFTER UPDATE OF state, started_at, finished_at, fail_reason ON dials_trials
+  FOR EACH ROW EXECUTE FUNCTION dials_change_trial_row();
+CREATE FUNCTION dials_change_trial_children() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO dials_trial_changes (trial_id, study_id, seq)
+    SELECT t.id, t.study_id, pg_current_xact_id()::text::bigint FROM dials_trials t WHERE t.id IN (SELECT trial_id FROM dials_changed_rows)
+    ON CONFLICT (trial_id) DO UPDATE SET seq = excluded.seq WHERE dials_trial_changes.seq <> excluded.seq;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER dials_change_params AFTER INSERT ON dials_trial_params
+  REFERENCING NEW TABLE AS dials_changed_rows FOR EACH STATEMENT EXECUTE FUNCTION dials_change_trial_children();
+CREATE TRIGGER dials_change_values AFTER INSERT ON dials_trial_values
+  REFERENCING NEW TABLE AS dials_changed_rows FOR EACH STATEMENT EXECUTE FUNCTION dials_change_trial_children();
+CREATE TRIGGER dials_change_intermediate AFTER INSERT ON dials_trial_intermediate
+  REFERENCING NEW TABLE AS dials_changed_rows FOR EACH STATEMENT EXECUTE FUNCTION dials_change_trial_children();
+CREATE TRIGGER dials_change_trial_attr_insert AFTER INSERT ON dials_trial_attrs
+  REFERENCING NEW TABLE AS dials_changed_rows FOR EACH STATEMENT EXECUTE FUNCTION dials_change_trial_children();
+CREATE TRIGGER dials_change_trial_attr_update AFTER UPDATE ON dials_trial_attrs
+  REFERENCING NEW TABLE AS dials_changed_rows FOR EACH STATEMENT EXECUTE FUNCTION dials_change_trial_children();
+CREATE FUNCTION dials_change_study_row() RETURNS trigger AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'dials_studies' AND TG_OP = 'DELETE' THEN
+    INSERT INTO dials_study_changes (study_id, seq, deleted) VALUES (OLD.id, pg_current_xact_id()::text::bigint, true)
+      ON CONFLICT (study_id) DO UPDATE SET seq = excluded.seq, deleted = true;
+  ELSIF TG_TABLE_NAME = 'dials_studies' THEN
+    INSERT INTO dials_study_changes (study_id, seq, deleted) VALUES (NEW.id, pg_current_xact_id()::text::bigint, false)
+      ON CONFLICT (study_id) DO UPDATE SET seq = excluded.seq, deleted = false;
+  ELSE
+    INSERT INTO dials_study_changes (study_id, seq, deleted) VALUES (NEW.study_id, pg_current_xact_id()::text::bigint, false)
+      ON CONFLICT (study_id) DO UPDATE SET seq = excluded.seq, deleted = false;
+  END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER dials_change_study_insert AFTER INSERT ON dials_studies FOR EACH ROW EXECUTE FUNCTION dials_change_study_row();
+CREATE TRIGGER dials_change_study_delete AFTER DELETE ON dials_studies FOR EACH ROW EXECUTE FUNCTION dials_change_study_row();
+CREATE TRIGGER dials_change_study_attr AFTER INSERT OR UPDATE ON dials_study_attrs FOR EACH ROW EXECUTE FUNCTION dials_change_study_row();
+`;
+
+/** Migrations from version N to N+1, run by `dials storage upgrade` (and, in order, on a new schema). */
+export const POSTGRES_MIGRATIONS: ReadonlyMap<number, string> = new Map([[1, POSTGRES_V1_TO_V2]]);

@@ -4,7 +4,8 @@
  */
 import { SchemaVersionError } from '../../errors.js';
 
-export const SCHEMA_VERSION = 1;
+/** 1: the first release; 2: the change log (getChanges). */
+export const SCHEMA_VERSION = 2;
 
 export function checkSchemaVersion(found: number, url: string): void {
   if (found < SCHEMA_VERSION) {

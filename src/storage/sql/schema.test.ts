@@ -43,7 +43,10 @@ const FORBIDDEN: [string, string][] = [
   ['UPDATE dials_trials SET fail_reason = NULL WHERE number = 0', 'edit a finished trial'],
   ['UPDATE dials_trial_values SET value = 2', "change a finished trial's value"],
   ['INSERT INTO dials_trial_values (trial_id, objective, value) SELECT id, 1, 5 FROM dials_trials WHERE number = 0', 'add a value to a finished trial'],
-  ['INSERT INTO dials_trials (study_id, number, state, created_at) SELECT study_id, 1, \'WAITING\', 0 FROM dials_trials WHERE number = 0', 'duplicate a trial number'],
+  [
+    "INSERT INTO dials_trials (study_id, number, state, created_at) SELECT study_id, 1, 'WAITING', 0 FROM dials_trials WHERE number = 0",
+    'duplicate a trial number',
+  ],
 ];
 
 describe('SQLite enforces the invariants itself', () => {
@@ -117,20 +120,54 @@ describe('schema versions', () => {
     await c.end();
   });
 
-  it('reads the shipped schema-v1 fixture with every value exact, and upgrading it is a no-op', async () => {
+  it('upgrades the shipped schema-v1 fixture to the current version, then reads every value exact and follows changes', async () => {
     const path = dbPath();
     copyFileSync(new URL('../../../test/fixtures/schema-v1.db', import.meta.url), path);
+    await expect(openStorage(`sqlite:${path}`)).rejects.toThrow(/schema version 1, older[\s\S]*dials storage upgrade/);
+    const up = new SqliteDriver(path);
+    expect(up.upgrade()).toEqual([1, SCHEMA_VERSION]);
+    await up.close();
     const study = await loadStudy({ studyName: 'fixture', storage: `sqlite:${path}` });
+    const since = (await study.storage.getChanges(null)).cursor;
+    expect((await study.storage.getChanges(since)).trials).toEqual([]);
     const trials = await study.getTrials();
     expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'FAIL']);
     expect(trials[1]?.values).toEqual([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
     expect(trials[0]?.params).toEqual(expect.objectContaining({ lr: 0.01, act: 'relu' }));
     expect(trials[3]?.failReason).toBe('fixture');
     expect((await study.userAttrs()).dataset).toBe('iris');
+    await study.enqueueTrial({ lr: 0.02 });
+    expect((await study.storage.getChanges(since)).trials.map((t) => t.number)).toEqual([4]);
     await study.close();
     const d = new SqliteDriver(path);
-    expect(d.upgrade()).toEqual([1, 1]);
+    expect(d.upgrade()).toEqual([SCHEMA_VERSION, SCHEMA_VERSION]);
     await d.close();
+  });
+
+  it('upgrades a PostgreSQL schema of version 1 in place', async () => {
+    const { POSTGRES_SCHEMA_V1 } = await import('../postgres/schema.js');
+    const schema = newSchemaName('v1');
+    schemas.push(schema);
+    const url = pgSchemaUrl(schema);
+    const c = new pg.Client({ connectionString: url.replace(/\?.*$/, '') });
+    await c.connect();
+    await c.query(`CREATE SCHEMA ${schema}; SET search_path = ${schema}`);
+    await c.query(POSTGRES_SCHEMA_V1);
+    await c.query(`INSERT INTO dials_studies (name, directions, created_at) VALUES ('old', '["minimize"]', 0);
+      INSERT INTO dials_trials (study_id, number, state, created_at) SELECT id, 0, 'WAITING', 0 FROM dials_studies;
+      UPDATE dials_studies SET next_number = 1`);
+    await expect(openStorage(url)).rejects.toThrow(/dials storage upgrade/);
+    const d = new PostgresDriver(url);
+    expect(await d.upgrade()).toEqual([1, SCHEMA_VERSION]);
+    await d.close();
+    const s = await openStorage(url);
+    const st = await s.getStudy('old');
+    const since = (await s.getChanges(null)).cursor;
+    const t = await s.startTrial(st?.studyId as number, {});
+    expect(t?.number).toBe(0);
+    expect((await s.getChanges(since)).trials.map((x) => x.number)).toEqual([0]);
+    await s.close();
+    await c.end();
   });
 
   it('lives beside foreign tables (another tool’s alembic_version and studies) without touching them', async () => {

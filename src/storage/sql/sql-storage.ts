@@ -13,6 +13,8 @@ import { type StudyDirection, TRIAL_STATES, type TrialState } from '../../trial/
 import { newLeaseId, REASON_LEASE_EXPIRED, resolveStaleWrite } from '../lease.js';
 import type {
   AttrWrite,
+  ChangeQuery,
+  ChangeSet,
   EnqueueInput,
   ReapedTrial,
   StartedTrial,
@@ -24,7 +26,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
-import { BUDGET_EXEMPT_REASONS, checkNumbersFilter } from '../storage.js';
+import { BUDGET_EXEMPT_REASONS, changeLimit, checkNumbersFilter, parseChangeCursor } from '../storage.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 
 interface StudyRow {
@@ -590,6 +592,50 @@ export class SqlStorage implements Storage {
         retryOf: t.retry_of === null ? null : Number(t.retry_of),
         gridIndex: t.grid_index === null ? null : Number(t.grid_index),
       });
+    });
+  }
+
+  /**
+   * Four queries. SQLite: the cursor is the change counter (writers are
+   * serialized, so it orders changes by commit) and changes are `seq > since`.
+   * PostgreSQL: the cursor is the snapshot's oldest running transaction and
+   * changes are `seq >= since` (see postgres/schema.ts).
+   */
+  async getChanges(since: string | null, query: ChangeQuery = {}): Promise<ChangeSet> {
+    const limit = changeLimit(query);
+    const after = since === null ? null : parseChangeCursor(since);
+    const pg = this.driver.dialect.name === 'postgres';
+    return this.driver.transaction('read', async (tx) => {
+      const c = await tx.all<{ c: number }>(
+        pg ? 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS c' : 'SELECT seq AS c FROM dials_change_counter',
+      );
+      const cursor = String(Number(c[0]?.c ?? 0));
+      if (after === null) return { cursor, trials: [], truncated: false, studyIds: [], deletedStudyIds: [] };
+      const cmp = pg ? '>=' : '>';
+      const byStudy = query.studyId === undefined ? '' : ' AND x.study_id = ?';
+      const rows = await tx.all<{ trial_id: number; study_id: number; number: number }>(
+        `SELECT x.trial_id, x.study_id, t.number FROM dials_trial_changes x JOIN dials_trials t ON t.id = x.trial_id
+         WHERE x.seq ${cmp} ?${byStudy} ORDER BY x.seq, x.trial_id LIMIT ?`,
+        query.studyId === undefined ? [after, limit + 1] : [after, query.studyId, limit + 1],
+      );
+      const studies = await tx.all<{ study_id: number }>(`SELECT DISTINCT study_id FROM dials_trial_changes WHERE seq ${cmp} ?`, [after]);
+      const marks = await tx.all<{ study_id: number; deleted: number | boolean }>(`SELECT study_id, deleted FROM dials_study_changes WHERE seq ${cmp} ?`, [
+        after,
+      ]);
+      const studyIds = new Set(studies.map((r) => Number(r.study_id)));
+      const deleted: number[] = [];
+      for (const m of marks) {
+        if (m.deleted === true || Number(m.deleted) === 1) deleted.push(Number(m.study_id));
+        else studyIds.add(Number(m.study_id));
+      }
+      for (const d of deleted) studyIds.delete(d);
+      return {
+        cursor,
+        trials: rows.slice(0, limit).map((r) => ({ studyId: Number(r.study_id), trialId: Number(r.trial_id), number: Number(r.number) })),
+        truncated: rows.length > limit,
+        studyIds: [...studyIds].sort((a, b) => a - b),
+        deletedStudyIds: deleted.sort((a, b) => a - b),
+      };
     });
   }
 

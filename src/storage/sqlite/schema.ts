@@ -89,5 +89,52 @@ BEGIN SELECT RAISE(ABORT, 'dials: a finished trial cannot change'); END;
 INSERT INTO dials_schema_version (version) VALUES (1);
 `;
 
-/** Migrations from version N to N+1, run by `dials storage upgrade`. None yet. */
-export const SQLITE_MIGRATIONS: ReadonlyMap<number, string> = new Map();
+/** Bumps the change counter and records it as the latest change of trial `id` (an expression over NEW). */
+function trialChange(trialId: string): string {
+  return `UPDATE dials_change_counter SET seq = seq + 1;
+  INSERT INTO dials_trial_changes (trial_id, study_id, seq)
+    SELECT t.id, t.study_id, c.seq FROM dials_trials t, dials_change_counter c WHERE t.id = ${trialId}
+    ON CONFLICT (trial_id) DO UPDATE SET seq = excluded.seq;`;
+}
+
+function studyChange(studyId: string, deleted: 0 | 1): string {
+  return `UPDATE dials_change_counter SET seq = seq + 1;
+  INSERT INTO dials_study_changes (study_id, seq, deleted) SELECT ${studyId}, seq, ${deleted} FROM dials_change_counter WHERE true
+    ON CONFLICT (study_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted;`;
+}
+
+/**
+ * Version 2: the change log. Writers are serialized by SQLite, so one counter
+ * bumped by triggers orders every change by commit; each trial and study keeps
+ * the number of its latest change (heartbeats are not changes), indexed so
+ * "what changed after cursor C" reads only what changed.
+ */
+export const SQLITE_V1_TO_V2 = `
+CREATE TABLE dials_change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+INSERT INTO dials_change_counter (id, seq) VALUES (1, 0);
+CREATE TABLE dials_trial_changes (
+  trial_id INTEGER PRIMARY KEY REFERENCES dials_trials(id) ON DELETE CASCADE,
+  study_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL
+);
+CREATE INDEX dials_trial_changes_seq ON dials_trial_changes (seq);
+CREATE INDEX dials_trial_changes_study_seq ON dials_trial_changes (study_id, seq);
+CREATE TABLE dials_study_changes (study_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, deleted INTEGER NOT NULL);
+CREATE INDEX dials_study_changes_seq ON dials_study_changes (seq);
+INSERT INTO dials_trial_changes (trial_id, study_id, seq) SELECT id, study_id, 0 FROM dials_trials;
+INSERT INTO dials_study_changes (study_id, seq, deleted) SELECT id, 0, 0 FROM dials_studies;
+CREATE TRIGGER dials_change_trial_insert AFTER INSERT ON dials_trials BEGIN ${trialChange('NEW.id')} END;
+CREATE TRIGGER dials_change_trial_update AFTER UPDATE OF state, started_at, finished_at, fail_reason ON dials_trials BEGIN ${trialChange('NEW.id')} END;
+CREATE TRIGGER dials_change_params AFTER INSERT ON dials_trial_params BEGIN ${trialChange('NEW.trial_id')} END;
+CREATE TRIGGER dials_change_values AFTER INSERT ON dials_trial_values BEGIN ${trialChange('NEW.trial_id')} END;
+CREATE TRIGGER dials_change_intermediate AFTER INSERT ON dials_trial_intermediate BEGIN ${trialChange('NEW.trial_id')} END;
+CREATE TRIGGER dials_change_trial_attr_insert AFTER INSERT ON dials_trial_attrs BEGIN ${trialChange('NEW.trial_id')} END;
+CREATE TRIGGER dials_change_trial_attr_update AFTER UPDATE ON dials_trial_attrs BEGIN ${trialChange('NEW.trial_id')} END;
+CREATE TRIGGER dials_change_study_insert AFTER INSERT ON dials_studies BEGIN ${studyChange('NEW.id', 0)} END;
+CREATE TRIGGER dials_change_study_delete AFTER DELETE ON dials_studies BEGIN ${studyChange('OLD.id', 1)} END;
+CREATE TRIGGER dials_change_study_attr_insert AFTER INSERT ON dials_study_attrs BEGIN ${studyChange('NEW.study_id', 0)} END;
+CREATE TRIGGER dials_change_study_attr_update AFTER UPDATE ON dials_study_attrs BEGIN ${studyChange('NEW.study_id', 0)} END;
+`;
+
+/** Migrations from version N to N+1, run by `dials storage upgrade` (and, in order, on a new file). */
+export const SQLITE_MIGRATIONS: ReadonlyMap<number, string> = new Map([[1, SQLITE_V1_TO_V2]]);

@@ -73,7 +73,10 @@ export class SqliteDriver implements SqlDriver {
   private readonly mutex = new Mutex();
   private closed = false;
 
-  constructor(path: string, private readonly options: SqliteOptions = {}) {
+  constructor(
+    path: string,
+    private readonly options: SqliteOptions = {},
+  ) {
     this.path = resolve(path);
     this.url = `sqlite:${path}`;
     const dir = dirname(this.path);
@@ -110,7 +113,10 @@ export class SqliteDriver implements SqlDriver {
     const code = (e as { code?: string })?.code ?? '';
     const msg = (e as Error)?.message ?? String(e);
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      return new StorageError(`${this.path} is not a Dials SQLite database or is damaged (${msg}); it was left untouched. Check the path, or run \`dials storage check\``, e);
+      return new StorageError(
+        `${this.path} is not a Dials SQLite database or is damaged (${msg}); it was left untouched. Check the path, or run \`dials storage check\``,
+        e,
+      );
     }
     if (code === 'SQLITE_CANTOPEN') return new StorageError(`cannot ${what} ${this.path} (${msg}); check that the folder exists and is writable`, e);
     if (code === 'SQLITE_READONLY') return new StorageError(`${this.path} is read-only (${msg}); check its permissions`, e);
@@ -121,14 +127,16 @@ export class SqliteDriver implements SqlDriver {
   /** Creates the schema on an empty file, or checks the version of an existing one. */
   init(): void {
     try {
-      const hasTable = (): boolean =>
-        this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dials_schema_version'").get() !== undefined;
+      const hasTable = (): boolean => this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dials_schema_version'").get() !== undefined;
       if (!hasTable()) {
         if (this.options.readonly) throw new StorageError(`${this.path} holds no Dials study data (no dials_schema_version table)`);
         this.withBusyRetrySync(() => {
           this.db.exec('BEGIN IMMEDIATE');
           try {
-            if (!hasTable()) this.db.exec(SQLITE_SCHEMA_V1);
+            if (!hasTable()) {
+              this.db.exec(SQLITE_SCHEMA_V1);
+              this.migrate(1);
+            }
             this.db.exec('COMMIT');
           } catch (e) {
             this.db.exec('ROLLBACK');
@@ -150,12 +158,7 @@ export class SqliteDriver implements SqlDriver {
       try {
         const row = this.db.prepare('SELECT MAX(version) AS v FROM dials_schema_version').get() as { v: number };
         const from = Number(row.v);
-        for (let v = from; v < SCHEMA_VERSION; v++) {
-          const sql = SQLITE_MIGRATIONS.get(v);
-          if (!sql) throw new StorageError(`no migration from schema version ${v}`);
-          this.db.exec(sql);
-          this.db.prepare('UPDATE dials_schema_version SET version = ?').run(v + 1);
-        }
+        this.migrate(from);
         this.db.exec('COMMIT');
         return [from, Math.max(from, SCHEMA_VERSION)];
       } catch (e) {
@@ -163,6 +166,16 @@ export class SqliteDriver implements SqlDriver {
         throw e;
       }
     });
+  }
+
+  /** Runs the migrations from version `from` to SCHEMA_VERSION, inside the caller's transaction. */
+  private migrate(from: number): void {
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      const sql = SQLITE_MIGRATIONS.get(v);
+      if (!sql) throw new StorageError(`no migration from schema version ${v}`);
+      this.db.exec(sql);
+      this.db.prepare('UPDATE dials_schema_version SET version = ?').run(v + 1);
+    }
   }
 
   /** `PRAGMA integrity_check`: 'ok' or the problems found. */

@@ -457,19 +457,33 @@ export interface TimelineData extends Sampled {
 
 /** GET plot-data/pbt — PBT hyperparameter schedules, one member per trial. */
 export interface PbtData extends Sampled {
+  /** Segment trials (one trial = one member trained from step `start` to `end`). */
   readonly numbers: readonly number[];
+  /** Segments before this one in its member's chain (0 for the first). */
   readonly generation: readonly (number | null)[];
+  /** The member's previous segment (trial number), or null for its first. */
   readonly parent: readonly (number | null)[];
   readonly params: readonly ParamColumn[];
+  /** Score at `end` (COMPLETE only). */
   readonly values: readonly (number | null)[];
+  readonly member: readonly (number | null)[];
+  readonly start: readonly (number | null)[];
+  readonly end: readonly (number | null)[];
+  /** Trial whose checkpoint an exploit copied, else null. */
+  readonly exploitedFrom: readonly (number | null)[];
 }
 
 // -- Importance ---------------------------------------------------------------
 
-export type ImportanceEvaluator = 'fanova' | 'ped-anova';
-export const IMPORTANCE_EVALUATORS: readonly ImportanceEvaluator[] = ['fanova', 'ped-anova'];
+/** Interactions come from fANOVA only. */
+export type ImportanceEvaluator = 'fanova' | 'ped-anova' | 'mdi';
+export const IMPORTANCE_EVALUATORS: readonly ImportanceEvaluator[] = ['fanova', 'ped-anova', 'mdi'];
 
-/** GET /api/studies/:studyId/importance?evaluator=fanova&objective=0 */
+/**
+ * GET /api/studies/:studyId/importance?evaluator=fanova&objective=0 — over
+ * at most MAX_IMPORTANCE_TRIALS COMPLETE trials (the latest ones); computed
+ * once per change cursor and cached.
+ */
 export interface ImportanceResponse {
   readonly evaluator: ImportanceEvaluator;
   readonly objective: number;
@@ -479,6 +493,8 @@ export interface ImportanceResponse {
   readonly nTrials: number;
   readonly cursor: ChangeCursor;
 }
+
+export const MAX_IMPORTANCE_TRIALS = 2000;
 
 /** GET /api/studies/:studyId/interactions?evaluator=fanova&objective=0 */
 export interface InteractionsResponse {

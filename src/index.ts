@@ -68,7 +68,21 @@ export { NsgaIIISampler, type NsgaIIISamplerOptions } from './samplers/nsga/nsga
 export type { CrossoverOption, MutationOption } from './samplers/nsga/operators.js';
 export { hypervolume } from './math/hypervolume.js';
 export { CmaEsSampler, type CmaEsSamplerOptions, type CmaEsSamplerState } from './samplers/cmaes/cmaes-sampler.js';
-export { NopPruner, type Pruner } from './pruners/pruner.js';
+export { NopPruner, type PruneContext, type Pruner } from './pruners/pruner.js';
+export { MedianPruner, PercentilePruner, type PercentilePrunerOptions } from './pruners/percentile-pruner.js';
+export { ThresholdPruner, type ThresholdPrunerOptions } from './pruners/threshold-pruner.js';
+export { PatientPruner, type PatientPrunerOptions } from './pruners/patient-pruner.js';
+export { SuccessiveHalvingPruner, type SuccessiveHalvingPrunerOptions } from './pruners/successive-halving-pruner.js';
+export { HyperbandPruner, type HyperbandPrunerOptions } from './pruners/hyperband-pruner.js';
+export { WilcoxonPruner, type WilcoxonPrunerOptions } from './pruners/wilcoxon-pruner.js';
+export { wilcoxonSignedRank, type WilcoxonResult } from './pruners/wilcoxon-test.js';
+export { createPruner, PRUNER_TYPES, type PrunerSpec } from './pruners/create-pruner.js';
+export type { Fold, Label, SplitInput, Splitter } from './cv/splitter.js';
+export { KFold, type KFoldOptions } from './cv/k-fold.js';
+export { StratifiedKFold, type StratifiedKFoldOptions } from './cv/stratified-k-fold.js';
+export { GroupKFold, type GroupKFoldOptions } from './cv/group-k-fold.js';
+export { RepeatedKFold, RepeatedStratifiedKFold, type RepeatedKFoldOptions } from './cv/repeated-k-fold.js';
+export { crossValidate, type CrossValidateOptions, type CrossValidationRecord, type CrossValidationTrial } from './cv/cross-validate.js';
 export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './study/trial.js';
 export { Study, type HeartbeatOptions, type Objective, type OptimizeOptions, type TrialResult } from './study/study.js';
 export {

@@ -163,9 +163,11 @@ export class Study {
     if (started === null) return null;
     const view = await this.history();
     const trialView = { number: started.number, gridIndex: started.gridIndex, fixedParams: started.fixedParams, params: {} };
-    const space = this.sampler.inferRelativeSearchSpace(view, trialView);
-    const relative = Object.keys(space).length > 0 ? this.sampler.sampleRelative(view, trialView, space) : {};
-    const trial = new Trial(this.internals, started, view, relative);
+    // A pruner may narrow what the sampler sees (Hyperband: the trial's bracket); it judges on the whole view.
+    const samplerView = this.pruner.samplerView?.(view, trialView) ?? view;
+    const space = this.sampler.inferRelativeSearchSpace(samplerView, trialView);
+    const relative = Object.keys(space).length > 0 ? this.sampler.sampleRelative(samplerView, trialView, space) : {};
+    const trial = new Trial(this.internals, started, samplerView, relative, view);
     this.running.set(trial.number, trial);
     await this.recordSamplerNotes();
     return trial;

@@ -60,6 +60,8 @@ export class Trial implements TrialView {
     started: StartedTrial,
     /** @internal */ readonly view: StudyView,
     private readonly relative: Readonly<Record<string, ParamValue>>,
+    /** @internal The history the pruner judges on (the sampler's view may be narrower). */
+    private readonly prunerView: StudyView = view,
   ) {
     this.number = started.number;
     this.trialId = started.trialId;
@@ -176,7 +178,18 @@ export class Trial implements TrialView {
   /** True when the study's pruner says this trial should stop. */
   shouldPrune(): boolean {
     this.assertActive();
-    return this.internals.pruner.prune(this.view, this.snapshot('RUNNING', null, null));
+    return this.internals.pruner.prune(this.prunerView, this.snapshot('RUNNING', null, null), {
+      setTrialSystemAttr: (key, value) => this.setSystemAttr(key, value),
+    });
+  }
+
+  /** Notes a system attribute on this trial (pruners record rungs this way). */
+  private setSystemAttr(key: string, value: unknown): void {
+    validateName(key, 'attribute key');
+    const json = encodeAttr(value, `system attribute ${JSON.stringify(key)}`);
+    this._systemAttrs[key] = normalizeJson(value, key);
+    this.pending.attrs.push({ kind: 'system', key, json });
+    this.scheduleFlush();
   }
 
   /** Attaches JSON data to the trial. */

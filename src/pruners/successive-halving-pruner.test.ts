@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { recorder, running, trial, view } from '../../test/helpers/pruning-history.js';
+import { InvalidArgumentError } from '../errors.js';
+import { RandomSampler } from '../samplers/random/random-sampler.js';
+import { createStudy } from '../study/create-study.js';
+import { rungKey, SuccessiveHalvingPruner } from './successive-halving-pruner.js';
+
+const rungs = (...vs: number[]) => Object.fromEntries(vs.map((v, k) => [rungKey(k), v]));
+
+describe('SuccessiveHalvingPruner', () => {
+  it('records the rung value and promotes the first trial', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    const ctx = recorder();
+    expect(p.prune(view([]), running(0, [[0, 1]]), ctx)).toBe(false); // step 0 < rung 0 at step 1
+    expect(ctx.attrs).toEqual({});
+    expect(p.prune(view([]), running(0, [[1, 1]]), ctx)).toBe(false);
+    expect(ctx.attrs).toEqual({ completed_rung_0: 1 });
+  });
+
+  it('promotes the best 1/η of the values recorded at the rung', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    const h = [
+      trial(0, { systemAttrs: rungs(0.5) }),
+      trial(1, { state: 'PRUNED', systemAttrs: rungs(0.7) }),
+      trial(2, { state: 'RUNNING', systemAttrs: rungs(2.0) }),
+    ];
+    // competing = [0.5, 0.7, 2.0, v]: ⌊4/2⌋ = 2 are promoted, so v must be ≤ 0.7
+    expect(p.prune(view(h), running(3, [[1, 1.0]]))).toBe(true);
+    expect(p.prune(view(h), running(3, [[1, 0.7]]))).toBe(false);
+    expect(p.prune(view(h), running(3, [[1, 0.6]]))).toBe(false);
+    // maximize: must be ≥ the second largest, 0.7
+    expect(p.prune(view(h, ['maximize']), running(3, [[1, 0.6]]))).toBe(true);
+    expect(p.prune(view(h, ['maximize']), running(3, [[1, 1.0]]))).toBe(false);
+  });
+
+  it('climbs several rungs in one call and stops at the first it fails', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    // rungs at steps 1, 2, 4, 8
+    const h = [trial(0, { systemAttrs: rungs(1, 1, 1) }), trial(1, { systemAttrs: rungs(2, 2, 0.1) })];
+    const ctx = recorder();
+    // value 0.5 at step 4: rung 0 [1, 2, .5] ok, rung 1 [1, 2, .5] ok, rung 2 [1, .1, .5]: ⌊3/2⌋ = 1 promoted → .1 wins → pruned
+    expect(p.prune(view(h), running(2, [[4, 0.5]]), ctx)).toBe(true);
+    expect(ctx.attrs).toEqual(rungs(0.5, 0.5, 0.5));
+    // A trial that already holds rungs 0 and 1 continues from rung 2.
+    const ctx2 = recorder();
+    expect(p.prune(view(h), running(2, [[4, 0.05]], rungs(9, 9)), ctx2)).toBe(false);
+    expect(ctx2.attrs).toEqual({ completed_rung_2: 0.05 });
+  });
+
+  it('starts at minResource·η^minEarlyStoppingRate', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 2, reductionFactor: 3, minEarlyStoppingRate: 1 });
+    const h = [trial(0, { systemAttrs: rungs(0) }), trial(1, { systemAttrs: rungs(0) }), trial(2, { systemAttrs: rungs(0) })];
+    expect(p.prune(view(h), running(3, [[5, 9]]))).toBe(false); // first rung at step 6
+    expect(p.prune(view(h), running(3, [[6, 9]]))).toBe(true);
+  });
+
+  it('needs more than bootstrapCount values at a rung before promoting', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2, bootstrapCount: 2 });
+    expect(p.prune(view([trial(0, { systemAttrs: rungs(5) })]), running(1, [[1, 0]]))).toBe(true);
+    expect(p.prune(view([trial(0, { systemAttrs: rungs(5) }), trial(1, { systemAttrs: rungs(6) })]), running(2, [[1, 0]]))).toBe(false);
+  });
+
+  it("estimates minResource 'auto' from the first COMPLETE trial: max(1, ⌊last step / 100⌋)", () => {
+    const p = new SuccessiveHalvingPruner({ reductionFactor: 2 });
+    expect(p.prune(view([]), running(0, [[50, 1]]))).toBe(false);
+    expect(p.resolvedMinResource).toBeNull();
+    const done = trial(0, {
+      reports: [
+        [0, 1],
+        [299, 1],
+      ],
+      value: 1,
+    });
+    expect(p.prune(view([done]), running(1, [[1, 1]]))).toBe(false);
+    expect(p.resolvedMinResource).toBe(2);
+  });
+
+  it('prunes NaN at a rung', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 1 });
+    expect(p.prune(view([]), running(0, [[1, Number.NaN]]))).toBe(true);
+  });
+
+  it('promotes non-dominated trials with several objectives', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+    const h = [
+      trial(0, { systemAttrs: { completed_rung_0: [1, 3] } }),
+      trial(1, { systemAttrs: { completed_rung_0: [3, 1] } }),
+      trial(2, { systemAttrs: { completed_rung_0: [2, 2] } }),
+    ];
+    const v = view(h, ['minimize', 'minimize']);
+    // n = 4 → fewer than 2 trials may dominate it
+    expect(p.prune(v, running(3, [[1, [0.5, 4]]]))).toBe(false); // on the front
+    expect(p.prune(v, running(3, [[1, [2.5, 2.5]]]))).toBe(false); // dominated by (2,2) only
+    expect(p.prune(v, running(3, [[1, [3.5, 3.5]]]))).toBe(true); // dominated by all three
+  });
+
+  it('rejects bad options', () => {
+    expect(() => new SuccessiveHalvingPruner({ reductionFactor: 1 })).toThrow(/reductionFactor must be an integer ≥ 2/);
+    expect(() => new SuccessiveHalvingPruner({ minResource: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new SuccessiveHalvingPruner({ bootstrapCount: 1 })).toThrow(/set minResource/);
+    expect(() => new SuccessiveHalvingPruner({ minEarlyStoppingRate: -1 })).toThrow(/minEarlyStoppingRate/);
+  });
+});
+
+describe('SuccessiveHalvingPruner in a study', () => {
+  it('decides as Optuna does for two concurrent trials, and stores the rungs on the trial', async () => {
+    // Optuna's test_successive_halving_pruner_intermediate_values.
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 0 }), pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 }) });
+    const t0 = await study.ask();
+    t0.report(1, 1);
+    expect(t0.shouldPrune()).toBe(false); // the first trial is promoted
+    await t0.flush();
+    const t1 = await study.ask();
+    expect(t1.shouldPrune()).toBe(false); // no report yet
+    t1.report(2, 1);
+    expect(t1.shouldPrune()).toBe(true); // [1, 2] at rung 0: only the best is promoted
+    await study.tell(t0, 1);
+    await study.tell(t1, { state: 'PRUNED' });
+    const [a, b] = await study.getTrials();
+    expect(a?.systemAttrs).toMatchObject({ completed_rung_0: 1 });
+    expect(b?.systemAttrs).toMatchObject({ completed_rung_0: 2 });
+    expect(b?.state).toBe('PRUNED');
+    expect(b?.value).toBe(2);
+    await study.close();
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * Asynchronous successive halving (ASHA; Li et al., "A System for Massively
+ * Parallel Hyperparameter Tuning", MLSys 2020), with Optuna's semantics.
+ *
+ * Notation: r = minResource, η = reductionFactor, s = minEarlyStoppingRate.
+ * Rung k is reached at step r·η^(s+k). When a trial reaches a rung it records
+ * its value there (system attribute `completed_rung_k`) and is promoted when
+ * it is among the best 1/η of all values recorded at that rung so far (the
+ * best one while fewer than η are recorded); otherwise it is pruned. With
+ * `bootstrapCount` > 0, a rung needs more than that many values before anyone
+ * is promoted. `minResource: 'auto'` takes max(1, ⌊last step / 100⌋) of the
+ * first COMPLETE trial(s).
+ *
+ * Several objectives: "among the best 1/η" becomes "dominated by fewer than
+ * max(1, ⌊n/η⌋) of the n values at the rung", which for one objective is
+ * exactly the rule above.
+ *
+ * Only reports without a fold are read (use the median, percentile or
+ * Wilcoxon pruner to race over folds).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { StudyView } from '../samplers/sampler.js';
+import type { FrozenTrial } from '../trial/frozen-trial.js';
+import type { PruneContext, Pruner } from './pruner.js';
+import { dominates, reportsOfFold, toMinimize } from './reports.js';
+import { checkInt } from './validate.js';
+
+export interface SuccessiveHalvingPrunerOptions {
+  /** Steps before the first rung: a positive integer or 'auto' (default 'auto'). */
+  readonly minResource?: number | 'auto';
+  /** η: the share 1/η of each rung is promoted (default 4). */
+  readonly reductionFactor?: number;
+  /** s: the first rung is at minResource·η^s (default 0). */
+  readonly minEarlyStoppingRate?: number;
+  /** Values a rung needs before anyone is promoted (default 0; not with minResource 'auto'). */
+  readonly bootstrapCount?: number;
+}
+
+/** The system attribute in which a trial records its value at rung k (Optuna's name). */
+export function rungKey(rung: number): string {
+  return `completed_rung_${rung}`;
+}
+
+export class SuccessiveHalvingPruner implements Pruner {
+  readonly name = 'SuccessiveHalvingPruner';
+  readonly usesHistory = true;
+  readonly reductionFactor: number;
+  readonly minEarlyStoppingRate: number;
+  readonly bootstrapCount: number;
+  private minResource: number | null;
+
+  /**
+   * @example createStudy({ pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }) })
+   */
+  constructor(options: SuccessiveHalvingPrunerOptions = {}) {
+    const mr = options.minResource ?? 'auto';
+    this.minResource = mr === 'auto' ? null : checkInt(this.name, 'minResource', mr, 1);
+    this.reductionFactor = checkInt(this.name, 'reductionFactor', options.reductionFactor ?? 4, 2);
+    this.minEarlyStoppingRate = checkInt(this.name, 'minEarlyStoppingRate', options.minEarlyStoppingRate ?? 0, 0);
+    this.bootstrapCount = checkInt(this.name, 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+    if (this.bootstrapCount > 0 && this.minResource === null) {
+      throw new InvalidArgumentError(
+        `${this.name}: bootstrapCount > 0 needs a fixed minResource (with 'auto' the rungs are unknown until a trial completes); set minResource`,
+        ['bootstrapCount'],
+      );
+    }
+  }
+
+  /** The minimum resource in use (null until 'auto' has seen a COMPLETE trial). */
+  get resolvedMinResource(): number | null {
+    return this.minResource;
+  }
+
+  prune(study: StudyView, trial: FrozenTrial, context?: PruneContext): boolean {
+    const reports = reportsOfFold(trial, null);
+    const last = reports[reports.length - 1];
+    if (last === undefined) return false;
+    const step = last.step;
+    const dirs = study.directions;
+    const value = last.values;
+    let rung = currentRung(trial);
+    let others: readonly FrozenTrial[] | null = null;
+    for (;;) {
+      if (this.minResource === null) {
+        this.minResource = estimateMinResource(study.getTrials(['COMPLETE']));
+        if (this.minResource === null) return false;
+      }
+      const promotionStep = this.minResource * this.reductionFactor ** (this.minEarlyStoppingRate + rung);
+      if (step < promotionStep) return false;
+      if (value.some(Number.isNaN)) return true;
+      others ??= study.getTrials().filter((t) => t.number !== trial.number);
+      const key = rungKey(rung);
+      context?.setTrialSystemAttr(key, (value.length === 1 ? value[0] : value.slice()) as JsonValue);
+      const competing: number[][] = [];
+      for (const t of others) {
+        const v = rungValue(t, key);
+        if (v !== null) competing.push(toMinimize(v, dirs));
+      }
+      const me = toMinimize(value, dirs);
+      competing.push(me);
+      // `competing` includes this trial, hence ≤.
+      if (competing.length <= this.bootstrapCount) return true;
+      if (!isPromotable(me, competing, this.reductionFactor)) return true;
+      rung++;
+    }
+  }
+}
+
+/** Number of rungs the trial has recorded. */
+export function currentRung(trial: FrozenTrial): number {
+  let rung = 0;
+  while (Object.hasOwn(trial.systemAttrs, rungKey(rung))) rung++;
+  return rung;
+}
+
+function rungValue(t: FrozenTrial, key: string): number[] | null {
+  if (!Object.hasOwn(t.systemAttrs, key)) return null;
+  const v = t.systemAttrs[key];
+  if (typeof v === 'number') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
+  return null;
+}
+
+function estimateMinResource(completed: readonly FrozenTrial[]): number | null {
+  let lastStep = -1;
+  for (const t of completed) for (const iv of t.intermediateValues) if (iv.fold === null && iv.step > lastStep) lastStep = iv.step;
+  if (lastStep < 0) return null;
+  return Math.max(Math.floor(lastStep / 100), 1);
+}
+
+/**
+ * Promoted when dominated by fewer than max(1, ⌊n/η⌋) of the n competing
+ * values (itself included). For one objective this is Optuna's
+ * `value <= sorted[max(0, ⌊n/η⌋ - 1)]`.
+ */
+export function isPromotable(me: readonly number[], competing: readonly (readonly number[])[], reductionFactor: number): boolean {
+  const k = Math.max(1, Math.floor(competing.length / reductionFactor));
+  let dominating = 0;
+  for (const c of competing) if (dominates(c, me)) dominating++;
+  return dominating < k;
+}

@@ -1,0 +1,74 @@
+/** Helpers shared by the plots. */
+import type { ParamColumn, StudyDetailResponse } from '../../api.js';
+import { plotText } from '../components/plot.js';
+import { formatParam } from '../format.js';
+
+/** WebGL markers above a few thousand points; SVG below (crisper, and lighter for small plots). */
+export function markerType(n: number): 'scatter' | 'scattergl' {
+  return n > 4000 ? 'scattergl' : 'scatter';
+}
+
+/** Keeps the pairs whose y is finite (Plotly cannot draw ±Infinity or NaN). */
+export function finiteOnly(x: readonly number[], y: readonly number[]): { x: number[]; y: number[]; idx: number[] } {
+  const ox: number[] = [];
+  const oy: number[] = [];
+  const idx: number[] = [];
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]!;
+    if (Number.isFinite(v)) {
+      ox.push(x[i]!);
+      oy.push(v);
+      idx.push(i);
+    }
+  }
+  return { x: ox, y: oy, idx };
+}
+
+export function SampledNote({
+  total,
+  shown,
+  sampled,
+  dropped,
+  what,
+}: {
+  readonly total: number;
+  readonly shown: number;
+  readonly sampled: boolean;
+  readonly dropped?: number;
+  readonly what: string;
+}) {
+  const parts: string[] = [];
+  parts.push(
+    sampled ? `Showing ${shown.toLocaleString('en')} of ${total.toLocaleString('en')} ${what} (downsampled).` : `${total.toLocaleString('en')} ${what}.`,
+  );
+  if (dropped !== undefined && dropped > 0) parts.push(`${dropped} with a non-finite value (±Infinity) are not drawn.`);
+  return <p className="muted plot-note">{parts.join(' ')}</p>;
+}
+
+/** Axis settings and plotted values of a parameter column (log axes, categorical ticks). */
+export function paramAxis(col: ParamColumn): { values: (number | null)[]; axis: Record<string, unknown>; label: string } {
+  if (col.kind === 'categorical') {
+    return {
+      values: [...col.values],
+      label: plotText(col.name),
+      axis: {
+        title: { text: plotText(col.name) },
+        tickmode: 'array',
+        tickvals: col.choices.map((_, i) => i),
+        ticktext: col.choices.map((c) => plotText(formatParam(c))),
+        range: [-0.5, col.choices.length - 0.5],
+      },
+    };
+  }
+  return {
+    values: [...col.values],
+    label: plotText(col.name),
+    axis: { title: { text: plotText(col.name) }, type: col.log ? 'log' : 'linear' },
+  };
+}
+
+export function objectiveLabel(detail: StudyDetailResponse, objective: number): string {
+  return detail.study.directions.length > 1
+    ? `Objective ${objective} (${detail.study.directions[objective]})`
+    : `Objective value (${detail.study.directions[0]})`;
+}

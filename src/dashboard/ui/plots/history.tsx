@@ -1,0 +1,43 @@
+/** Optimization history: every COMPLETE trial's value and the best-so-far line. */
+import { useMemo } from 'react';
+import type { HistoryData, StudyDetailResponse } from '../../api.js';
+import { api, useLoad } from '../client.js';
+import { ErrorLine, Loading } from '../components/bits.js';
+import { Plot, type Trace } from '../components/plot.js';
+import { useReloadOnTick } from '../live.js';
+import { finiteOnly, markerType, SampledNote } from './common.js';
+
+export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number } {
+  const pts = finiteOnly(h.numbers, h.values);
+  const best = finiteOnly(h.numbers, h.best);
+  const type = markerType(pts.x.length);
+  return {
+    dropped: h.values.length - pts.x.length,
+    data: [
+      { type, mode: 'markers', name: 'Objective value', x: pts.x, y: pts.y, marker: { size: 5, color: '#2563eb', opacity: 0.65 } },
+      { type, mode: 'lines', name: 'Best so far', x: best.x, y: best.y, line: { color: '#dc2626', width: 2, shape: 'hv' } },
+    ],
+  };
+}
+
+export function HistoryPlot({ detail, tick, objective }: { readonly detail: StudyDetailResponse; readonly tick: number; readonly objective: number }) {
+  const studyId = detail.study.studyId;
+  const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 20_000 }));
+  useReloadOnTick(tick, res.reload, res.loading);
+  const fig = useMemo(() => (res.data === null ? null : historyFigure(res.data)), [res.data]);
+  const layout = useMemo(
+    () => ({
+      xaxis: { title: { text: 'Trial' } },
+      yaxis: { title: { text: detail.study.directions.length > 1 ? `Objective ${objective}` : 'Objective value' } },
+      legend: { orientation: 'h', y: 1.12 },
+    }),
+    [detail.study.directions.length, objective],
+  );
+  if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="history" />;
+  return (
+    <>
+      <Plot name="history" data={fig.data} layout={layout} />
+      <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={fig.dropped} what="complete trials" />
+    </>
+  );
+}

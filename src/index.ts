@@ -83,6 +83,25 @@ export { StratifiedKFold, type StratifiedKFoldOptions } from './cv/stratified-k-
 export { GroupKFold, type GroupKFoldOptions } from './cv/group-k-fold.js';
 export { RepeatedKFold, RepeatedStratifiedKFold, type RepeatedKFoldOptions } from './cv/repeated-k-fold.js';
 export { crossValidate, type CrossValidateOptions, type CrossValidationRecord, type CrossValidationTrial } from './cv/cross-validate.js';
+export { type ArtifactStore, defaultArtifactStore, FileArtifactStore, MemoryArtifactStore } from './pbt/artifact-store.js';
+export { type PbtCommandEnv, pbtCommandEnv } from './pbt/command.js';
+export { learnedSchedule, PBT_SEGMENT_ATTR, type PbtExploit, type PbtScheduleEntry, type PbtSegmentInfo, type PbtSegmentRecord } from './pbt/records.js';
+export {
+  type PbtCheckpoint,
+  type PbtExploreOption,
+  type PbtMember,
+  type PbtMemberContext,
+  type PbtMemberResult,
+  type PbtResult,
+  type PbtSegmentFn,
+  type PbtSegmentIo,
+  type PbtSegmentJob,
+  type PbtStepContext,
+  pbtSegments,
+  type RunPbtOptions,
+  runPbt,
+} from './pbt/run-pbt.js';
+export type { PbtChange, PbtParams, PbtParamSpec, PbtSpace } from './pbt/space.js';
 export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './study/trial.js';
 export { Study, type HeartbeatOptions, type Objective, type OptimizeOptions, type TrialResult } from './study/study.js';
 export {

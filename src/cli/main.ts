@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerStorage } from './commands/storage.js';
 import { registerStudies } from './commands/studies.js';
+import { registerTrials } from './commands/trials.js';
+import { registerTune } from './commands/tune.js';
 import { reportError } from './errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -17,7 +19,9 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerQuickstart(program);
+  registerTune(program);
   registerStudies(program);
+  registerTrials(program);
   registerStorage(program);
   for (const c of program.commands) {
     c.exitOverride();

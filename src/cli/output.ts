@@ -8,7 +8,13 @@ export function printJson(value: unknown): void {
 export function printTable(rows: readonly (readonly string[])[]): void {
   if (rows.length === 0) return;
   const widths = (rows[0] as readonly string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 /** Renders a value for a terminal; control characters in user strings are escaped. */

@@ -1,7 +1,5 @@
-/** `dials studies`, `dials trials`, `dials best`, `dials delete-study`: reading and managing studies. */
-import { writeFileSync } from 'node:fs';
+/** `dials studies`, `dials best`, `dials delete-study`: reading and managing studies. */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../errors.js';
 import { deleteStudy, listStudies, loadStudy } from '../../study/create-study.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 import { printJson, printTable, show } from '../output.js';
@@ -13,7 +11,15 @@ export function registerStudies(program: Command): void {
     async (opts: StorageOpts & { json?: boolean }) => {
       const studies = await listStudies({ storage: storageUrl(opts) });
       if (opts.json) {
-        printJson(studies.map((s) => ({ name: s.studyName, directions: s.directions, nTrials: s.nTrials, states: s.stateCounts, createdAt: s.createdAt.toISOString() })));
+        printJson(
+          studies.map((s) => ({
+            name: s.studyName,
+            directions: s.directions,
+            nTrials: s.nTrials,
+            states: s.stateCounts,
+            createdAt: s.createdAt.toISOString(),
+          })),
+        );
         return;
       }
       printTable([
@@ -34,25 +40,10 @@ export function registerStudies(program: Command): void {
 
   addStorageOptions(
     program
-      .command('trials')
-      .description("export a study's trials")
+      .command('best')
+      .description('show the best trial (or the Pareto front) of a study')
       .requiredOption('--study <name>', 'study name')
-      .option('--format <format>', 'csv or json', 'csv')
-      .option('--out <file>', 'write to a file instead of stdout'),
-  ).action(async (opts: StorageOpts & { study: string; format: string; out?: string }) => {
-    if (opts.format !== 'csv' && opts.format !== 'json') throw new InvalidArgumentError(`--format must be csv or json, got ${opts.format}`);
-    const study = await loadStudy({ studyName: opts.study, storage: storageUrl(opts) });
-    try {
-      const text = await study.exportTrials(opts.format);
-      if (opts.out) writeFileSync(opts.out, opts.format === 'json' ? `${text}\n` : text);
-      else process.stdout.write(opts.format === 'json' ? `${text}\n` : text);
-    } finally {
-      await study.close();
-    }
-  });
-
-  addStorageOptions(
-    program.command('best').description('show the best trial (or the Pareto front) of a study').requiredOption('--study <name>', 'study name').option('--json', 'JSON output'),
+      .option('--json', 'JSON output'),
   ).action(async (opts: StorageOpts & { study: string; json?: boolean }) => {
     const study = await loadStudy({ studyName: opts.study, storage: storageUrl(opts) });
     try {
@@ -70,10 +61,15 @@ export function registerStudies(program: Command): void {
     }
   });
 
-  addStorageOptions(program.command('delete-study').description('delete a study and all its trials').requiredOption('--study <name>', 'study name')).action(
-    async (opts: StorageOpts & { study: string }) => {
-      await deleteStudy({ studyName: opts.study, storage: storageUrl(opts) });
-      process.stdout.write(`deleted study ${show(opts.study)}\n`);
-    },
-  );
+  addStorageOptions(
+    program
+      .command('delete-study')
+      .description('delete a study and all its trials')
+      .requiredOption('--study <name>', 'study name')
+      .option('--json', 'JSON output'),
+  ).action(async (opts: StorageOpts & { study: string; json?: boolean }) => {
+    await deleteStudy({ studyName: opts.study, storage: storageUrl(opts) });
+    if (opts.json) printJson({ deleted: opts.study });
+    else process.stdout.write(`deleted study ${show(opts.study)}\n`);
+  });
 }

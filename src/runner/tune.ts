@@ -1,0 +1,389 @@
+/**
+ * `dials tune`: runs a config file's command as trials of one study, with
+ * `parallel` trials at a time, until the study-wide budget (`trials`, shared
+ * exactly by every worker on every machine) or the time budget is used up.
+ *
+ * Trial lifecycle: ask (under the budget) → suggest the space → spawn the
+ * command in its own process group → intermediate reports go to
+ * trial.report and the pruner (pruned: SIGTERM, then SIGKILL to the group)
+ * → retries of a failed command, in place → tell with the outcome, the
+ * command's exit status and the tails of its stdout and stderr.
+ * SIGINT/SIGTERM stop the children, fail their trials as `interrupted` and
+ * leave nothing RUNNING; a rerun of the same config resumes the study.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TuneConfig } from '../config/load-config.js';
+import { buildFromRegistry, type ParamSpec } from '../config/registry.js';
+import { InvalidArgumentError, LeaseLostError } from '../errors.js';
+import type { Pruner } from '../pruners/pruner.js';
+import type { Sampler } from '../samplers/sampler.js';
+import type { ParamValue } from '../space/distributions.js';
+import { createStudy } from '../study/create-study.js';
+import type { TrialResult } from '../study/study.js';
+import type { Trial } from '../study/trial.js';
+import type { FrozenTrial } from '../trial/frozen-trial.js';
+import { buildArgv } from './command.js';
+import { signalGroup } from './kill-group.js';
+import { createProgress, type ProgressMode } from './progress.js';
+import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
+import { Watchdog } from './watchdog.js';
+
+export const DEFAULT_TUNE_STORAGE = 'sqlite:dials.db';
+
+/** System attributes the runner writes on each trial. */
+export const STDOUT_ATTR = 'dials:stdout';
+export const STDERR_ATTR = 'dials:stderr';
+export const RUN_ATTR = 'dials:run';
+/** Study system attribute: the metric names of the config, one per objective. */
+export const METRICS_ATTR = 'dials:metrics';
+
+export interface TuneOptions {
+  readonly config: TuneConfig;
+  /** Overrides the config's storage. */
+  readonly storage?: string | undefined;
+  readonly parallel?: number | undefined;
+  /** Overrides the config's study-wide trial budget. */
+  readonly trials?: number | undefined;
+  /** Overrides the config's time budget (no new trial starts after it). */
+  readonly timeMs?: number | undefined;
+  readonly progress?: ProgressMode;
+  /** Handle SIGINT and SIGTERM (the CLI does; a library caller may prefer `abort`). */
+  readonly handleSignals?: boolean;
+  /** Stops the run as a first Ctrl-C would. */
+  readonly abort?: AbortSignal;
+}
+
+export interface TuneSummary {
+  readonly study: string;
+  /** The storage URL, password removed. */
+  readonly storage: string;
+  /** Trials this process ran, by final state. */
+  readonly ran: { complete: number; pruned: number; fail: number };
+  /** Why the run ended. */
+  readonly stoppedBy: 'budget' | 'time' | 'grid' | 'interrupted';
+  /** The signal that interrupted the run, if any. */
+  readonly signal: 'SIGINT' | 'SIGTERM' | null;
+  readonly best: readonly { number: number; values: readonly number[]; params: Readonly<Record<string, ParamValue>> }[];
+  readonly studyTrials: number;
+}
+
+interface Slot {
+  readonly trial: Trial;
+  handle: RunningCommand | null;
+}
+
+/** The trial's active parameters, suggested in space order; a parameter with `when` is skipped unless its condition holds. */
+export function suggestSpace(trial: Trial, space: readonly ParamSpec[]): Record<string, ParamValue> {
+  const params: Record<string, ParamValue> = {};
+  for (const p of space) {
+    if (p.when && !Object.entries(p.when).every(([dep, vals]) => Object.hasOwn(params, dep) && vals.some((v) => v === params[dep]))) continue;
+    const d = p.distribution;
+    if (d.kind === 'float') params[p.name] = trial.suggestFloat(p.name, d.low, d.high, d.step !== null ? { step: d.step } : { log: d.log });
+    else if (d.kind === 'int') params[p.name] = trial.suggestInt(p.name, d.low, d.high, d.log ? { log: true } : { step: d.step });
+    else params[p.name] = trial.suggestCategorical(p.name, d.choices);
+  }
+  return params;
+}
+
+function childEnv(config: TuneConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'DIALS_STORAGE') env[k] = v;
+  return Object.assign(env, config.env);
+}
+
+function failed(o: CommandOutcome): boolean {
+  return o.spawnError !== null || o.killed === 'timeout' || o.signal !== null || o.exitCode !== 0 || o.final === null;
+}
+
+function resultOf(o: CommandOutcome, metrics: readonly string[]): TrialResult {
+  if (o.killed === 'interrupted') return { state: 'FAIL', reason: 'interrupted' };
+  if (o.killed === 'lease-lost') return { state: 'FAIL', reason: 'lease-lost' };
+  if (o.killed === 'pruned') return { state: 'PRUNED' };
+  if (o.spawnError !== null) return { state: 'FAIL', reason: `cannot start the command: ${o.spawnError}` };
+  if (o.killed === 'timeout') return { state: 'FAIL', reason: 'timeout' };
+  if (o.signal !== null) return { state: 'FAIL', reason: `killed by signal ${o.signal}` };
+  if (o.exitCode !== 0) return { state: 'FAIL', reason: `exit code ${o.exitCode}` };
+  if (o.final === null) {
+    const hint = o.protocol.problems.length > 0 ? `; malformed report lines: ${o.protocol.problems.join('; ')}` : '';
+    const example = `dials: ${JSON.stringify(Object.fromEntries(metrics.map((m) => [m, 0.5])))}`;
+    return { state: 'FAIL', reason: `the command exited 0 without a final result line such as ${example}${hint}` };
+  }
+  return o.final.length === 1 ? (o.final[0] as number) : o.final;
+}
+
+function setSystemAttr(trial: Trial, key: string, value: unknown): void {
+  // Trial keeps system attributes for tools; they are written with the trial's end, in one transaction.
+  (trial as unknown as { setSystemAttr(k: string, v: unknown): void }).setSystemAttr(key, value);
+}
+
+function formatValues(values: readonly number[] | null, metrics: readonly string[]): string {
+  if (values === null) return '';
+  return values.map((v, i) => `${metrics[i] ?? `value${i}`}=${Number.isInteger(v) ? v : Number(v.toPrecision(6))}`).join(' ');
+}
+
+/**
+ * Runs a tune: creates or loads the study, then runs trials until a budget is used up.
+ * @example const summary = await tune({ config: loadConfig('dials.yaml'), progress: 'lines' });
+ */
+export async function tune(options: TuneOptions): Promise<TuneSummary> {
+  const { config } = options;
+  const maxTrials = options.trials ?? config.trials;
+  const timeMs = options.timeMs ?? config.timeMs;
+  const parallel = options.parallel ?? config.parallel;
+  if (!Number.isSafeInteger(parallel) || parallel < 1) throw new InvalidArgumentError(`--parallel must be a positive integer, got ${parallel}`);
+  if (maxTrials !== undefined && (!Number.isSafeInteger(maxTrials) || maxTrials < 0)) {
+    throw new InvalidArgumentError(`--trials must be a non-negative integer, got ${maxTrials}`);
+  }
+  const samplerSpec = config.sampler ?? { type: 'auto' };
+  if (maxTrials === undefined && timeMs === undefined && samplerSpec.type !== 'grid') {
+    throw new InvalidArgumentError(`${config.file}: set a budget: trials: N and/or time: 2h (or --trials / --time)`);
+  }
+  const ctx = { space: config.space, nObjectives: config.directions.length };
+  const sampler: Sampler = buildFromRegistry('sampler', { ...samplerSpec }, ctx);
+  const pruner: Pruner = buildFromRegistry('pruner', { ...(config.pruner ?? { type: 'none' }) }, ctx);
+  const study = await createStudy({
+    studyName: config.study,
+    storage: options.storage ?? config.storage ?? DEFAULT_TUNE_STORAGE,
+    directions: config.directions,
+    sampler,
+    pruner,
+    heartbeat: config.heartbeat,
+    maxRetries: config.retries,
+    loadIfExists: true,
+  });
+  const progress = createProgress(options.progress ?? 'auto');
+  const resultDir = mkdtempSync(join(tmpdir(), 'dials-run-'));
+  const watchdog = new Watchdog(config.killGraceMs);
+  const slots = new Set<Slot>();
+  const ran = { complete: 0, pruned: 0, fail: 0 };
+  const t0 = Date.now();
+  const deadline = timeMs === undefined ? Number.POSITIVE_INFINITY : t0 + timeMs;
+  let stopping = false;
+  let stoppedBy: TuneSummary['stoppedBy'] | null = null;
+  let exitSignal: 'SIGINT' | 'SIGTERM' | null = null;
+  let signals = 0;
+
+  const interrupt = (sig: 'SIGINT' | 'SIGTERM' | null) => {
+    signals++;
+    exitSignal ??= sig;
+    stopping = true;
+    stoppedBy = 'interrupted';
+    if (signals === 1) {
+      progress.note(`interrupted: stopping ${slots.size} running trial(s)${sig === 'SIGINT' ? ' (Ctrl-C again to kill them at once)' : ''}`);
+      for (const s of slots) s.handle?.kill('interrupted');
+    } else {
+      for (const s of slots) s.handle?.killNow('interrupted');
+    }
+  };
+  const onSigint = () => interrupt('SIGINT');
+  const onSigterm = () => interrupt('SIGTERM');
+  const onAbort = () => interrupt(null);
+  // Last resort (an uncaught error): no trial process outlives this one.
+  const onExit = () => {
+    for (const s of slots) if (s.handle?.pid !== undefined) signalGroup(s.handle.pid, 'SIGKILL');
+  };
+  if (options.handleSignals) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  options.abort?.addEventListener('abort', onAbort);
+  process.on('exit', onExit);
+  const leaseWatch = setInterval(() => {
+    for (const s of slots) if (s.trial.leaseLost) s.handle?.kill('lease-lost');
+  }, 250);
+
+  let best: FrozenTrial[] = [];
+  let bestReadAt = 0;
+  const refreshBest = async (force: boolean) => {
+    if (!force && Date.now() - bestReadAt < 2000) return;
+    bestReadAt = Date.now();
+    best = await study.bestTrials();
+  };
+  const bestText = () => {
+    if (best.length === 0) return '—';
+    if (config.directions.length > 1) return `${best.length} Pareto-optimal`;
+    const b = best[0] as FrozenTrial;
+    return `${formatValues(b.values, config.metrics)} (#${b.number})`;
+  };
+  let finishedHere = 0;
+  const report = async (line: string) => {
+    finishedHere++;
+    let done: number;
+    try {
+      done = await study.storage.countTrials(study.studyId, { states: ['COMPLETE', 'PRUNED', 'FAIL'] });
+      await refreshBest(false);
+    } catch {
+      return;
+    }
+    const elapsed = Date.now() - t0;
+    const byBudget = maxTrials === undefined ? Number.POSITIVE_INFINITY : (Math.max(0, maxTrials - done) * elapsed) / finishedHere;
+    progress.trialEnded(line, { done, total: maxTrials, best: bestText(), leftMs: Math.min(byBudget, deadline - Date.now()) });
+  };
+
+  const env = childEnv(config);
+  const names = config.space.map((p) => p.name);
+  let runError: unknown;
+
+  const runSlot = async (): Promise<void> => {
+    while (!stopping) {
+      if (Date.now() >= deadline) {
+        stoppedBy ??= 'time';
+        return;
+      }
+      const trial = await study.tryAsk(maxTrials !== undefined ? { maxTrials } : {});
+      if (trial === null) {
+        stoppedBy ??= maxTrials !== undefined ? 'budget' : 'grid';
+        return;
+      }
+      const slot: Slot = { trial, handle: null };
+      slots.add(slot);
+      try {
+        await runTrial(slot);
+      } finally {
+        slots.delete(slot);
+      }
+    }
+  };
+
+  const runTrial = async (slot: Slot): Promise<void> => {
+    const { trial } = slot;
+    let params: Record<string, ParamValue> = {};
+    let result: TrialResult = { state: 'FAIL', reason: 'interrupted' };
+    let suggested = false;
+    let outcome: CommandOutcome | null = null;
+    const attempts: { exitCode: number | null; signal: string | null; killed: string | null; durationMs: number }[] = [];
+    try {
+      params = suggestSpace(trial, config.space);
+      suggested = true;
+    } catch (e) {
+      result = { state: 'FAIL', reason: e instanceof Error ? e.message : String(e) };
+    }
+    if (suggested) {
+      const argv = buildArgv(config.command, names, params);
+      const trialEnv = {
+        ...env,
+        DIALS_PARAMS: JSON.stringify(params),
+        DIALS_TRIAL_NUMBER: String(trial.number),
+        DIALS_STUDY: study.studyName,
+      };
+      for (let attempt = 0; !stopping; attempt++) {
+        const resultFile = join(resultDir, `trial-${trial.number}-${attempt}.jsonl`);
+        const handle = runCommand({
+          argv,
+          cwd: config.workdir,
+          env: { ...trialEnv, DIALS_RESULT_FILE: resultFile },
+          resultFile,
+          metrics: config.metrics,
+          timeoutMs: config.timeoutMs,
+          killGraceMs: config.killGraceMs,
+          watchdog,
+          onIntermediate: (r) => {
+            try {
+              trial.report(r.values.length === 1 ? (r.values[0] as number) : r.values, r.step, r.fold === null ? {} : { fold: r.fold });
+              return trial.shouldPrune();
+            } catch {
+              return false;
+            }
+          },
+        });
+        slot.handle = handle;
+        if (stopping) handle.kill('interrupted');
+        outcome = await handle.done;
+        slot.handle = null;
+        attempts.push({ exitCode: outcome.exitCode, signal: outcome.signal, killed: outcome.killed, durationMs: outcome.durationMs });
+        if (outcome.killed !== null || !failed(outcome) || attempt >= config.retries) break;
+        progress.note(`trial ${trial.number} failed (${describeFailure(outcome)}); retrying (${attempt + 1}/${config.retries})`);
+      }
+      if (outcome !== null) result = resultOf(outcome, config.metrics);
+    }
+    if (outcome !== null) {
+      setSystemAttr(trial, STDOUT_ATTR, outcome.stdout);
+      setSystemAttr(trial, STDERR_ATTR, outcome.stderr);
+      setSystemAttr(trial, RUN_ATTR, {
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        killed: outcome.killed,
+        durationMs: outcome.durationMs,
+        attempts,
+        stdoutBytes: outcome.stdoutBytes,
+        stderrBytes: outcome.stderrBytes,
+        reports: outcome.protocol.reports,
+        invalidReports: outcome.protocol.invalid,
+        oversizedLines: outcome.protocol.oversized,
+        problems: outcome.protocol.problems,
+      });
+    }
+    let frozen: FrozenTrial;
+    try {
+      frozen = await study.tell(trial, result);
+    } catch (e) {
+      if (e instanceof LeaseLostError) {
+        ran.fail++;
+        progress.note(`trial ${trial.number}: ${e.message}`);
+        return;
+      }
+      runError ??= e;
+      stopping = true;
+      return;
+    }
+    if (frozen.state === 'COMPLETE') ran.complete++;
+    else if (frozen.state === 'PRUNED') ran.pruned++;
+    else ran.fail++;
+    if (frozen.state === 'COMPLETE' && config.directions.length === 1 && best.length > 0) {
+      const b = best[0] as FrozenTrial;
+      const better = config.directions[0] === 'minimize' ? (frozen.value as number) < (b.value as number) : (frozen.value as number) > (b.value as number);
+      if (better) best = [frozen];
+    } else if (frozen.state === 'COMPLETE' && best.length === 0) best = [frozen];
+    const what =
+      frozen.state === 'COMPLETE' ? formatValues(frozen.values, config.metrics) : frozen.state === 'PRUNED' ? 'pruned' : `FAIL (${frozen.failReason})`;
+    await report(`trial ${frozen.number} ${what}`);
+  };
+
+  try {
+    const existing = await study.systemAttrs();
+    if (JSON.stringify(existing[METRICS_ATTR]) !== JSON.stringify(config.metrics)) await study.setSystemAttr(METRICS_ATTR, config.metrics);
+    for (const p of config.enqueue) await study.enqueueTrial(p, { skipIfExists: true });
+    await refreshBest(true).catch(() => {});
+    watchdog.start();
+    await Promise.all(
+      Array.from({ length: parallel }, () =>
+        runSlot().catch((e) => {
+          runError ??= e;
+          stopping = true;
+          for (const s of slots) s.handle?.kill('interrupted');
+        }),
+      ),
+    );
+    if (runError !== undefined) throw runError;
+    await refreshBest(true).catch(() => {});
+    const studyTrials = await study.storage.countTrials(study.studyId);
+    return {
+      study: study.studyName,
+      storage: study.storage.url,
+      ran,
+      stoppedBy: stoppedBy ?? 'budget',
+      signal: exitSignal,
+      best: (config.directions.length === 1 ? best.slice(0, 1) : best).map((t) => ({ number: t.number, values: t.values ?? [], params: t.params })),
+      studyTrials,
+    };
+  } finally {
+    clearInterval(leaseWatch);
+    progress.stop();
+    watchdog.stop();
+    if (options.handleSignals) {
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
+    }
+    options.abort?.removeEventListener('abort', onAbort);
+    process.removeListener('exit', onExit);
+    rmSync(resultDir, { recursive: true, force: true });
+    await study.close();
+  }
+}
+
+function describeFailure(o: CommandOutcome): string {
+  const r = resultOf(o, []);
+  return typeof r === 'object' && !Array.isArray(r) && 'reason' in r ? String(r.reason) : 'failed';
+}

@@ -1,0 +1,150 @@
+/**
+ * The dashboard's view of the storage: the list of studies and, for each
+ * study someone looked at, its trials as slim rows. It follows the storage
+ * through one change cursor: a refresh asks what changed since the cursor and
+ * re-reads only those trials, so every API call costs a constant number of
+ * queries whatever the size of the study, and a reader never holds a
+ * transaction open (it never makes a worker wait).
+ */
+import type { Storage, StudySummary } from '../../storage/storage.js';
+import { MAX_CHANGES_LIMIT } from '../../storage/storage.js';
+import type { SlimTrial, TrialLoader } from './trial-loader.js';
+
+export interface StudyTrials {
+  /** By trial number. */
+  readonly trials: SlimTrial[];
+  /** Increases whenever a trial changed; derived data is cached per version. */
+  version: number;
+}
+
+export interface RefreshBatch {
+  readonly from: string;
+  readonly to: string;
+  /** Trial numbers changed, by study. */
+  readonly trials: ReadonlyMap<number, readonly number[]>;
+  readonly truncated: boolean;
+  readonly studiesChanged: boolean;
+  readonly deletedStudyIds: readonly number[];
+}
+
+/** Refreshes closer together than this reuse the last one. */
+const MIN_REFRESH_MS = 100;
+
+export class DataHub {
+  private cursor: string | null = null;
+  private studyList: StudySummary[] = [];
+  private readonly loaded = new Map<number, Promise<StudyTrials>>();
+  private inflight: Promise<void> | null = null;
+  private lastRefresh = 0;
+  private readonly listeners = new Set<(b: RefreshBatch) => void>();
+  private closed = false;
+
+  constructor(
+    readonly storage: Storage,
+    readonly loader: TrialLoader,
+  ) {}
+
+  get currentCursor(): string {
+    return this.cursor ?? '0';
+  }
+
+  /** Called after every refresh that saw changes. */
+  subscribe(fn: (b: RefreshBatch) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Brings the studies and loaded trials up to date (single-flight, throttled). */
+  refresh(force = false): Promise<void> {
+    if (this.inflight) return this.inflight;
+    if (!force && this.cursor !== null && Date.now() - this.lastRefresh < MIN_REFRESH_MS) return Promise.resolve();
+    this.inflight = this.doRefresh().finally(() => {
+      this.inflight = null;
+      this.lastRefresh = Date.now();
+    });
+    return this.inflight;
+  }
+
+  private async doRefresh(): Promise<void> {
+    if (this.cursor === null) {
+      // Take the cursor before reading, so nothing written meanwhile is missed.
+      const start = await this.storage.getChanges(null);
+      this.studyList = await this.storage.listStudies();
+      this.cursor = start.cursor;
+      return;
+    }
+    const from = this.cursor;
+    const cs = await this.storage.getChanges(from, { limit: MAX_CHANGES_LIMIT });
+    const byStudy = new Map<number, number[]>();
+    for (const t of cs.trials) {
+      let a = byStudy.get(t.studyId);
+      if (!a) {
+        a = [];
+        byStudy.set(t.studyId, a);
+      }
+      a.push(t.number);
+    }
+    const studiesChanged = cs.studyIds.length > 0 || cs.deletedStudyIds.length > 0;
+    if (studiesChanged) this.studyList = await this.storage.listStudies();
+    for (const id of cs.deletedStudyIds) this.loaded.delete(id);
+    if (cs.truncated) {
+      for (const id of cs.studyIds) this.loaded.delete(id);
+    } else {
+      for (const [studyId, numbers] of byStudy) {
+        const p = this.loaded.get(studyId);
+        if (!p) continue;
+        const st = await p;
+        const fresh = await this.loader.load(studyId, [...new Set(numbers)]);
+        for (const t of fresh) st.trials[t.number] = t;
+        st.version++;
+      }
+    }
+    this.cursor = cs.cursor;
+    if (cs.trials.length > 0 || studiesChanged || cs.truncated) {
+      const batch: RefreshBatch = { from, to: cs.cursor, trials: byStudy, truncated: cs.truncated, studiesChanged, deletedStudyIds: cs.deletedStudyIds };
+      for (const fn of this.listeners) {
+        try {
+          fn(batch);
+        } catch {
+          // A listener's failure (a closed stream) never stops the others.
+        }
+      }
+    }
+  }
+
+  async studies(): Promise<StudySummary[]> {
+    await this.refresh();
+    return this.studyList;
+  }
+
+  async study(studyId: number): Promise<StudySummary | null> {
+    await this.refresh();
+    return this.studyList.find((s) => s.studyId === studyId) ?? null;
+  }
+
+  /** The study's trials, loaded on first use and kept up to date by refresh. */
+  async trials(studyId: number): Promise<StudyTrials> {
+    await this.refresh();
+    let p = this.loaded.get(studyId);
+    if (!p) {
+      // Loaded after the cursor was taken: changes made during the load are re-read by the next refresh.
+      p = this.loader.load(studyId, null).then((rows) => {
+        const trials: SlimTrial[] = [];
+        for (const t of rows) trials[t.number] = t;
+        return { trials, version: 1 };
+      });
+      this.loaded.set(studyId, p);
+      p.catch(() => this.loaded.delete(studyId));
+    }
+    return p;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * How the dashboard reads trials: a slim row per trial (no reports, no
+ * attributes but the few the dashboard lays out), so a 100k-trial study fits
+ * in memory and is read in a constant number of queries. SQL storages are read
+ * with the dashboard's own SELECTs on a read-only connection; any other
+ * storage through the Storage contract.
+ */
+import { decodeJson, type JsonValue } from '../../json.js';
+import { type Distribution, fromInternal, type ParamValue, parseDistribution } from '../../space/distributions.js';
+import type { SqlDriver, SqlExecutor } from '../../storage/sql/driver.js';
+import type { Storage } from '../../storage/storage.js';
+import { MAX_NUMBERS_FILTER } from '../../storage/storage.js';
+import type { FrozenTrial } from '../../trial/frozen-trial.js';
+import type { TrialState } from '../../trial/state.js';
+
+/** Trial system attributes the dashboard lays out without reading the whole trial. */
+export const WORKER_ATTR = 'dials:worker';
+export const PBT_SEGMENT_ATTR = 'dials:pbt:segment';
+
+export interface SlimTrial {
+  readonly trialId: number;
+  readonly number: number;
+  readonly state: TrialState;
+  readonly values: readonly number[] | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Internal representation (categorical: index of the choice), for sorting and plots. */
+  readonly internal: Readonly<Record<string, number>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  readonly start: number | null;
+  readonly complete: number | null;
+  readonly failReason: string | null;
+  readonly retryOf: number | null;
+  readonly lastStep: number | null;
+  readonly worker: string | null;
+  readonly pbt: JsonValue | null;
+}
+
+export interface Curve {
+  readonly trialId: number;
+  readonly fold: number | null;
+  readonly steps: number[];
+  readonly values: number[];
+}
+
+export interface StudyExtras {
+  readonly userAttrKeys: readonly string[];
+  readonly folds: readonly number[];
+}
+
+export interface TrialLoader {
+  /** Every trial of the study (numbers null) or only those numbers, in number order. */
+  load(studyId: number, numbers: readonly number[] | null): Promise<SlimTrial[]>;
+  /** First-objective reports of these trials, by trial and fold. */
+  curves(studyId: number, trials: readonly { trialId: number; number: number }[]): Promise<Curve[]>;
+  extras(studyId: number): Promise<StudyExtras>;
+}
+
+const NO_FOLD = -1;
+
+function ms(seconds: number | null): number | null {
+  return seconds === null ? null : Math.round(Number(seconds) * 1000);
+}
+
+function placeholders(n: number): string {
+  return new Array(n).fill('?').join(', ');
+}
+
+/** Reads through a SqlDriver (a read-only SQLite connection, or PostgreSQL): six queries per load. */
+export class SqlTrialLoader implements TrialLoader {
+  private readonly dists = new Map<string, Distribution>();
+  /** Counts statements, for the constant-query tests. */
+  queries = 0;
+
+  constructor(private readonly driver: SqlDriver) {}
+
+  private distribution(name: string, json: string): Distribution {
+    let d = this.dists.get(json);
+    if (!d) {
+      d = parseDistribution(name, JSON.parse(json));
+      this.dists.set(json, d);
+    }
+    return d;
+  }
+
+  private all<R>(tx: SqlExecutor, sql: string, args: readonly unknown[]): Promise<R[]> {
+    this.queries++;
+    return tx.all<R>(sql, args);
+  }
+
+  async load(studyId: number, numbers: readonly number[] | null): Promise<SlimTrial[]> {
+    if (numbers !== null && numbers.length === 0) return [];
+    let where = 't.study_id = ?';
+    const args: unknown[] = [studyId];
+    if (numbers !== null) {
+      where += ` AND t.number IN (${placeholders(numbers.length)})`;
+      args.push(...numbers);
+    }
+    return this.driver.transaction('read', async (tx) => {
+      const rows = await this.all<{
+        id: number;
+        number: number;
+        state: TrialState;
+        started_at: number | null;
+        finished_at: number | null;
+        fail_reason: string | null;
+        retry_of: number | null;
+      }>(
+        tx,
+        `SELECT t.id, t.number, t.state, t.started_at, t.finished_at, t.fail_reason, t.retry_of FROM dials_trials t WHERE ${where} ORDER BY t.number`,
+        args,
+      );
+      const join = `JOIN dials_trials t ON t.id = x.trial_id WHERE ${where}`;
+      const values = await this.all<{ trial_id: number; objective: number; value: number | null }>(
+        tx,
+        `SELECT x.trial_id, x.objective, x.value FROM dials_trial_values x ${join}`,
+        args,
+      );
+      const params = await this.all<{ trial_id: number; name: string; value: number; distribution: string }>(
+        tx,
+        `SELECT x.trial_id, x.name, x.value, x.distribution FROM dials_trial_params x ${join}`,
+        args,
+      );
+      const steps = await this.all<{ trial_id: number; s: number }>(
+        tx,
+        `SELECT x.trial_id, MAX(x.step) AS s FROM dials_trial_intermediate x ${join} GROUP BY x.trial_id`,
+        args,
+      );
+      const attrs = await this.all<{ trial_id: number; key: string; value: string }>(
+        tx,
+        `SELECT x.trial_id, x.key, x.value FROM dials_trial_attrs x ${join} AND x.kind = 'system' AND x.key IN (?, ?)`,
+        [...args, WORKER_ATTR, PBT_SEGMENT_ATTR],
+      );
+      interface Acc {
+        values: number[];
+        params: Record<string, ParamValue>;
+        internal: Record<string, number>;
+        dists: Record<string, Distribution>;
+        lastStep: number | null;
+        worker: string | null;
+        pbt: JsonValue | null;
+      }
+      const acc = new Map<number, Acc>();
+      for (const r of rows) {
+        acc.set(Number(r.id), {
+          values: [],
+          params: Object.create(null),
+          internal: Object.create(null),
+          dists: Object.create(null),
+          lastStep: null,
+          worker: null,
+          pbt: null,
+        });
+      }
+      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, lastStep: null, worker: null, pbt: null };
+      const get = (id: number): Acc => acc.get(Number(id)) ?? stray;
+      for (const v of values) get(v.trial_id).values[Number(v.objective)] = v.value === null ? Number.NaN : Number(v.value);
+      for (const p of params) {
+        const a = get(p.trial_id);
+        const d = this.distribution(p.name, p.distribution);
+        const x = Number(p.value);
+        a.params[p.name] = fromInternal(d, x);
+        a.internal[p.name] = x;
+        a.dists[p.name] = d;
+      }
+      for (const s of steps) get(s.trial_id).lastStep = Number(s.s);
+      for (const r of attrs) {
+        const a = get(r.trial_id);
+        const v = decodeJson(r.value);
+        if (r.key === WORKER_ATTR) a.worker = typeof v === 'string' ? v : JSON.stringify(v);
+        else a.pbt = v;
+      }
+      return rows.map((r) => {
+        const a = get(r.id);
+        return {
+          trialId: Number(r.id),
+          number: Number(r.number),
+          state: r.state,
+          values: a.values.length > 0 ? a.values : null,
+          params: a.params,
+          internal: a.internal,
+          distributions: a.dists,
+          start: ms(r.started_at),
+          complete: ms(r.finished_at),
+          failReason: r.fail_reason,
+          retryOf: r.retry_of === null ? null : Number(r.retry_of),
+          lastStep: a.lastStep,
+          worker: a.worker,
+          pbt: a.pbt,
+        };
+      });
+    });
+  }
+
+  async curves(_studyId: number, trials: readonly { trialId: number; number: number }[]): Promise<Curve[]> {
+    if (trials.length === 0) return [];
+    const ids = trials.map((t) => t.trialId);
+    const rows = await this.driver.transaction('read', (tx) =>
+      this.all<{ trial_id: number; fold: number; step: number; value: number | null }>(
+        tx,
+        `SELECT trial_id, fold, step, value FROM dials_trial_intermediate WHERE objective = 0 AND trial_id IN (${placeholders(ids.length)}) ORDER BY trial_id, fold, step`,
+        ids,
+      ),
+    );
+    const out: Curve[] = [];
+    let cur: Curve | null = null;
+    for (const r of rows) {
+      const fold = Number(r.fold) === NO_FOLD ? null : Number(r.fold);
+      if (cur === null || cur.trialId !== Number(r.trial_id) || cur.fold !== fold) {
+        cur = { trialId: Number(r.trial_id), fold, steps: [], values: [] };
+        out.push(cur);
+      }
+      cur.steps.push(Number(r.step));
+      cur.values.push(r.value === null ? Number.NaN : Number(r.value));
+    }
+    return out;
+  }
+
+  async extras(studyId: number): Promise<StudyExtras> {
+    return this.driver.transaction('read', async (tx) => {
+      const keys = await this.all<{ key: string }>(
+        tx,
+        "SELECT DISTINCT x.key FROM dials_trial_attrs x JOIN dials_trials t ON t.id = x.trial_id WHERE t.study_id = ? AND x.kind = 'user' ORDER BY x.key",
+        [studyId],
+      );
+      const folds = await this.all<{ fold: number }>(
+        tx,
+        'SELECT DISTINCT x.fold FROM dials_trial_intermediate x JOIN dials_trials t ON t.id = x.trial_id WHERE t.study_id = ? AND x.fold <> ? ORDER BY x.fold',
+        [studyId, NO_FOLD],
+      );
+      return { userAttrKeys: keys.map((k) => k.key), folds: folds.map((f) => Number(f.fold)) };
+    });
+  }
+}
+
+function slimOf(t: FrozenTrial): SlimTrial {
+  const internal: Record<string, number> = Object.create(null);
+  for (const [name, v] of Object.entries(t.params)) {
+    const d = t.distributions[name];
+    if (d?.kind === 'categorical') internal[name] = d.choices.findIndex((c) => Object.is(c, v));
+    else internal[name] = v as number;
+  }
+  let lastStep: number | null = null;
+  for (const iv of t.intermediateValues) if (lastStep === null || iv.step > lastStep) lastStep = iv.step;
+  const worker = t.systemAttrs[WORKER_ATTR];
+  return {
+    trialId: t.trialId,
+    number: t.number,
+    state: t.state,
+    values: t.values,
+    params: t.params,
+    internal,
+    distributions: t.distributions,
+    start: t.datetimeStart?.getTime() ?? null,
+    complete: t.datetimeComplete?.getTime() ?? null,
+    failReason: t.failReason,
+    retryOf: t.retryOf,
+    lastStep,
+    worker: worker === undefined ? null : typeof worker === 'string' ? worker : JSON.stringify(worker),
+    pbt: t.systemAttrs[PBT_SEGMENT_ATTR] ?? null,
+  };
+}
+
+/** Reads through the Storage contract (memory storage, or a Storage object handed in). */
+export class StorageTrialLoader implements TrialLoader {
+  constructor(private readonly storage: Storage) {}
+
+  private async frozen(studyId: number, numbers: readonly number[] | null): Promise<FrozenTrial[]> {
+    if (numbers === null) return this.storage.getTrials(studyId);
+    const out: FrozenTrial[] = [];
+    for (let i = 0; i < numbers.length; i += MAX_NUMBERS_FILTER)
+      out.push(...(await this.storage.getTrials(studyId, { numbers: numbers.slice(i, i + MAX_NUMBERS_FILTER) })));
+    return out;
+  }
+
+  async load(studyId: number, numbers: readonly number[] | null): Promise<SlimTrial[]> {
+    return (await this.frozen(studyId, numbers)).map(slimOf);
+  }
+
+  async curves(studyId: number, trials: readonly { trialId: number; number: number }[]): Promise<Curve[]> {
+    const out: Curve[] = [];
+    for (const t of await this.frozen(
+      studyId,
+      trials.map((x) => x.number),
+    )) {
+      const byFold = new Map<number | null, Curve>();
+      for (const iv of t.intermediateValues) {
+        let c = byFold.get(iv.fold);
+        if (!c) {
+          c = { trialId: t.trialId, fold: iv.fold, steps: [], values: [] };
+          byFold.set(iv.fold, c);
+          out.push(c);
+        }
+        c.steps.push(iv.step);
+        c.values.push(iv.values[0] ?? Number.NaN);
+      }
+    }
+    return out;
+  }
+
+  async extras(studyId: number): Promise<StudyExtras> {
+    const keys = new Set<string>();
+    const folds = new Set<number>();
+    for (const t of await this.storage.getTrials(studyId)) {
+      for (const k of Object.keys(t.userAttrs)) keys.add(k);
+      for (const iv of t.intermediateValues) if (iv.fold !== null) folds.add(iv.fold);
+    }
+    return { userAttrKeys: [...keys].sort(), folds: [...folds].sort((a, b) => a - b) };
+  }
+}

@@ -2,6 +2,7 @@
 /** The `dials` command. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerStorage } from './commands/storage.js';
 import { registerStudies } from './commands/studies.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerStudies(program);
   registerTrials(program);
   registerStorage(program);
+  registerDashboard(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -67,6 +67,24 @@ export { NsgaIISampler, type NsgaIISamplerOptions } from './samplers/nsga/nsga2-
 export { NsgaIIISampler, type NsgaIIISamplerOptions } from './samplers/nsga/nsga3-sampler.js';
 export type { CrossoverOption, MutationOption } from './samplers/nsga/operators.js';
 export { hypervolume } from './math/hypervolume.js';
+export {
+  evaluateParamImportances,
+  getParamImportances,
+  getParamInteractions,
+  IMPORTANCE_EVALUATORS,
+  type ImportanceEvaluatorName,
+  type ImportanceOptions,
+  type ImportanceReport,
+  type InteractionOptions,
+  type ParamImportance,
+  type ParamInteraction,
+} from './importance/importance.js';
+export type { ImportanceEvaluator } from './importance/evaluator.js';
+export type { ImportanceData, ImportanceFeature, ImportanceTarget } from './importance/dataset.js';
+export { FanovaEvaluator, type FanovaOptions } from './importance/fanova.js';
+export { PedAnovaEvaluator, type PedAnovaOptions } from './importance/ped-anova.js';
+export { MeanDecreaseImpurityEvaluator, type MeanDecreaseImpurityOptions } from './importance/mdi.js';
+export type { ForestOptions } from './importance/forest.js';
 export { CmaEsSampler, type CmaEsSamplerOptions, type CmaEsSamplerState } from './samplers/cmaes/cmaes-sampler.js';
 export { NopPruner, type PruneContext, type Pruner } from './pruners/pruner.js';
 export { MedianPruner, PercentilePruner, type PercentilePrunerOptions } from './pruners/percentile-pruner.js';

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerImportance } from './commands/importance.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerStorage } from './commands/storage.js';
 import { registerStudies } from './commands/studies.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTrials(program);
   registerStorage(program);
   registerDashboard(program);
+  registerImportance(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

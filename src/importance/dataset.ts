@@ -234,7 +234,7 @@ export function buildImportanceData(
     throw new DialsError(
       'NO_TRIALS',
       `parameter importance needs at least ${MIN_IMPORTANCE_TRIALS} COMPLETE trials with a finite target; this study has ${used.length} ` +
-        `(${complete} COMPLETE, ${pruned} PRUNED and ${failed} FAIL trials, which are not counted); run more trials first`,
+        `(${complete} COMPLETE, ${complete - used.length} of them with a NaN or infinite target; ${pruned} PRUNED and ${failed} FAIL trials do not count); run more trials first`,
     );
   }
   const n = used.length;

@@ -58,6 +58,9 @@ function lowerBound(a: Float64Array, v: number): number {
   return lo;
 }
 
+/** Reused pair grid (the largest is (atoms of d + 1) × (atoms of e + 1)). */
+let scratch = new Float64Array(0);
+
 /**
  * Exact main-effect (and, with `pairs`, pairwise) variances of one tree over
  * the product measure of `measures`.
@@ -92,32 +95,43 @@ export function decomposeTree(tree: RegressionTree, measures: readonly FeatureMe
   const leafWidth = new Float64Array(D * L).fill(1);
   const nCats = measures.map((m) => (m.kind === 'categorical' ? m.weights.length : 0));
   const leafMask: (Uint8Array | null)[] = measures.map((m, d) => (m.kind === 'categorical' && used[d] ? new Uint8Array(L * (nCats[d] as number)) : null));
-  const lo = new Float64Array(D);
-  const hi = new Float64Array(D);
-  const masks: (Uint8Array | null)[] = measures.map((m) => (m.kind === 'categorical' ? new Uint8Array(m.weights.length).fill(1) : null));
-  measures.forEach((m, d) => {
-    if (m.kind === 'numeric') {
-      lo[d] = m.lo;
-      hi[d] = m.hi;
-    }
+  // The extent of the current node along each numeric feature, as atom indices [lo, hi).
+  const lo = new Int32Array(D);
+  const hi = new Int32Array(D);
+  const cum: (Float64Array | null)[] = atoms.map((a) => {
+    if (a.bounds === null) return null;
+    const c = new Float64Array(a.weights.length + 1);
+    for (let k = 0; k < a.weights.length; k++) c[k + 1] = (c[k] as number) + (a.weights[k] as number);
+    return c;
   });
+  for (let d = 0; d < D; d++) hi[d] = (atoms[d] as FeatureAtoms).weights.length;
+  const masks: (Uint8Array | null)[] = measures.map((m) => (m.kind === 'categorical' ? new Uint8Array(m.weights.length).fill(1) : null));
+  const usedList: number[] = [];
+  for (let d = 0; d < D; d++) if (used[d]) usedList.push(d);
+  // Atom boundary index of each numeric split.
+  const splitAtom = new Int32Array(nNodes);
+  for (let k = 0; k < nNodes; k++) {
+    const d = tree.feature[k] as number;
+    if (d >= 0 && tree.categoriesLeft[k] == null) splitAtom[k] = lowerBound((atoms[d] as FeatureAtoms).bounds as Float64Array, tree.threshold[k] as number);
+  }
   let leaf = 0;
   const visit = (node: number): void => {
     const d = tree.feature[node] as number;
     if (d < 0) {
       let vol = 1;
-      for (let e = 0; e < D; e++) {
-        if (!used[e]) continue;
-        const m = measures[e] as FeatureMeasure;
+      for (const e of usedList) {
         let width = 0;
-        if (m.kind === 'numeric') {
-          width = m.cdf(hi[e] as number) - m.cdf(lo[e] as number);
-          const b = (atoms[e] as FeatureAtoms).bounds as Float64Array;
-          leafLo[e * L + leaf] = lowerBound(b, lo[e] as number);
-          leafHi[e * L + leaf] = lowerBound(b, hi[e] as number);
+        const c = cum[e];
+        if (c) {
+          const a0 = lo[e] as number;
+          const a1 = hi[e] as number;
+          width = (c[a1] as number) - (c[a0] as number);
+          leafLo[e * L + leaf] = a0;
+          leafHi[e * L + leaf] = a1;
         } else {
           const mask = masks[e] as Uint8Array;
-          for (let c = 0; c < mask.length; c++) if (mask[c]) width += m.weights[c] as number;
+          const w = (atoms[e] as FeatureAtoms).weights;
+          for (let k = 0; k < mask.length; k++) if (mask[k]) width += w[k] as number;
           (leafMask[e] as Uint8Array).set(mask, leaf * mask.length);
         }
         leafWidth[e * L + leaf] = width;
@@ -140,7 +154,7 @@ export function decomposeTree(tree: RegressionTree, measures: readonly FeatureMe
       visit(r);
       mask.set(saved);
     } else {
-      const t = tree.threshold[node] as number;
+      const t = splitAtom[node] as number;
       const savedHi = hi[d] as number;
       const savedLo = lo[d] as number;
       hi[d] = Math.min(savedHi, t);
@@ -200,7 +214,8 @@ export function decomposeTree(tree: RegressionTree, measures: readonly FeatureMe
         if (used[d] && used[e]) maxGrid = Math.max(maxGrid, ((atoms[d] as FeatureAtoms).weights.length + 1) * ((atoms[e] as FeatureAtoms).weights.length + 1));
       }
     }
-    const grid = new Float64Array(maxGrid);
+    if (scratch.length < maxGrid) scratch = new Float64Array(maxGrid);
+    const grid = scratch;
     for (let d = 0; d < D; d++) {
       if (!used[d]) continue;
       for (let e = d + 1; e < D; e++) {

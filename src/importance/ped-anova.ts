@@ -16,8 +16,13 @@
  * PedAnovaImportanceEvaluator: γ' = 0.1, local space, 50 steps, prior weight
  * 1, at least 2 top trials.
  *
- * A conditional parameter gets one more bin, "inactive", holding the share of
- * trials (of T, of A) in which it was absent.
+ * A conditional parameter d is assessed within the trials where it is
+ * active, A_d, and the top trials among them, T_d = T ∩ A_d:
+ * (|T_d|/|A_d|)² · D_PE(p_{T_d} ‖ p_{A_d}) · |A_d|/|A|, the within-regime
+ * variance weighted by the regime's share (0 when no top trial has d active).
+ * The choice of regime itself is credited to the parent parameter that gates
+ * it, not to every parameter it activates. For an unconditional parameter
+ * this is the formula above.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { normalCdf } from '../math/special.js';
@@ -186,45 +191,35 @@ export class PedAnovaEvaluator implements ImportanceEvaluator {
     if (D === 0) return out;
     if (n <= this.minTopTrials) return out.fill(1 / D);
     const top = this.topRows(data);
-    let nTop = 0;
-    for (let i = 0; i < n; i++) nTop += top[i] as number;
-    const gamma = nTop / n;
     for (let d = 0; d < D; d++) {
       const f = data.features[d] as ImportanceFeature;
       const { bins, size } = discretize(f, data.raw.subarray(d * n, (d + 1) * n), this.nSteps);
       const countsTop = new Float64Array(size);
       const countsAll = new Float64Array(size);
-      let absentTop = 0;
-      let absentAll = 0;
+      let nTop = 0;
+      let nActive = 0;
       for (let i = 0; i < n; i++) {
         const b = bins[i] as number;
-        if (b < 0) {
-          absentAll++;
-          if (top[i]) absentTop++;
-          continue;
-        }
+        if (b < 0) continue;
+        nActive++;
         countsAll[b] = (countsAll[b] as number) + 1;
-        if (top[i]) countsTop[b] = (countsTop[b] as number) + 1;
+        if (top[i]) {
+          nTop++;
+          countsTop[b] = (countsTop[b] as number) + 1;
+        }
       }
+      if (nTop === 0) continue;
       const categorical = f.kind === 'categorical';
       const pTop = scottParzenPmf(countsTop, this.priorWeight, categorical);
-      const piTop = absentTop / nTop;
-      let pAll: Float64Array;
-      const piAll = absentAll / n;
-      if (this.evaluateOnLocal) pAll = scottParzenPmf(countsAll, this.priorWeight, categorical);
-      else pAll = new Float64Array(size).fill(1 / size);
+      const pAll = this.evaluateOnLocal ? scottParzenPmf(countsAll, this.priorWeight, categorical) : new Float64Array(size).fill(1 / size);
       let div = 0;
       for (let k = 0; k < size; k++) {
-        const p = (1 - piTop) * (pTop[k] as number) + EPS;
-        const q = (1 - piAll) * (pAll[k] as number) + EPS;
+        const p = (pTop[k] as number) + EPS;
+        const q = (pAll[k] as number) + EPS;
         div += q * (p / q - 1) ** 2;
       }
-      if (absentAll > 0) {
-        const p = piTop + EPS;
-        const q = piAll + EPS;
-        div += q * (p / q - 1) ** 2;
-      }
-      out[d] = gamma * gamma * div;
+      const gamma = nTop / nActive;
+      out[d] = gamma * gamma * div * (nActive / n);
     }
     return out;
   }

@@ -18,7 +18,7 @@ import { FileArtifactStore, MemoryArtifactStore } from './artifact-store.js';
 import { pbtCommandEnv } from './command.js';
 import { quantiles } from './quantiles.js';
 import { learnedSchedule, type PbtSegmentInfo } from './records.js';
-import { pbtSegments, runPbt } from './run-pbt.js';
+import { mixSeed, pbtSegments, runPbt } from './run-pbt.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dials-pbt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -95,6 +95,12 @@ describe('runPbt on the PBT paper toy problem', () => {
       }
       expect(result.best.score, `seed ${seed}`).toBeGreaterThan(bestFixed);
     }
+  });
+
+  it('derives distinct member streams from distinct run seeds (no (seed, member) swaps)', () => {
+    const all = new Set<number>();
+    for (let s = 0; s < 20; s++) for (let m = 0; m < 20; m++) all.add(mixSeed(s, m, 1));
+    expect(all.size).toBe(400);
   });
 
   it('is reproducible by seed; a synchronous run does not depend on the concurrency', async () => {

@@ -227,16 +227,22 @@ function decodeCheckpoint(bytes: Uint8Array, key: string): PbtCheckpoint {
   );
 }
 
-/** A 32-bit seed from the run seed and a path of small integers (member, step…). */
+function fmix32(x: number): number {
+  let h = x >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A 32-bit seed from the run seed and a path of small integers (member,
+ * step…). Each stage is a bijection of the previous hash (MurmurHash3's
+ * finalizer), so two run seeds never give the same stream for the same path.
+ */
 export function mixSeed(seed: number, ...parts: number[]): number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
-    h = (h ^ (h >>> 13)) >>> 0;
-    h = Math.imul(h, 0xc2b2ae35) >>> 0;
-    h = (h ^ (h >>> 16)) >>> 0;
-  }
-  return h >>> 0;
+  let h = fmix32((seed ^ 0x9e3779b9) >>> 0);
+  for (const p of parts) h = fmix32((h ^ fmix32((p ^ 0x632be5ab) >>> 0)) >>> 0);
+  return h;
 }
 
 function positiveInt(v: unknown, name: string, min = 1): number {

@@ -539,7 +539,7 @@ export function createApp(ctx: AppContext): Hono {
       throw new Conflict(`the note changed since it was read (version ${now.version}, not ${body.version}); reload it and edit again`);
     const next: NoteResponse = { markdown: body.markdown, version: now.version + 1, updatedAt: Date.now() };
     await writer.setStudyAttr(s.studyId, { kind: 'system', key: NOTE_ATTR, json: encodeAttr(next, 'note') });
-    await hub.refresh(true);
+    await hub.refresh();
     return json(next);
   });
 
@@ -615,7 +615,7 @@ export function createApp(ctx: AppContext): Hono {
         push({ type: 'studies', cursor: hub.currentCursor, studies: await summaries() });
       }
       const poll = setInterval(() => {
-        hub.refresh().catch((e) => ctx.log(`dashboard: refresh failed: ${(e as Error).message}`));
+        hub.refresh(SSE_POLL_MS / 2).catch((e) => ctx.log(`dashboard: refresh failed: ${(e as Error).message}`));
       }, SSE_POLL_MS);
       const keepAlive = setInterval(() => {
         stream.write(': keep-alive\n\n').catch(() => {});

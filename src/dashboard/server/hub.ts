@@ -27,9 +27,6 @@ export interface RefreshBatch {
   readonly deletedStudyIds: readonly number[];
 }
 
-/** Refreshes closer together than this reuse the last one. */
-const MIN_REFRESH_MS = 100;
-
 export class DataHub {
   private cursor: string | null = null;
   private studyList: StudySummary[] = [];
@@ -54,10 +51,14 @@ export class DataHub {
     return () => this.listeners.delete(fn);
   }
 
-  /** Brings the studies and loaded trials up to date (single-flight, throttled). */
-  refresh(force = false): Promise<void> {
+  /**
+   * Brings the studies and loaded trials up to date. Single-flight: callers
+   * arriving during a refresh share it (so a burst of requests costs one
+   * change query); `maxAgeMs` lets a poller skip a refresh that just ran.
+   */
+  refresh(maxAgeMs = 0): Promise<void> {
     if (this.inflight) return this.inflight;
-    if (!force && this.cursor !== null && Date.now() - this.lastRefresh < MIN_REFRESH_MS) return Promise.resolve();
+    if (maxAgeMs > 0 && this.cursor !== null && Date.now() - this.lastRefresh < maxAgeMs) return Promise.resolve();
     this.inflight = this.doRefresh().finally(() => {
       this.inflight = null;
       this.lastRefresh = Date.now();

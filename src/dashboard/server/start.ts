@@ -45,6 +45,9 @@ export interface DashboardOptions {
   readonly log?: (line: string) => void;
   /** Open SSE streams at once (default 64). */
   readonly maxStreams?: number;
+  /** Time allowed to receive a request's headers, and the whole request (defaults 10 s and 30 s). */
+  readonly headersTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 export interface Dashboard {
@@ -169,7 +172,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         fetch: app.fetch,
         hostname: host,
         port,
-        serverOptions: { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 },
+        serverOptions: {
+          requestTimeout: options.requestTimeoutMs ?? 30_000,
+          headersTimeout: options.headersTimeoutMs ?? 10_000,
+          keepAliveTimeout: 65_000,
+          connectionsCheckingInterval: 500,
+          maxHeaderSize: 16 * 1024,
+        },
       },
       () => resolve(s as Server),
     ) as Server;

@@ -221,11 +221,14 @@ export function downsample(n: number, max: number, keep: Iterable<number> = []):
   const set = new Set<number>(keep);
   set.add(0);
   set.add(n - 1);
-  const room = Math.max(0, max - set.size);
-  if (room > 0) {
+  // Even spreads at finer and finer offsets until `max` points are kept (or all `keep` alone exceed it).
+  for (let pass = 0; set.size < max && pass < 8; pass++) {
+    const room = max - set.size;
     const stride = n / room;
-    for (let j = 0; j < room; j++) set.add(Math.min(n - 1, Math.floor(j * stride)));
+    const offset = (stride * (pass % 2 === 0 ? 0 : 1)) / 2 + pass;
+    for (let j = 0; j < room && set.size < max; j++) set.add(Math.min(n - 1, Math.floor(offset + j * stride)));
   }
+  for (let i = 0; set.size < max && i < n; i++) set.add(i);
   return { idx: [...set].sort((a, b) => a - b), sampled: true };
 }
 

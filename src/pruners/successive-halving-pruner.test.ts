@@ -124,3 +124,28 @@ describe('SuccessiveHalvingPruner in a study', () => {
     await study.close();
   });
 });
+
+describe('asynchronous successive halving across concurrent trials', () => {
+  it('a running trial sees the rungs other running trials recorded after it started', async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 0 }), pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 }) });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const decisions = new Map<number, boolean>();
+    // Both trials start before either reports. Trial 0 reaches rung 0 (step 1) first with a good value;
+    // trial 1 reaches it later with a worse one and must be compared with trial 0's rung value.
+    await study.optimize(
+      async (trial) => {
+        const good = trial.number === 0;
+        trial.report(good ? 1 : 5, 0);
+        await sleep(good ? 10 : 400);
+        trial.report(good ? 0.5 : 4, 1);
+        await sleep(50);
+        decisions.set(trial.number, trial.shouldPrune());
+        return good ? 0.5 : 4;
+      },
+      { nTrials: 2, concurrency: 2 },
+    );
+    expect(decisions.get(0)).toBe(false);
+    expect(decisions.get(1)).toBe(true);
+    await study.close();
+  });
+});

@@ -10,4 +10,6 @@ export interface StudyInternals {
   readonly directions: readonly StudyDirection[];
   readonly sampler: Sampler;
   readonly pruner: Pruner;
+  /** Optional: called after each report, so the study can refresh what the pruner sees in the background. */
+  readonly onReport?: () => void;
 }

@@ -65,6 +65,9 @@ export class Study {
   private readonly running = new Map<number, Trial>();
   /** Snapshots of this study's trials by number, refreshed before each trial that needs the history. */
   private readonly historyCache: (FrozenTrial | undefined)[] = [];
+  /** The latest history read, which the pruner judges on; refreshed at each ask and, in the background, after reports. */
+  private liveHistory: readonly FrozenTrial[] = [];
+  private prunerRefresh: Promise<unknown> | null = null;
   private readonly writtenNotes = new Map<string, string>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopRequested = false;
@@ -80,7 +83,14 @@ export class Study {
     this.sampler = options.sampler;
     this.pruner = options.pruner;
     this.ownsStorage = options.ownsStorage;
-    this.internals = { storage, studyId: record.studyId, directions: this.directions, sampler: this.sampler, pruner: this.pruner };
+    this.internals = {
+      storage,
+      studyId: record.studyId,
+      directions: this.directions,
+      sampler: this.sampler,
+      pruner: this.pruner,
+      ...(this.pruner.usesHistory ? { onReport: () => this.refreshPrunerHistory() } : {}),
+    };
     if (options.heartbeat) {
       this.lease = { graceMs: options.heartbeat.graceMs, maxRetries: options.maxRetries ?? 0 };
       this.heartbeatTimer = setInterval(() => void this.beat(), options.heartbeat.intervalMs);
@@ -149,7 +159,33 @@ export class Study {
     }
     const out: FrozenTrial[] = [];
     for (const t of cache) if (t !== undefined) out.push(t);
+    this.liveHistory = out;
     return out;
+  }
+
+  /**
+   * Re-reads the history for the pruner in the background (one read at a
+   * time), so `shouldPrune` sees the reports of trials running elsewhere, as
+   * a pruner reading the storage directly would.
+   */
+  private refreshPrunerHistory(): void {
+    if (this.prunerRefresh !== null || this.closed) return;
+    this.prunerRefresh = this.refreshHistory()
+      .catch(() => {
+        // A failed read leaves the previous history in place; the next report tries again.
+      })
+      .finally(() => {
+        this.prunerRefresh = null;
+      });
+  }
+
+  /** The pruner's view: the freshest history this process has read. */
+  private prunerView(): StudyView {
+    return {
+      studyName: this.studyName,
+      directions: this.directions,
+      getTrials: (states?: readonly TrialState[]) => (states ? this.liveHistory.filter((t) => states.includes(t.state)) : this.liveHistory),
+    };
   }
 
   /** Starts a trial, or null when the sampler's grid is exhausted. */
@@ -167,7 +203,7 @@ export class Study {
     const samplerView = this.pruner.samplerView?.(view, trialView) ?? view;
     const space = this.sampler.inferRelativeSearchSpace(samplerView, trialView);
     const relative = Object.keys(space).length > 0 ? this.sampler.sampleRelative(samplerView, trialView, space) : {};
-    const trial = new Trial(this.internals, started, samplerView, relative, view);
+    const trial = new Trial(this.internals, started, samplerView, relative, this.pruner.usesHistory ? this.prunerView() : view);
     this.running.set(trial.number, trial);
     await this.recordSamplerNotes();
     return trial;
@@ -439,6 +475,7 @@ export class Study {
     if (this.closed) return;
     this.closed = true;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.prunerRefresh;
     if (this.ownsStorage) await this.storage.close();
   }
 }

@@ -173,6 +173,7 @@ export class Trial implements TrialView {
     this._reports.push(iv);
     this.pending.intermediate.push(iv);
     this.scheduleFlush();
+    this.internals.onReport?.();
   }
 
   /** True when the study's pruner says this trial should stop. */

@@ -201,7 +201,7 @@ describe('dashboard API over HTTP', () => {
     expect(iv.total).toBe(all.filter((t) => t.intermediateValues.length > 0).length);
     expect(iv.sampled).toBe(true);
     const tl = await api.plot(main.studyId, 'timeline');
-    expect(tl.numbers.sort((a, b) => a - b)).toEqual(all.map((t) => t.number));
+    expect([...tl.numbers].sort((a, b) => a - b)).toEqual(all.map((t) => t.number));
     // Sequential trials never overlap, so they share one lane.
     expect(new Set(tl.lane).size).toBe(1);
     const small = await api.plot(main.studyId, 'history', { maxPoints: 10 });

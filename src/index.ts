@@ -120,6 +120,9 @@ export {
   runPbt,
 } from './pbt/run-pbt.js';
 export type { PbtChange, PbtParams, PbtParamSpec, PbtSpace } from './pbt/space.js';
+export { type LoadTfjsOptions, loadTfjs, type Tfjs } from './tfjs/load-tfjs.js';
+export { type Dataset, type DatasetName, loadDataset, type Split, standardize, trainValidationSplit } from './tfjs/datasets.js';
+export { type Evaluation, MlpClassifier, type MlpPbtParams, type MlpSpec, mlpPbtMember } from './tfjs/mlp-classifier.js';
 export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './study/trial.js';
 export { Study, type HeartbeatOptions, type Objective, type OptimizeOptions, type TrialResult } from './study/study.js';
 export {

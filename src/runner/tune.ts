@@ -256,6 +256,8 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     const attempts: { exitCode: number | null; signal: string | null; killed: string | null; durationMs: number }[] = [];
     try {
       params = suggestSpace(trial, config.space);
+      // Stored before the command starts, so a retry after this worker dies uses the same parameters.
+      await trial.flush();
       suggested = true;
     } catch (e) {
       result = { state: 'FAIL', reason: e instanceof Error ? e.message : String(e) };
@@ -314,6 +316,12 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
         oversizedLines: outcome.protocol.oversized,
         problems: outcome.protocol.problems,
       });
+    }
+    if (outcome?.killed === 'lease-lost') {
+      // The reaper has failed this trial already; nothing of this run is recorded.
+      ran.fail++;
+      progress.note(`trial ${trial.number}: ${new LeaseLostError(trial.number).message}`);
+      return;
     }
     let frozen: FrozenTrial;
     try {

@@ -6,17 +6,19 @@
  *
  * 1. Time: a SQLite study of 1,000 random-sampler trials × 10 float
  *    parameters; the first call in this fresh process (JIT cold, the read of
- *    the trials included), then the median of 5 warm calls, per evaluator.
+ *    the trials included), then the median of 5 warm calls, per evaluator;
+ *    wall clock and CPU time, with the machine's load average.
  * 2. Ranking: over `--seeds` seeds, trials of 10 uniform parameters of which 2
  *    (drawn per seed) matter; the share of seeds in which those 2 rank first,
  *    per evaluator and number of trials. Functions: Branin on the 2 relevant
- *    parameters, and a sum of two unequal bumps.
+ *    parameters, the same with Gaussian noise (σ = 25, about half of
+ *    Branin's standard deviation over the domain), and a sum of two unequal bumps.
  * 3. Interactions: f = 4(x_i − ½)(x_j − ½) + (x_k − ½)² (a pair with no main
  *    effects plus one main effect); the share of seeds in which {i, j} is the
  *    top fANOVA pair.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStudy, evaluateParamImportances, FanovaEvaluator, getParamImportances, getParamInteractions, RandomSampler } from '../src/index.js';
@@ -35,8 +37,10 @@ function branin(u: number, v: number): number {
   return (y - (5.1 / (4 * Math.PI ** 2)) * x * x + (5 / Math.PI) * x - 6) ** 2 + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(x) + 10;
 }
 
+const noise = new Rng(77);
 const FUNCTIONS: Record<string, (x: Float64Array, i: number, j: number) => number> = {
   branin: (x, i, j) => branin(x[i] as number, x[j] as number),
+  'branin-noisy': (x, i, j) => branin(x[i] as number, x[j] as number) + 25 * noise.normal(),
   bumps: (x, i, j) => -Math.exp(-(((x[i] as number) - 0.3) ** 2) / 0.02) - 0.5 * Math.exp(-(((x[j] as number) - 0.7) ** 2) / 0.05),
 };
 
@@ -45,7 +49,7 @@ function pick(rng: Rng, k: number): number[] {
   return rng.shuffled([...Array(D).keys()]).slice(0, k);
 }
 
-async function timing(): Promise<Record<string, number>> {
+async function timing(): Promise<Record<string, { wallMs: number; cpuMs: number }>> {
   const dir = mkdtempSync(join(tmpdir(), 'dials-bench-importance-'));
   try {
     const study = await createStudy({ studyName: 'timing', storage: `sqlite:${join(dir, 'timing.db')}`, sampler: new RandomSampler({ seed: 1 }) });
@@ -56,31 +60,32 @@ async function timing(): Promise<Record<string, number>> {
       },
       { nTrials: 1000 },
     );
-    const out: Record<string, number> = {};
-    let t0 = performance.now();
-    await getParamInteractions(study);
-    out.fanovaWithPairsColdMs = performance.now() - t0;
-    t0 = performance.now();
-    const trials = await study.getTrials();
-    out.readTrialsMs = performance.now() - t0;
+    // Wall clock and this process's CPU time (less disturbed by other busy processes; it includes the JIT's threads).
+    const out: Record<string, { wallMs: number; cpuMs: number }> = {};
+    const measure = async (f: () => unknown): Promise<{ wallMs: number; cpuMs: number }> => {
+      const c = process.cpuUsage();
+      const a = performance.now();
+      await f();
+      const u = process.cpuUsage(c);
+      return { wallMs: performance.now() - a, cpuMs: (u.user + u.system) / 1000 };
+    };
+    out.fanovaWithPairsCold = await measure(() => getParamInteractions(study));
+    let trials = await study.getTrials();
+    out.readTrials = await measure(async () => {
+      trials = await study.getTrials();
+    });
     const cases: Record<string, () => unknown> = {
-      fanovaMs: () => evaluateParamImportances(trials, study.directions, { evaluator: 'fanova' }),
-      fanovaWithPairsMs: () => evaluateParamImportances(trials, study.directions, { evaluator: 'fanova', pairs: true }),
-      pedAnovaMs: () => evaluateParamImportances(trials, study.directions, { evaluator: 'ped-anova' }),
-      mdiMs: () => evaluateParamImportances(trials, study.directions, { evaluator: 'mdi' }),
+      fanova: () => evaluateParamImportances(trials, study.directions, { evaluator: 'fanova' }),
+      fanovaWithPairs: () => evaluateParamImportances(trials, study.directions, { evaluator: 'fanova', pairs: true }),
+      pedAnova: () => evaluateParamImportances(trials, study.directions, { evaluator: 'ped-anova' }),
+      mdi: () => evaluateParamImportances(trials, study.directions, { evaluator: 'mdi' }),
+      getParamImportances: () => getParamImportances(study),
     };
     for (const [name, f] of Object.entries(cases)) {
-      const times: number[] = [];
-      for (let r = 0; r < 5; r++) {
-        const a = performance.now();
-        f();
-        times.push(performance.now() - a);
-      }
-      out[name] = median(times);
+      const runs: { wallMs: number; cpuMs: number }[] = [];
+      for (let r = 0; r < 5; r++) runs.push(await measure(f));
+      out[name] = { wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)) };
     }
-    t0 = performance.now();
-    await getParamImportances(study);
-    out.getParamImportancesWarmMs = performance.now() - t0;
     await study.close();
     return out;
   } finally {
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
     inter[n] = interactions(seeds, n);
     process.stderr.write(`interactions n=${n} ${JSON.stringify(inter[n])}\n`);
   }
-  const result = { date: new Date().toISOString(), params: D, seeds, timing: time, ranking: rank, interactions: inter };
+  const result = { date: new Date().toISOString(), loadAverage: loadavg(), params: D, seeds, timing: time, ranking: rank, interactions: inter };
   mkdirSync(dirname(opts.out as string), { recursive: true });
   writeFileSync(opts.out as string, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -19,6 +19,7 @@
  * weighing the share of trials in which the parameter was absent.
  */
 import { DialsError, InvalidArgumentError } from '../errors.js';
+import { Rng } from '../math/rng.js';
 import { cardinality, type Distribution, isSingle, type ParamValue } from '../space/distributions.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { StudyDirection } from '../trial/state.js';
@@ -33,6 +34,12 @@ export interface ImportanceDataOptions {
   readonly target?: ImportanceTarget;
   /** Which way is better for a function target (PED-ANOVA looks at the best trials). Default 'minimize'. */
   readonly direction?: StudyDirection;
+  /**
+   * Use at most this many counted trials, a seeded random subset of them:
+   * the cost of the pairwise decomposition grows with the square of the
+   * trees' size. Default 2,000 (`Infinity` for all).
+   */
+  readonly maxTrials?: number;
 }
 
 /** One encoded parameter: its measure on the encoded line (numeric) or on its categories. */
@@ -58,8 +65,10 @@ export interface ImportanceFeature {
 }
 
 export interface ImportanceData {
-  /** Number of counted trials. */
+  /** Number of trials used (counted trials, subsampled to `maxTrials`). */
   readonly n: number;
+  /** Number of counted trials (COMPLETE, finite target) before subsampling. */
+  readonly nEligible: number;
   readonly features: readonly ImportanceFeature[];
   /** Encoded values, feature-major: x[d * n + i]. */
   readonly x: Float64Array;
@@ -76,6 +85,8 @@ export interface ImportanceData {
 
 /** The fewest counted trials any evaluator accepts. */
 export const MIN_IMPORTANCE_TRIALS = 2;
+/** Counted trials beyond this are subsampled unless `maxTrials` says otherwise. */
+export const DEFAULT_MAX_IMPORTANCE_TRIALS = 2000;
 
 function targetOf(directions: readonly StudyDirection[], options: ImportanceDataOptions) {
   const { target } = options;
@@ -237,6 +248,28 @@ export function buildImportanceData(
         `(${complete} COMPLETE, ${complete - used.length} of them with a NaN or infinite target; ${pruned} PRUNED and ${failed} FAIL trials do not count); run more trials first`,
     );
   }
+  const nEligible = used.length;
+  {
+    const m = options.maxTrials ?? DEFAULT_MAX_IMPORTANCE_TRIALS;
+    if (!((Number.isSafeInteger(m) || m === Number.POSITIVE_INFINITY) && m >= MIN_IMPORTANCE_TRIALS)) {
+      throw new InvalidArgumentError(`maxTrials must be an integer >= ${MIN_IMPORTANCE_TRIALS}, got ${m}`, ['maxTrials']);
+    }
+    if (used.length > m) {
+      // A seeded subset, kept in trial order, so the same study gives the same figures.
+      const keep = new Rng(0)
+        .shuffled([...used.keys()])
+        .slice(0, m)
+        .sort((a, b) => a - b);
+      const t = keep.map((i) => used[i] as FrozenTrial);
+      const v = keep.map((i) => ys[i] as number);
+      used.length = 0;
+      ys.length = 0;
+      for (let k = 0; k < t.length; k++) {
+        used.push(t[k] as FrozenTrial);
+        ys.push(v[k] as number);
+      }
+    }
+  }
   const n = used.length;
 
   let names: string[];
@@ -318,6 +351,7 @@ export function buildImportanceData(
   });
   return {
     n,
+    nEligible,
     features,
     x,
     raw,

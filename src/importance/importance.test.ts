@@ -154,6 +154,29 @@ describe('which trials count', () => {
   });
 });
 
+describe('large studies', () => {
+  it('uses a seeded subset of maxTrials trials, the same on every call', () => {
+    const trials = Array.from({ length: 300 }, (_, i) =>
+      frozenTrial(
+        i,
+        { x: (i * 37) % 100, y: i % 7 },
+        { x: { kind: 'int', low: 0, high: 99, log: false, step: 1 }, y: { kind: 'int', low: 0, high: 6, log: false, step: 1 } },
+        [((i * 37) % 100) ** 2],
+      ),
+    );
+    const a = buildImportanceData(trials, ['minimize'], { maxTrials: 100 });
+    const b = buildImportanceData(trials, ['minimize'], { maxTrials: 100 });
+    expect(a.n).toBe(100);
+    expect(a.trialNumbers).toEqual(b.trialNumbers);
+    expect(a.trialNumbers).toEqual([...a.trialNumbers].sort((p, q) => p - q));
+    expect(new Set(a.trialNumbers).size).toBe(100);
+    const report = evaluateParamImportances(trials, ['minimize'], { maxTrials: 100 });
+    expect([report.nTrials, report.nEligible]).toEqual([100, 300]);
+    expect(buildImportanceData(trials, ['minimize'], { maxTrials: Number.POSITIVE_INFINITY }).n).toBe(300);
+    expect(() => buildImportanceData(trials, ['minimize'], { maxTrials: 1 })).toThrow(/maxTrials must be an integer >= 2/);
+  });
+});
+
 describe('multi-objective studies and targets', () => {
   async function twoObjectives(): Promise<Study> {
     const study = await createStudy({ storage: new MemoryStorage(), directions: ['minimize', 'maximize'], sampler: new RandomSampler({ seed: 4 }) });

@@ -49,8 +49,10 @@ export interface ParamInteraction {
 export interface ImportanceReport {
   /** Name of the evaluator used ('fanova', 'ped-anova', 'mdi', or a custom evaluator's name). */
   readonly evaluator: string;
-  /** Trials counted (COMPLETE, finite target). */
+  /** Trials the evaluator used: the counted trials (COMPLETE, finite target), subsampled to `maxTrials`. */
   readonly nTrials: number;
+  /** Counted trials before subsampling. */
+  readonly nEligible: number;
   /** Parameters from most to least important (ties by name). */
   readonly ranked: readonly ParamImportance[];
   /** The same as a record, in the same order. */
@@ -132,7 +134,7 @@ function reportFrom(data: ImportanceData, evaluator: ImportanceEvaluator, normal
   const ranked = rank(allNames, allValues);
   const importances: Record<string, number> = {};
   for (const r of ranked) importances[r.param] = r.importance;
-  return { evaluator: evaluator.name, nTrials: data.n, ranked, importances, mainEffects, interactions };
+  return { evaluator: evaluator.name, nTrials: data.n, nEligible: data.nEligible, ranked, importances, mainEffects, interactions };
 }
 
 /**

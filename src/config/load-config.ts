@@ -13,7 +13,7 @@ import { categoricalDistribution, type Distribution, floatDistribution, intDistr
 import type { StudyDirection } from '../trial/state.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { parseDuration } from './duration.js';
-import { buildFromRegistry, type ParamSpec, type RegistryContext, type RegistryKind, registrySchema, registryTypes } from './registry.js';
+import { buildFromRegistry, camelCaseKeys, type ParamSpec, type RegistryContext, type RegistryKind, registryTypes, samplerSchema } from './registry.js';
 
 /** Config files larger than this are refused before they are read. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -280,22 +280,35 @@ function checkWhen(issues: Issues, space: readonly ParamSpec[]): void {
 
 function checkRegistry(issues: Issues, root: unknown, kind: RegistryKind, raw: Record<string, unknown> | undefined, ctx: RegistryContext | null): void {
   if (raw === undefined) return;
-  const type = raw.type;
-  const schema = typeof type === 'string' ? registrySchema(kind, type) : null;
+  if (kind === 'pruner') {
+    try {
+      buildFromRegistry('pruner', raw, ctx ?? { space: [], nObjectives: 1 });
+    } catch (e) {
+      const path = e instanceof DialsError && e.path[0] === 'pruner' ? e.path : ['pruner'];
+      issues.add(path, e instanceof Error ? e.message : String(e), path.length > 1);
+    }
+    return;
+  }
+  const { options, original } = camelCaseKeys(raw);
+  const type = options.type;
+  const schema = typeof type === 'string' ? samplerSchema(type) : null;
   if (schema === null) {
     issues.add([kind, 'type'], `must be one of ${registryTypes(kind).join(', ')}, got ${show(type)}`);
     return;
   }
-  const r = schema.safeParse(raw);
+  const r = schema.safeParse(options);
   if (!r.success) {
-    addZodIssues(issues, r.error, root, [kind], (p) => (p.length === 0 ? Object.keys(schema.shape) : []));
+    const mapped = new z.ZodError(
+      r.error.issues.map((i) => ({ ...i, path: i.path.map((p, j) => (j === 0 && typeof p === 'string' ? (original.get(p) ?? p) : p)) })) as z.core.$ZodIssue[],
+    );
+    for (const i of mapped.issues) if (i.code === 'unrecognized_keys') (i as { keys: string[] }).keys = i.keys.map((k) => original.get(k) ?? k);
+    addZodIssues(issues, mapped, root, [kind], (p) => (p.length === 0 ? Object.keys(schema.shape) : []));
     return;
   }
   if (ctx === null) return;
   try {
     // Built once here so option errors surface before any study is created.
-    if (kind === 'sampler') buildFromRegistry('sampler', r.data as Record<string, unknown>, ctx);
-    else buildFromRegistry('pruner', r.data as Record<string, unknown>, ctx);
+    buildFromRegistry('sampler', r.data as Record<string, unknown>, ctx);
   } catch (e) {
     issues.add([kind], e instanceof Error ? e.message : String(e));
   }

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.js';
-import { NopPruner, type Pruner } from '../pruners/pruner.js';
+import { createPruner, PRUNER_TYPES } from '../pruners/create-pruner.js';
+import type { Pruner } from '../pruners/pruner.js';
 import { AutoSampler } from '../samplers/auto.js';
 import { CmaEsSampler } from '../samplers/cmaes/cmaes-sampler.js';
 import { GpSampler } from '../samplers/gp/gp-sampler.js';
@@ -180,41 +181,42 @@ export const SAMPLERS: Readonly<Record<string, Factory>> = {
   },
 };
 
-export const PRUNERS: Record<string, Factory> = {
-  none: {
-    schema: z.strictObject({ type: z.literal('none') }),
-    build: () => new NopPruner(),
-  },
-};
-
-/** Registers a pruner type for `pruner: { type }` (pruner modules call this; tests may too). */
-export function registerPruner(type: string, schema: z.ZodObject, build: (options: Record<string, unknown>, ctx: RegistryContext) => Pruner): void {
-  PRUNERS[type] = { schema, build };
-}
-
 export type RegistryKind = 'sampler' | 'pruner';
 
-function table(kind: RegistryKind): Readonly<Record<string, Factory>> {
-  return kind === 'sampler' ? SAMPLERS : PRUNERS;
-}
-
 export function registryTypes(kind: RegistryKind): string[] {
-  return Object.keys(table(kind));
+  return kind === 'sampler' ? Object.keys(SAMPLERS) : [...PRUNER_TYPES];
 }
 
-/** The schema for one `type`, or null for an unknown type. */
-export function registrySchema(kind: RegistryKind, type: string): z.ZodObject | null {
-  return Object.hasOwn(table(kind), type) ? (table(kind)[type] as Factory).schema : null;
+/** The schema of one sampler type, or null for an unknown type (pruners validate their own options). */
+export function samplerSchema(type: string): z.ZodObject | null {
+  return Object.hasOwn(SAMPLERS, type) ? (SAMPLERS[type] as Factory).schema : null;
 }
 
-/** Builds a sampler or pruner from options already checked against its schema. */
-export function buildFromRegistry(kind: 'sampler', options: Record<string, unknown>, ctx: RegistryContext): Sampler;
-export function buildFromRegistry(kind: 'pruner', options: Record<string, unknown>, ctx: RegistryContext): Pruner;
-export function buildFromRegistry(kind: RegistryKind, options: Record<string, unknown>, ctx: RegistryContext): unknown {
-  const type = String(options.type);
-  const f = table(kind)[type];
-  if (!f || !Object.hasOwn(table(kind), type)) {
-    throw new InvalidArgumentError(`unknown ${kind} type ${JSON.stringify(type)}; use one of ${registryTypes(kind).join(', ')}`, [kind, 'type']);
+/** Sampler options may be written camelCase (as in TypeScript) or snake_case (n_startup_trials). */
+export function camelCaseKeys(o: Readonly<Record<string, unknown>>): { options: Record<string, unknown>; original: Map<string, string> } {
+  const options: Record<string, unknown> = {};
+  const original = new Map<string, string>();
+  for (const [k, v] of Object.entries(o)) {
+    const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    options[camel] = v;
+    original.set(camel, k);
   }
-  return f.build(options, ctx);
+  return { options, original };
+}
+
+/**
+ * Builds a sampler from `{ type, …options }` (options already checked against
+ * its schema), or a pruner with createPruner (median, percentile, threshold,
+ * patient, successive-halving, hyperband, wilcoxon, none).
+ */
+export function buildFromRegistry(kind: 'sampler', options: Readonly<Record<string, unknown>>, ctx: RegistryContext): Sampler;
+export function buildFromRegistry(kind: 'pruner', options: Readonly<Record<string, unknown>>, ctx: RegistryContext): Pruner;
+export function buildFromRegistry(kind: RegistryKind, options: Readonly<Record<string, unknown>>, ctx: RegistryContext): unknown {
+  if (kind === 'pruner') return createPruner(options);
+  const { options: o } = camelCaseKeys(options);
+  const type = String(o.type);
+  const f = Object.hasOwn(SAMPLERS, type) ? SAMPLERS[type] : undefined;
+  if (!f)
+    throw new InvalidArgumentError(`unknown sampler type ${JSON.stringify(type)}; use one of ${registryTypes('sampler').join(', ')}`, ['sampler', 'type']);
+  return f.build(o, ctx);
 }

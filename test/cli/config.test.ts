@@ -164,6 +164,24 @@ describe('config files', () => {
     ]);
   });
 
+  it('pruners come from createPruner; sampler options may be snake_case', () => {
+    const c = parseConfigText(
+      GOOD.replace('{ type: none }', '{ type: median, n_startup_trials: 1 }').replace('seed: 1 }', 'seed: 1, n_startup_trials: 3 }'),
+      'p.yaml',
+    );
+    expect(buildFromRegistry('pruner', { ...c.pruner }, { space: c.space, nObjectives: 1 }).name).toBe('MedianPruner');
+    expect(buildFromRegistry('sampler', { ...c.sampler }, { space: c.space, nObjectives: 1 }).name).toBe('TpeSampler');
+    expect(issues(GOOD.replace('{ type: none }', '{ type: median, patience: 1 }'))[0]).toMatch(
+      /^dials\.yaml:11:\d+: pruner\.patience: pruner "median" has no option "patience"; its options are: nStartupTrials, /,
+    );
+    expect(issues(GOOD.replace('{ type: none }', '{ type: magic }'))[0]).toMatch(
+      /^dials\.yaml:11:\d+: pruner\.type: unknown pruner type "magic"; use one of nop, median, /,
+    );
+    expect(issues(GOOD.replace('seed: 1 }', 'seed: 1, n_startup_trial: 3 }'))[0]).toMatch(
+      /^dials\.yaml:10:\d+: sampler\.n_startup_trial: unknown key "n_startup_trial"/,
+    );
+  });
+
   it('an invalid config creates nothing: no database file, exit 1 and one clear first line', async () => {
     const cfg = join(dir, 'bad.yaml');
     writeFileSync(cfg, GOOD.replace('storage: sqlite:dials.db', `storage: sqlite:${join(dir, 'never.db')}`).replace('high: 5', 'high: 1'));

@@ -224,6 +224,22 @@ describe('dials tune', () => {
     ]);
   });
 
+  it('a pruner stops trials through the protocol: their process group is killed and they end PRUNED', async () => {
+    const { dir, cfg, db, pids } = setup(
+      `study: prune\nstorage: sqlite:dials.db\ncommand: 'echo $$ >> pids; echo "dials: {\\"step\\": 0, \\"value\\": {x}}"; sleep 30; echo "dials: {\\"value\\": {x}}"'\nspace:\n  x: { type: float, low: 0, high: 10 }\nsampler: { type: random, seed: 5 }\npruner: { type: threshold, upper: -1 }\ntrials: 3\nparallel: 3\nkill_grace: 300ms\n`,
+    );
+    const r = await dials(['tune', cfg, '--json', '--progress', 'none'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ran: { complete: 0, pruned: 3, fail: 0 } });
+    const trials = await trialsOf(`sqlite:${db}`, 'prune');
+    for (const t of trials) {
+      expect(t.state).toBe('PRUNED');
+      expect(t.value).toBe(t.params.x);
+      expect((t.systemAttrs['dials:run'] as { killed: string }).killed).toBe('pruned');
+    }
+    for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 2000, `pruned trial group ${p} to be gone`);
+  });
+
   it('B8 and timeouts through tune: failures are recorded per trial with retries, and the run goes on', async () => {
     const { dir, cfg, db } = setup(
       `study: fail\nstorage: sqlite:dials.db\ncommand: 'case {y} in a) exit 3;; b) kill -SEGV $$;; esac'\nspace:\n  y: { type: categorical, choices: [a, b, c] }\nsampler: { type: grid }\nretries: 1\ntimeout: 1s\nkill_grace: 200ms\n`,

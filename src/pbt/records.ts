@@ -40,6 +40,8 @@ export interface PbtExploit {
 
 export interface PbtSegmentRecord {
   readonly member: number;
+  /** Segments before this one in the member's chain (0 for its first). */
+  readonly generation: number;
   readonly start: number;
   readonly end: number;
   /** This member's previous segment (trial number), or null for its first. */

@@ -199,6 +199,8 @@ interface MemberState {
   running: boolean;
   /** Checkpoint keys written by this member, oldest first (for retention). */
   readonly written: string[];
+  /** COMPLETE segments so far: the generation of the next one. */
+  generation: number;
 }
 
 const JSON_MAGIC = 'DIALS-CKPT-JSON\n';
@@ -396,6 +398,7 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
     pending: null,
     running: false,
     written: [],
+    generation: 0,
   }));
   function initialParamsFor(m: number): Record<string, ParamValue> {
     const rng = new Rng(mixSeed(seed, m, 0x1a17));
@@ -428,6 +431,7 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
       st.params = { ...s.params };
       st.pending = null;
       st.written.push(s.checkpointOut);
+      st.generation++;
     } else {
       st.pending = s;
       st.params = { ...s.params };
@@ -628,7 +632,17 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
       throw new InvalidArgumentError(`study ${JSON.stringify(study.studyName)} has enqueued trials; PBT needs a study of its own`, ['study']);
     }
     const checkpointOut = `m${st.member}-t${started.number}.ckpt`;
-    const rec: PbtSegmentRecord = { member: st.member, start, end, parent: st.last?.trialNumber ?? null, checkpointIn, checkpointOut, exploit, rerunOf };
+    const rec: PbtSegmentRecord = {
+      member: st.member,
+      generation: st.generation,
+      start,
+      end,
+      parent: st.last?.trialNumber ?? null,
+      checkpointIn,
+      checkpointOut,
+      exploit,
+      rerunOf,
+    };
     const paramWrites: ParamWrite[] = dists.map(([name, distribution]) => ({ name, value: params[name] as ParamValue, distribution }));
     const attrs: AttrWrite[] = [
       { kind: 'system', key: PBT_SEGMENT_ATTR, json: encodeAttr(rec, PBT_SEGMENT_ATTR) },
@@ -731,6 +745,7 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
     st.stepsDone = end;
     st.pending = null;
     st.written.push(checkpointOut);
+    st.generation++;
     if (copiedKey !== null) await artifacts.delete(copiedKey);
     while (st.written.length > keep) await artifacts.delete(st.written.shift() as string);
     if (o.onSegment) {

@@ -23,6 +23,7 @@ export function checkLineage(segments: readonly PbtSegmentInfo[], population: nu
     expect(chain[0]?.start).toBe(0);
     expect(chain[0]?.parent).toBeNull();
     expect(chain[0]?.checkpointIn).toBeNull();
+    for (const [i, s] of chain.entries()) expect(s.generation).toBe(i);
     expect(chain.at(-1)?.end).toBe(totalSteps);
     for (let i = 1; i < chain.length; i++) {
       const s = chain[i] as PbtSegmentInfo;

@@ -120,6 +120,25 @@ describe('runPbt on the PBT paper toy problem', () => {
     expect(strip(e.segments)).not.toEqual(strip(c.segments));
   });
 
+  it('asynchronous with 4 segments at once and uneven step times: every exploit copies a recorded checkpoint and the chains stay whole', async () => {
+    const study = await newStudy();
+    const base = toyMember();
+    await runPbt({
+      study,
+      space: TOY_SPACE,
+      population: 6,
+      readyEvery: 3,
+      totalSteps: 18,
+      seed: 12,
+      synchronous: false,
+      concurrency: 4,
+      member: { ...base, step: async (m, p, ctx) => (await new Promise((r) => setTimeout(r, (ctx.member % 3) * 2)), base.step(m, p, ctx)) },
+    });
+    const segments = await pbtSegments(study);
+    checkLineage(segments, 6, 3, 18, false);
+    expect(segments.some((s) => s.exploit !== null)).toBe(true);
+  });
+
   it('PB2 picks explored values with its GP and keeps the lineage consistent', async () => {
     const { result, segments } = await toyRun({ seed: 4, synchronous: true, explore: { kind: 'pb2' } });
     checkLineage(segments, 4, 4, 40);

@@ -132,7 +132,13 @@ describe('runPbt on the PBT paper toy problem', () => {
       seed: 12,
       synchronous: false,
       concurrency: 4,
-      member: { ...base, step: async (m, p, ctx) => (await new Promise((r) => setTimeout(r, (ctx.member % 3) * 2)), base.step(m, p, ctx)) },
+      member: {
+        ...base,
+        async step(m, p, ctx) {
+          await new Promise((r) => setTimeout(r, (ctx.member % 3) * 2));
+          return base.step(m, p, ctx);
+        },
+      },
     });
     const segments = await pbtSegments(study);
     checkLineage(segments, 6, 3, 18, false);

@@ -118,6 +118,48 @@ describe('fANOVA decomposition of one tree', () => {
     expect(dec.pairs?.[1]).toBeCloseTo(v - va - vb, 10);
   });
 
+  it('equals the ANOVA enumerated over a categorical and a conditional int (inactive value weighted by its share)', () => {
+    const c = { kind: 'categorical', choices: ['a', 'b', 'c'] } as const;
+    const k = { kind: 'int', low: 0, high: 3, log: false, step: 1 } as const;
+    const trials = [];
+    for (let i = 0; i < 60; i++) {
+      const choice = c.choices[i % 3] as string;
+      // k exists only when the choice is not 'c': a third of the trials lack it.
+      const params: Record<string, string | number> = { c: choice };
+      const dists: Record<string, typeof c | typeof k> = { c };
+      let y = choice === 'a' ? 1 : choice === 'b' ? 3 : 0;
+      if (choice !== 'c') {
+        params.k = (i * 7) % 4;
+        dists.k = k;
+        y += choice === 'a' ? (params.k as number) : -((params.k as number) ** 2);
+      }
+      trials.push(frozenTrial(i, params, dists, [y]));
+    }
+    const data = buildImportanceData(trials, ['minimize']);
+    const kf = data.features.find((f) => f.name === 'k');
+    expect(kf?.inactiveShare).toBeCloseTo(1 / 3, 14);
+    const [t] = fitForest(data.x, data.y, data.features, { nTrees: 1, bootstrap: false, seed: 1 }) as [RegressionTree];
+    const dec = decomposeTree(t, data.features.map(featureMeasure), true);
+    // Enumerate: c uniform over 3 choices; k inactive with weight 1/3, else each of 4 values (2/3)/4.
+    const ks: [number, number][] = [[-0.5, 1 / 3], ...[0, 1, 2, 3].map((v): [number, number] => [(v + 0.5) / 4, 2 / 3 / 4])];
+    const cs = [0, 1, 2];
+    const pred = (ci: number, ku: number) => predictTree(t, [ci, ku]);
+    let f0 = 0;
+    for (const ci of cs) for (const [ku, w] of ks) f0 += (w / 3) * pred(ci, ku);
+    let v = 0;
+    for (const ci of cs) for (const [ku, w] of ks) v += (w / 3) * (pred(ci, ku) - f0) ** 2;
+    let vc = 0;
+    for (const ci of cs) vc += (1 / 3) * (ks.reduce((s, [ku, w]) => s + w * pred(ci, ku), 0) - f0) ** 2;
+    let vk = 0;
+    for (const [ku, w] of ks) vk += w * (cs.reduce((s, ci) => s + pred(ci, ku) / 3, 0) - f0) ** 2;
+    expect(dec.main[1]).toBeGreaterThan(0.05);
+    expect(dec.pairs?.[1]).toBeGreaterThan(0.05);
+    expect(dec.total).toBeCloseTo(v, 12);
+    expect(dec.main[0]).toBeCloseTo(vc, 12);
+    expect(dec.main[1]).toBeCloseTo(vk, 12);
+    expect(dec.pairs?.[1]).toBeCloseTo(v - vc - vk, 12);
+  });
+
   it('splits a fitted forest of two features exactly into main effects and their interaction', () => {
     const trials = uniformTrials(200, 2, 5, (x) => Math.sin(5 * (x[0] as number)) + (x[0] as number) * (x[1] as number));
     const data = buildImportanceData(trials, ['minimize']);

@@ -37,6 +37,7 @@ import {
   SuccessiveHalvingPruner,
   WilcoxonPruner,
 } from '../src/index.js';
+import { hypervolume } from '../src/math/hypervolume.js';
 import { learningCurve } from '../src/pruners/learning-curves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,6 +98,44 @@ const CURVE_PRUNERS: Record<string, () => Pruner> = {
     new HyperbandPruner({ minResource: 3, maxResource: EPOCHS, reductionFactor: 3 }),
   'MedianPruner({ nWarmupSteps: 5 })': () => new MedianPruner({ nWarmupSteps: 5 }),
 };
+
+/** Two objectives per epoch: the simulated loss, and a cost that grows with width and falls as training settles. */
+async function moCurveRun(seed: number, pruner: Pruner): Promise<{ front: number[][]; epochs: number }> {
+  const study = await createStudy({
+    studyName: `mo-curves-${seed}`,
+    storage: new MemoryStorage(),
+    directions: ['minimize', 'minimize'],
+    sampler: new RandomSampler({ seed }),
+    pruner,
+  });
+  let epochs = 0;
+  await study.optimize(
+    (trial) => {
+      const width = trial.suggestFloat('width', 0, 1);
+      const curve = learningCurve({ lr: trial.suggestFloat('lr', 1e-4, 1, { log: true }), width, reg: trial.suggestFloat('reg', 0, 1) }, seed, trial.number);
+      let values: number[] = [];
+      for (let t = 0; t < EPOCHS; t++) {
+        epochs++;
+        values = [curve(t), 0.2 + width + 1 / (t + 2)];
+        trial.report(values, t);
+        if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+      }
+      return values;
+    },
+    { nTrials: CONFIGS },
+  );
+  const front = (await study.bestTrials()).map((t) => t.values as number[]);
+  await study.close();
+  return { front, epochs };
+}
+
+const MO_PRUNERS: Record<string, () => Pruner> = {
+  'SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3 })': () => new SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3 }),
+  'HyperbandPruner({ minResource: 1, maxResource: 81, reductionFactor: 3 })': () =>
+    new HyperbandPruner({ minResource: 1, maxResource: EPOCHS, reductionFactor: 3 }),
+  'MedianPruner({ nWarmupSteps: 5 })': () => new MedianPruner({ nWarmupSteps: 5 }),
+};
+const MO_REFERENCE = [2, 2.5];
 
 // ---------------------------------------------------------------- (b) fold racing
 
@@ -219,6 +258,19 @@ async function main(): Promise<void> {
     process.stderr.write(`curves: seed ${seed} done\n`);
   }
 
+  const mo: Record<string, { hvRatio: number[]; share: number[] }> = {};
+  for (const seed of args.only.includes('curves') ? SEEDS : []) {
+    const full = await moCurveRun(seed, new NopPruner());
+    const hvFull = hypervolume(full.front, MO_REFERENCE);
+    for (const [name, make] of Object.entries(MO_PRUNERS)) {
+      const r = await moCurveRun(seed, make());
+      const entry = (mo[name] ??= { hvRatio: [], share: [] });
+      entry.hvRatio.push(hypervolume(r.front, MO_REFERENCE) / hvFull);
+      entry.share.push(r.epochs / full.epochs);
+    }
+    process.stderr.write(`multi-objective curves: seed ${seed} done\n`);
+  }
+
   const data = loadBreastCancer();
   const racing: Record<string, { sameBest: number; share: number[] }> = {};
   for (const seed of args.only.includes('racing') ? SEEDS : []) {
@@ -252,6 +304,20 @@ async function main(): Promise<void> {
         ]),
       ),
     },
+    multiObjectiveCurves: {
+      reference: MO_REFERENCE,
+      pruners: Object.fromEntries(
+        Object.entries(mo).map(([k, v]) => [
+          k,
+          {
+            meanHypervolumeRatio: mean(v.hvRatio),
+            worstHypervolumeRatio: Math.min(...v.hvRatio),
+            meanEpochShare: mean(v.share),
+            maxEpochShare: Math.max(...v.share),
+          },
+        ]),
+      ),
+    },
     racing: {
       dataset: 'breast_cancer (569 x 30)',
       configs: RACE_CONFIGS,
@@ -272,6 +338,14 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(result.curves.pruners)) {
     console.log(
       `| \`${k}\` | ${v.meanBestRatio.toFixed(4)}, ${v.worstBestRatio.toFixed(4)} | ${v.sameBest}/${SEEDS.length} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`,
+    );
+  }
+  console.log(`\n(a') two objectives (loss, cost): hypervolume of the final Pareto front, reference ${JSON.stringify(MO_REFERENCE)}`);
+  console.log('| pruner | hypervolume / without pruning (mean, worst) | epochs trained (mean, max) |');
+  console.log('|---|---:|---:|');
+  for (const [k, v] of Object.entries(result.multiObjectiveCurves.pruners)) {
+    console.log(
+      `| \`${k}\` | ${v.meanHypervolumeRatio.toFixed(4)}, ${v.worstHypervolumeRatio.toFixed(4)} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`,
     );
   }
   console.log(`\n(b) fold racing: ${RACE_CONFIGS} configurations, ${N_FOLDS} folds, ${SEEDS.length} seeds`);

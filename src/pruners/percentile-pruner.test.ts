@@ -187,10 +187,12 @@ describe('several objectives', () => {
   ];
   const v = view(h, ['minimize', 'minimize']);
 
-  it('prunes a trial dominated by more than (percentile)% of the COMPLETE trials at its step', () => {
+  it('prunes a trial with more than (percentile)% of the COMPLETE trials in Pareto fronts ahead of it', () => {
     const p = new MedianPruner({ nStartupTrials: 1 });
-    expect(p.prune(v, running(9, [[0, [2.5, 2.5]]]))).toBe(false); // dominated by 2 of 4
-    expect(p.prune(v, running(9, [[0, [3.5, 3.5]]]))).toBe(true); // dominated by 3 of 4
+    // fronts: {(1,1), (0.5,4)}, {(2,2)}, {(3,3)}
+    expect(p.prune(v, running(9, [[0, [1.5, 3.5]]]))).toBe(false); // 2 of 4 ahead
+    expect(p.prune(v, running(9, [[0, [2.5, 2.5]]]))).toBe(true); // 3 of 4 ahead
+    expect(p.prune(v, running(9, [[0, [3.5, 3.5]]]))).toBe(true); // 4 of 4
     expect(p.prune(v, running(9, [[0, [0.1, 9]]]))).toBe(false); // on the front
     expect(p.prune(v, running(9, [[0, [Number.NaN, 0]]]))).toBe(true);
   });

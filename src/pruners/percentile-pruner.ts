@@ -12,12 +12,13 @@
  * (racing); `nWarmupFolds` holds pruning back until that many folds are done.
  *
  * Several objectives: a trial is pruned when more than `percentile`% of the
- * COMPLETE trials with a report at the same (fold, step) dominate it there.
+ * COMPLETE trials with a report at the same (fold, step) lie in Pareto fronts
+ * ahead of its own there (non-dominated sorting of them and the trial).
  */
 import type { StudyView } from '../samplers/sampler.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { Pruner } from './pruner.js';
-import { dominates, foldsWithStep, isFirstInIntervalStep, lastReport, nanPercentile, reportsOfFold, scoreAt, toMinimize } from './reports.js';
+import { countAhead, foldsWithStep, isFirstInIntervalStep, lastReport, nanPercentile, reportsOfFold, scoreAt, toMinimize } from './reports.js';
 import { checkInt, checkNumber } from './validate.js';
 
 export interface PercentilePrunerOptions {
@@ -73,17 +74,14 @@ export class PercentilePruner implements Pruner {
       const mine = scoreAt(trial, folds, last.step);
       if (mine === null) return false;
       if (mine.some(Number.isNaN)) return true;
-      const me = toMinimize(mine, dirs);
-      let n = 0;
-      let dominating = 0;
+      const others: number[][] = [];
       for (const t of completed) {
         const s = scoreAt(t, folds, last.step);
-        if (s === null || s.some(Number.isNaN)) continue;
-        n++;
-        if (dominates(toMinimize(s, dirs), me)) dominating++;
+        if (s !== null && !s.some(Number.isNaN)) others.push(toMinimize(s, dirs));
       }
-      if (n < this.nMinTrials) return false;
-      return dominating / n > this.percentile / 100;
+      if (others.length < this.nMinTrials) return false;
+      const limit = (this.percentile / 100) * others.length;
+      return countAhead(toMinimize(mine, dirs), others, limit) > limit;
     }
 
     const maximize = dirs[0] === 'maximize';

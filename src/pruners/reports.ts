@@ -98,3 +98,21 @@ export function nanPercentile(values: readonly number[], q: number): number {
   if (a === b) return a;
   return a + (b - a) * (pos - lo);
 }
+
+/**
+ * How many of `others` lie in Pareto fronts strictly ahead of `me`'s front
+ * when `others` and `me` are sorted into non-dominated fronts (all to be
+ * minimized). For one objective: the number of values strictly better.
+ * Peeling stops as soon as `me`'s front is reached or `limit` is passed.
+ */
+export function countAhead(me: readonly number[], others: readonly (readonly number[])[], limit = Number.POSITIVE_INFINITY): number {
+  let rest = others.slice();
+  let ahead = 0;
+  for (;;) {
+    if (!rest.some((o) => dominates(o, me))) return ahead;
+    const front = rest.filter((p) => !rest.some((q) => dominates(q, p)));
+    ahead += front.length;
+    if (ahead > limit) return ahead;
+    rest = rest.filter((p) => !front.includes(p));
+  }
+}

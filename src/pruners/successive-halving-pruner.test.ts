@@ -80,18 +80,25 @@ describe('SuccessiveHalvingPruner', () => {
     expect(p.prune(view([]), running(0, [[1, Number.NaN]]))).toBe(true);
   });
 
-  it('promotes non-dominated trials with several objectives', () => {
+  it('promotes by Pareto rank with several objectives', () => {
     const p = new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
-    const h = [
-      trial(0, { systemAttrs: { completed_rung_0: [1, 3] } }),
-      trial(1, { systemAttrs: { completed_rung_0: [3, 1] } }),
-      trial(2, { systemAttrs: { completed_rung_0: [2, 2] } }),
+    const points = [
+      [1, 3],
+      [3, 1],
+      [4, 4],
+      [5, 5],
+      [6, 6],
+      [7, 7],
     ];
+    const h = points.map((v, i) => trial(i, { systemAttrs: { completed_rung_0: v } }));
     const v = view(h, ['minimize', 'minimize']);
-    // n = 4 → fewer than 2 trials may dominate it
-    expect(p.prune(v, running(3, [[1, [0.5, 4]]]))).toBe(false); // on the front
-    expect(p.prune(v, running(3, [[1, [2.5, 2.5]]]))).toBe(false); // dominated by (2,2) only
-    expect(p.prune(v, running(3, [[1, [3.5, 3.5]]]))).toBe(true); // dominated by all three
+    // n = 7 with the new trial → fewer than ⌊7/2⌋ = 3 may lie in fronts ahead of it
+    expect(p.prune(v, running(9, [[1, [0.5, 4]]]))).toBe(false); // first front
+    expect(p.prune(v, running(9, [[1, [3.5, 3.5]]]))).toBe(false); // second front: 2 ahead
+    expect(p.prune(v, running(9, [[1, [4.5, 4.5]]]))).toBe(true); // third front: 3 ahead
+    expect(p.prune(v, running(9, [[1, [Number.NaN, 0]]]))).toBe(true);
+    // maximizing the second objective turns the order of the diagonal around
+    expect(p.prune(view(h, ['minimize', 'maximize']), running(9, [[1, [4.5, 4.5]]]))).toBe(false);
   });
 
   it('rejects bad options', () => {

@@ -11,9 +11,10 @@
  * is promoted. `minResource: 'auto'` takes max(1, ⌊last step / 100⌋) of the
  * first COMPLETE trial(s).
  *
- * Several objectives: "among the best 1/η" becomes "dominated by fewer than
- * max(1, ⌊n/η⌋) of the n values at the rung", which for one objective is
- * exactly the rule above.
+ * Several objectives: "among the best 1/η" becomes "fewer than max(1, ⌊n/η⌋)
+ * of the n values at the rung lie in Pareto fronts ahead of its own"
+ * (non-dominated sorting: they dominate it, directly or through a chain),
+ * which for one objective is exactly the rule above.
  *
  * Only reports without a fold are read (use the median, percentile or
  * Wilcoxon pruner to race over folds).
@@ -23,7 +24,7 @@ import type { JsonValue } from '../json.js';
 import type { StudyView } from '../samplers/sampler.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { PruneContext, Pruner } from './pruner.js';
-import { dominates, reportsOfFold, toMinimize } from './reports.js';
+import { countAhead, reportsOfFold, toMinimize } from './reports.js';
 import { checkInt } from './validate.js';
 
 export interface SuccessiveHalvingPrunerOptions {
@@ -130,13 +131,11 @@ function estimateMinResource(completed: readonly FrozenTrial[]): number | null {
 }
 
 /**
- * Promoted when dominated by fewer than max(1, ⌊n/η⌋) of the n competing
- * values (itself included). For one objective this is Optuna's
- * `value <= sorted[max(0, ⌊n/η⌋ - 1)]`.
+ * Promoted when fewer than max(1, ⌊n/η⌋) of the n competing values (itself
+ * included) lie in Pareto fronts ahead of its own. For one objective this is
+ * Optuna's `value <= sorted[max(0, ⌊n/η⌋ - 1)]`.
  */
 export function isPromotable(me: readonly number[], competing: readonly (readonly number[])[], reductionFactor: number): boolean {
   const k = Math.max(1, Math.floor(competing.length / reductionFactor));
-  let dominating = 0;
-  for (const c of competing) if (dominates(c, me)) dominating++;
-  return dominating < k;
+  return countAhead(me, competing, k) < k;
 }

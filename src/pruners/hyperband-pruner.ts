@@ -106,13 +106,22 @@ export class HyperbandPruner implements Pruner {
   /** The bracket of trial `number` in study `studyName` (0 before initialization). */
   bracketOf(studyName: string, number: number): number {
     if (this.brackets.length === 0) return 0;
-    let n = crc32(`${studyName}_${number}`) % this.totalBudget;
+    const key = `${studyName}_${number}`;
+    const cached = this.bracketCache.get(key);
+    if (cached !== undefined) return cached;
+    let n = crc32(key) % this.totalBudget;
     for (let b = 0; b < this.budgets.length; b++) {
       n -= this.budgets[b] as number;
-      if (n < 0) return b;
+      if (n < 0) {
+        this.bracketCache.set(key, b);
+        return b;
+      }
     }
     throw new Error('unreachable: the budgets sum to the total');
   }
+
+  /** Brackets already computed, by "<study name>_<number>" (fixed once the brackets are laid out). */
+  private readonly bracketCache = new Map<string, number>();
 
   /** The study as one bracket sees it. */
   bracketView(study: StudyView, bracket: number): StudyView {

@@ -106,7 +106,11 @@ function targetOf(directions: readonly StudyDirection[], options: ImportanceData
     return { value: (t: FrozenTrial) => (t.values as readonly number[])[target] as number, lowerIsBetter: directions[target] === 'minimize' };
   }
   if (typeof target !== 'function') throw new InvalidArgumentError('target must be an objective index or a function of the trial', ['target']);
-  return { value: target, lowerIsBetter: (options.direction ?? 'minimize') === 'minimize' };
+  const direction = options.direction ?? 'minimize';
+  if (direction !== 'minimize' && direction !== 'maximize') {
+    throw new InvalidArgumentError(`direction must be 'minimize' or 'maximize', got ${JSON.stringify(direction)}`, ['direction']);
+  }
+  return { value: target, lowerIsBetter: direction === 'minimize' };
 }
 
 /** One distribution for a parameter whose range changed between trials, or an error naming it. */

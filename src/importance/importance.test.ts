@@ -192,6 +192,7 @@ describe('multi-objective studies and targets', () => {
     expect(Object.keys(await getParamImportances(study, { target: 1, evaluator: 'ped-anova' }))[0]).toBe('b');
     expect(Object.keys(await getParamImportances(study, { target: (t) => (t.values?.[1] as number) * -1, evaluator: 'ped-anova' }))[0]).toBe('b');
     await expect(getParamImportances(study, { target: 2 })).rejects.toThrow(/target 2 is not an objective index/);
+    await expect(getParamImportances(study, { target: (t) => t.values?.[0] as number, direction: 'up' as 'maximize' })).rejects.toThrow(/direction must be/);
   });
 });
 

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recorder, running, trial, view } from '../../test/helpers/pruning-history.js';
 import { InvalidArgumentError } from '../errors.js';
 import { RandomSampler } from '../samplers/random/random-sampler.js';
-import { createStudy } from '../study/create-study.js';
+import { createStudy, loadStudy } from '../study/create-study.js';
 import { rungKey, SuccessiveHalvingPruner } from './successive-halving-pruner.js';
 
 const rungs = (...vs: number[]) => Object.fromEntries(vs.map((v, k) => [rungKey(k), v]));
@@ -154,5 +157,46 @@ describe('asynchronous successive halving across concurrent trials', () => {
     expect(decisions.get(0)).toBe(false);
     expect(decisions.get(1)).toBe(true);
     await study.close();
+  });
+});
+
+describe('rungs in a SQLite file', () => {
+  it('survive the process: a study loaded again judges against the stored rungs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dials-sha-'));
+    const storage = `sqlite:${join(dir, 'study.db')}`;
+    try {
+      const first = await createStudy({
+        studyName: 'sha',
+        storage,
+        sampler: new RandomSampler({ seed: 0 }),
+        pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 }),
+      });
+      const t0 = await first.ask();
+      t0.report(0.3, 0);
+      t0.report(0.2, 1);
+      expect(t0.shouldPrune()).toBe(false);
+      await first.tell(t0, 0.1);
+      await first.close();
+
+      const again = await loadStudy({
+        studyName: 'sha',
+        storage,
+        sampler: new RandomSampler({ seed: 0 }),
+        pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 }),
+      });
+      const t1 = await again.ask();
+      t1.report(0.9, 0);
+      t1.report(0.8, 1);
+      expect(t1.shouldPrune()).toBe(true);
+      await again.tell(t1, { state: 'PRUNED' });
+      const stored = await again.getTrials();
+      expect(stored.map((t) => [t.state, t.systemAttrs.completed_rung_0])).toEqual([
+        ['COMPLETE', 0.2],
+        ['PRUNED', 0.8],
+      ]);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -83,7 +83,7 @@ export type { ImportanceEvaluator } from './importance/evaluator.js';
 export type { ImportanceData, ImportanceFeature, ImportanceTarget } from './importance/dataset.js';
 export { FanovaEvaluator, type FanovaOptions } from './importance/fanova.js';
 export { PedAnovaEvaluator, type PedAnovaOptions } from './importance/ped-anova.js';
-export { MeanDecreaseImpurityEvaluator, type MeanDecreaseImpurityOptions } from './importance/mdi.js';
+export { MeanDecreaseImpurityEvaluator, type MeanDecreaseImpurityOptions } from './importance/mean-decrease-impurity.js';
 export type { ForestOptions } from './importance/forest.js';
 export { CmaEsSampler, type CmaEsSamplerOptions, type CmaEsSamplerState } from './samplers/cmaes/cmaes-sampler.js';
 export { NopPruner, type PruneContext, type Pruner } from './pruners/pruner.js';

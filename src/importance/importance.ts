@@ -14,7 +14,7 @@ import type { StudyDirection } from '../trial/state.js';
 import { buildImportanceData, type ImportanceData, type ImportanceDataOptions } from './dataset.js';
 import type { ImportanceEvaluator } from './evaluator.js';
 import { FanovaEvaluator } from './fanova.js';
-import { MeanDecreaseImpurityEvaluator } from './mdi.js';
+import { MeanDecreaseImpurityEvaluator } from './mean-decrease-impurity.js';
 import { PedAnovaEvaluator } from './ped-anova.js';
 
 export type ImportanceEvaluatorName = 'fanova' | 'ped-anova' | 'mdi';

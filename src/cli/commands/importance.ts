@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { FanovaEvaluator } from '../../importance/fanova.js';
 import { evaluateParamImportances, IMPORTANCE_EVALUATORS, type ImportanceEvaluatorName, resolveEvaluator } from '../../importance/importance.js';
-import { MeanDecreaseImpurityEvaluator } from '../../importance/mdi.js';
+import { MeanDecreaseImpurityEvaluator } from '../../importance/mean-decrease-impurity.js';
 import { loadStudy } from '../../study/create-study.js';
 import { printJson, printTable, show } from '../output.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';

@@ -38,10 +38,16 @@ export interface PlotProps {
   readonly height?: number;
   /** Names the figure for tests: data-plot="…". */
   readonly name: string;
+  /** Called with the trial number of a clicked point, when the trace carries them as `customdata`. */
+  readonly onTrialClick?: (trialNumber: number) => void;
 }
 
-export function Plot({ data, layout, height = 420, name }: PlotProps) {
+type ClickEvent = { points?: { customdata?: unknown }[] };
+
+export function Plot({ data, layout, height = 420, name, onTrialClick }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const clickRef = useRef(onTrialClick);
+  clickRef.current = onTrialClick;
   useEffect(() => {
     let live = true;
     const el = ref.current;
@@ -51,6 +57,13 @@ export function Plot({ data, layout, height = 420, name }: PlotProps) {
       async (P) => {
         if (!live) return;
         await P.react(el, data as never, { ...BASE_LAYOUT, height, ...layout } as never, CONFIG as never);
+        if (el.dataset.clicks !== 'on') {
+          el.dataset.clicks = 'on';
+          (el as unknown as { on(ev: string, fn: (e: ClickEvent) => void): void }).on('plotly_click', (e) => {
+            const n = e.points?.[0]?.customdata;
+            if (typeof n === 'number' && clickRef.current) clickRef.current(n);
+          });
+        }
         if (live) el.dataset.ready = 'true';
       },
       (e: unknown) => {

@@ -3,10 +3,11 @@
  * events and hands pages a `tick` that grows with every change, so each page
  * refetches only what it shows.
  */
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { StudyDetailResponse } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
+import { loadPlotly } from '../components/plot.js';
 import { useLiveEvents, useThrottled } from '../live.js';
 import { href, PLOT_TITLES, PLOTS, type PlotName, type Route } from '../route.js';
 import { OverviewPage } from './overview.js';
@@ -47,6 +48,12 @@ export function plotAvailable(detail: StudyDetailResponse, plot: PlotName): bool
 export function StudyShell({ route }: { readonly route: StudyRoute }) {
   const { studyId } = route;
   const detail = useLoad(`study:${studyId}`, () => api.study(studyId));
+  // Pages that open with a plot fetch the plotting library while the study loads
+  // (not the trials table: evaluating the library would hold up its first rows).
+  const opensWithPlot = route.page === 'overview' || route.page === 'plot';
+  useEffect(() => {
+    if (opensWithPlot) void loadPlotly();
+  }, [opensWithPlot]);
   const [tick, setTick] = useState(0);
   const [deleted, setDeleted] = useState(false);
   const refresh = useThrottled(

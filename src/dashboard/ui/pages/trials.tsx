@@ -134,7 +134,7 @@ export function TrialsPage({ detail, tick }: StudyPageProps) {
     for (const name of paramNames) {
       cols.push({ key: `p:${name}`, title: name, width: 128, sort: `params.${name}`, numeric: true, cell: (t) => formatParam(t.params[name]) });
     }
-    cols.push({ key: 'start', title: 'Started', width: 160, sort: 'datetimeStart', numeric: false, cell: (t) => formatTime(t.datetimeStart) });
+    cols.push({ key: 'start', title: 'Started', width: 176, sort: 'datetimeStart', numeric: false, cell: (t) => formatTime(t.datetimeStart) });
     cols.push({
       key: 'info',
       title: 'Notes',

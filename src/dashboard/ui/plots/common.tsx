@@ -3,9 +3,13 @@ import type { ParamColumn, StudyDetailResponse } from '../../api.js';
 import { plotText } from '../components/plot.js';
 import { formatParam } from '../format.js';
 
-/** WebGL markers above a few thousand points; SVG below (crisper, and lighter for small plots). */
-export function markerType(n: number): 'scatter' | 'scattergl' {
-  return n > 4000 ? 'scattergl' : 'scatter';
+/**
+ * Always SVG: Plotly's WebGL traces (scattergl, parcoords, splom) compile
+ * shaders with \`new Function\`, which the dashboard's CSP forbids. The
+ * server downsamples, so SVG stays fast.
+ */
+export function markerType(_n: number): 'scatter' {
+  return 'scatter';
 }
 
 /** Keeps the pairs whose y is finite (Plotly cannot draw ±Infinity or NaN). */

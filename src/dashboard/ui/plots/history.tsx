@@ -5,6 +5,7 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { Plot, type Trace } from '../components/plot.js';
 import { useReloadOnTick } from '../live.js';
+import { href } from '../route.js';
 import { finiteOnly, markerType, SampledNote } from './common.js';
 
 export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number } {
@@ -14,7 +15,16 @@ export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number 
   return {
     dropped: h.values.length - pts.x.length,
     data: [
-      { type, mode: 'markers', name: 'Objective value', x: pts.x, y: pts.y, marker: { size: 5, color: '#2563eb', opacity: 0.65 } },
+      {
+        type,
+        mode: 'markers',
+        name: 'Objective value',
+        x: pts.x,
+        y: pts.y,
+        customdata: pts.x,
+        marker: { size: 5, color: '#2563eb', opacity: 0.65 },
+        hovertemplate: 'trial %{x}: %{y}<extra></extra>',
+      },
       { type, mode: 'lines', name: 'Best so far', x: best.x, y: best.y, line: { color: '#dc2626', width: 2, shape: 'hv' } },
     ],
   };
@@ -22,7 +32,7 @@ export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number 
 
 export function HistoryPlot({ detail, tick, objective }: { readonly detail: StudyDetailResponse; readonly tick: number; readonly objective: number }) {
   const studyId = detail.study.studyId;
-  const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 20_000 }));
+  const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 5000 }));
   useReloadOnTick(tick, res.reload, res.loading);
   const fig = useMemo(() => (res.data === null ? null : historyFigure(res.data)), [res.data]);
   const layout = useMemo(
@@ -36,7 +46,7 @@ export function HistoryPlot({ detail, tick, objective }: { readonly detail: Stud
   if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="history" />;
   return (
     <>
-      <Plot name="history" data={fig.data} layout={layout} />
+      <Plot name="history" data={fig.data} layout={layout} onTrialClick={(n) => window.location.assign(href.trial(studyId, n))} />
       <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={fig.dropped} what="complete trials" />
     </>
   );

@@ -5,6 +5,7 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { type FigureLayout, Plot, type Trace } from '../components/plot.js';
 import { useReloadOnTick } from '../live.js';
+import { href } from '../route.js';
 import { markerType, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
@@ -18,6 +19,7 @@ export function paretoFigure(d: ParetoData, axes: readonly number[]): { data: Tr
   const col = (idx: number[], k: number) => idx.map((i) => d.values[k]![i]!);
   const title = (k: number) => ({ text: `Objective ${k} (${d.directions[k]})` });
   const text = (idx: number[]) => idx.map((i) => `trial ${d.numbers[i]}`);
+  const nums = (idx: number[]) => idx.map((i) => d.numbers[i]!);
   if (axes.length === 3) {
     const t3 = (idx: number[], name: string, color: string, size: number): Trace => ({
       type: 'scatter3d',
@@ -27,6 +29,7 @@ export function paretoFigure(d: ParetoData, axes: readonly number[]): { data: Tr
       y: col(idx, axes[1]!),
       z: col(idx, axes[2]!),
       text: text(idx),
+      customdata: nums(idx),
       marker: { size, color, opacity: 0.8 },
     });
     return {
@@ -52,6 +55,7 @@ export function paretoFigure(d: ParetoData, axes: readonly number[]): { data: Tr
         x: col(others, a),
         y: col(others, b),
         text: text(others),
+        customdata: nums(others),
         marker: { size: 5, color: '#9ca3af', opacity: 0.6 },
       },
       {
@@ -61,6 +65,7 @@ export function paretoFigure(d: ParetoData, axes: readonly number[]): { data: Tr
         x: col(sortedFront, a),
         y: col(sortedFront, b),
         text: text(sortedFront),
+        customdata: nums(sortedFront),
         marker: { size: 7, color: '#dc2626' },
         line: { color: '#dc2626', width: 1, shape: 'hv' },
       },
@@ -73,7 +78,7 @@ export function ParetoPlot({ detail, tick }: PlotProps) {
   const studyId = detail.study.studyId;
   const n = detail.study.directions.length;
   const [axes, setAxes] = useState<number[]>(n >= 3 ? [0, 1, 2] : [0, 1]);
-  const res = useLoad(`pareto:${studyId}`, () => api.plot(studyId, 'pareto', { maxPoints: 10_000 }));
+  const res = useLoad(`pareto:${studyId}`, () => api.plot(studyId, 'pareto', { maxPoints: 5000 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const fig = useMemo(() => (res.data === null ? null : paretoFigure(res.data, axes)), [res.data, axes]);
   return (
@@ -109,7 +114,7 @@ export function ParetoPlot({ detail, tick }: PlotProps) {
         )
       ) : (
         <>
-          <Plot name="pareto" data={fig.data} layout={fig.layout} height={540} />
+          <Plot name="pareto" data={fig.data} layout={fig.layout} height={540} onTrialClick={(n) => window.location.assign(href.trial(studyId, n))} />
           <p className="muted plot-note">
             <span data-testid="front-size">{fig.front}</span> trials on the front, {fig.others} dominated.
           </p>

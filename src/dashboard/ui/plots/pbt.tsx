@@ -100,7 +100,7 @@ export function pbtFigure(d: PbtData): { data: Trace[]; layout: FigureLayout; pa
       ex.push(x1(fi), x0(i), null);
       ey.push(a, b, null);
     }
-    if (ex.length > 0) {
+    if (ex.length > 0 && panel.kind === 'param') {
       data.push({
         type: 'scatter',
         mode: 'lines',
@@ -129,7 +129,7 @@ export function PbtPlot({ detail, tick }: PlotProps) {
     <>
       <Plot name="pbt" data={fig.data} layout={fig.layout} height={Math.max(360, 220 * fig.panels)} />
       <p className="muted plot-note">
-        <span data-testid="pbt-members">{fig.members}</span> members, {res.data.numbers.length} segments.
+        <span data-testid="pbt-members">{fig.members}</span> members; dotted lines mark exploits (a member copying another's checkpoint).
       </p>
       <SampledNote total={res.data.total} shown={res.data.numbers.length} sampled={res.data.sampled} what="segments" />
     </>

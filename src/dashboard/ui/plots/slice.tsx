@@ -5,6 +5,7 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { type FigureLayout, Plot, type Trace } from '../components/plot.js';
 import { useReloadOnTick } from '../live.js';
+import { href } from '../route.js';
 import { markerType, objectiveLabel, paramAxis, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
@@ -46,6 +47,7 @@ export function sliceFigure(d: ParamsData, yTitle: string): { data: Trace[]; lay
       y,
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
+      customdata: c,
       marker: { size: 5, color: c, colorscale: 'Blues', opacity: 0.7, showscale: k === 0, colorbar: { title: { text: 'Trial' } } },
       hovertemplate: 'x=%{x}<br>value=%{y}<br>trial %{marker.color}<extra></extra>',
     });
@@ -57,13 +59,19 @@ export function sliceFigure(d: ParamsData, yTitle: string): { data: Trace[]; lay
 
 export function SlicePlot({ detail, tick, objective }: PlotProps) {
   const studyId = detail.study.studyId;
-  const res = useLoad(`params:${studyId}:${objective}:slice`, () => api.plot(studyId, 'params', { objective, maxPoints: 5000 }));
+  const res = useLoad(`params:${studyId}:${objective}:slice`, () => api.plot(studyId, 'params', { objective, maxPoints: 3000 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const fig = useMemo(() => (res.data === null ? null : sliceFigure(res.data, objectiveLabel(detail, objective))), [res.data, detail, objective]);
   if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="parameters" />;
   return (
     <>
-      <Plot name="slice" data={fig.data} layout={fig.layout} height={Math.max(360, 280 * fig.rows)} />
+      <Plot
+        name="slice"
+        data={fig.data}
+        layout={fig.layout}
+        height={Math.max(360, 280 * fig.rows)}
+        onTrialClick={(n) => window.location.assign(href.trial(studyId, n))}
+      />
       <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={fig.dropped} what="complete trials" />
       {res.data.params.length > MAX_PANELS ? (
         <p className="muted">

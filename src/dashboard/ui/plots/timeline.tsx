@@ -5,23 +5,25 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { Plot, plotText, type Trace } from '../components/plot.js';
 import { useReloadOnTick } from '../live.js';
+import { href } from '../route.js';
 import { SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 const COLORS: Record<TrialState, string> = { COMPLETE: '#2563eb', PRUNED: '#f59e0b', FAIL: '#dc2626', RUNNING: '#16a34a', WAITING: '#9ca3af' };
 
 export function timelineFigure(d: TimelineData, now: number): { data: Trace[]; lanes: number } {
-  const byState = new Map<TrialState, { y: string[]; base: number[]; x: number[]; text: string[] }>();
+  const byState = new Map<TrialState, { y: string[]; base: number[]; x: number[]; text: string[]; n: number[] }>();
   for (let i = 0; i < d.numbers.length; i++) {
     const st = d.states[i]!;
     let g = byState.get(st);
-    if (g === undefined) byState.set(st, (g = { y: [], base: [], x: [], text: [] }));
+    if (g === undefined) byState.set(st, (g = { y: [], base: [], x: [], text: [], n: [] }));
     const start = d.start[i]!;
     const end = d.complete[i] ?? now;
     g.y.push(plotText(d.lane[i]!));
     g.base.push(start);
     g.x.push(Math.max(end - start, 1));
     g.text.push(`trial ${d.numbers[i]}`);
+    g.n.push(d.numbers[i]!);
   }
   const data: Trace[] = [...byState.entries()].map(([st, g]) => ({
     type: 'bar',
@@ -31,6 +33,7 @@ export function timelineFigure(d: TimelineData, now: number): { data: Trace[]; l
     base: g.base,
     x: g.x,
     text: g.text,
+    customdata: g.n,
     textposition: 'none',
     marker: { color: COLORS[st] },
     hovertemplate: '%{text}<br>%{base|%H:%M:%S.%L} + %{x} ms<extra></extra>',
@@ -55,7 +58,13 @@ export function TimelinePlot({ detail, tick }: PlotProps) {
   if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="timeline" />;
   return (
     <>
-      <Plot name="timeline" data={fig.data} layout={layout} height={Math.max(320, 120 + 24 * fig.lanes)} />
+      <Plot
+        name="timeline"
+        data={fig.data}
+        layout={layout}
+        height={Math.max(320, 120 + 24 * fig.lanes)}
+        onTrialClick={(n) => window.location.assign(href.trial(studyId, n))}
+      />
       <SampledNote total={res.data.total} shown={res.data.numbers.length} sampled={res.data.sampled} what="started trials" />
     </>
   );

@@ -223,7 +223,10 @@ export function createApp(ctx: AppContext): Hono {
   const { hub } = ctx;
   const app = new Hono();
   let streams = 0;
-  app.use('*', guards(ctx.guard));
+  app.use(
+    '*',
+    guards(() => ctx.guard),
+  );
 
   /** Derived results per study, per data version. */
   const memo = new Map<string, { version: number; at: number; value: unknown }>();
@@ -245,7 +248,15 @@ export function createApp(ctx: AppContext): Hono {
 
   app.use(
     '/api/*',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => errorResponse('PAYLOAD_TOO_LARGE', `a request body may hold at most ${MAX_BODY_BYTES} bytes`) }),
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        const res = errorResponse('PAYLOAD_TOO_LARGE', `a request body may hold at most ${MAX_BODY_BYTES} bytes`);
+        // The rest of the body is not read: the connection cannot carry another request.
+        res.headers.set('connection', 'close');
+        return res;
+      },
+    }),
   );
 
   const readJsonBody = async (c: { req: { text(): Promise<string> } }): Promise<Record<string, unknown>> => {

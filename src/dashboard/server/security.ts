@@ -100,8 +100,10 @@ function isPublic(method: string, path: string): boolean {
   return path === '/api/session' && (method === 'GET' || method === 'POST' || method === 'DELETE');
 }
 
-export function guards(options: GuardOptions): MiddlewareHandler {
+/** `options` is read per request (the allowed Host names are known only once the port is bound). */
+export function guards(getOptions: () => GuardOptions): MiddlewareHandler {
   return async (c, next) => {
+    const options = getOptions();
     const host = (c.req.header('host') ?? '').toLowerCase();
     let res: Response | undefined;
     if (options.allowedHosts !== null && !options.allowedHosts.has(host)) {

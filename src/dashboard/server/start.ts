@@ -184,9 +184,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ) as Server;
     s.once('error', reject);
   });
-  server.on('clientError', (_err, socket) => {
-    // Malformed or slow requests: answer 400 and close, never crash.
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Malformed or slow requests: answer and close, never crash (a client still sending is cut off).
+    const status =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`, () => socket.destroy());
     else socket.destroy();
   });
   const actualPort = (server.address() as AddressInfo).port;

@@ -118,6 +118,10 @@ describe('runPbt on the PBT paper toy problem', () => {
     expect(strip(d.segments)).toEqual(strip(c.segments));
     const e = await toyRun({ seed: 6, synchronous: false });
     expect(strip(e.segments)).not.toEqual(strip(c.segments));
+    // PB2 too: its GP sees, at step b, only what every member had done by b.
+    const f = await toyRun({ seed: 5, concurrency: 1, explore: { kind: 'pb2' } });
+    const g = await toyRun({ seed: 5, concurrency: 4, explore: { kind: 'pb2' } });
+    expect(key(g.segments)).toEqual(key(f.segments));
   });
 
   it('asynchronous with 4 segments at once and uneven step times: every exploit copies a recorded checkpoint and the chains stay whole', async () => {

@@ -274,9 +274,9 @@ function toUnit(d: Distribution, v: ParamValue): number {
  * });
  */
 export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions<S, M>): Promise<PbtResult<PbtParams<S>>> {
-  const o = options as RunPbtOptions<S, M>;
-  const synchronous = options?.synchronous ?? true;
+  const o = options;
   if (o === null || typeof o !== 'object') throw new InvalidArgumentError('runPbt() takes an options object');
+  const synchronous = o.synchronous ?? true;
   const study = o.study;
   if (study === null || typeof study !== 'object' || typeof study.studyId !== 'number' || study.storage === undefined) {
     throw new InvalidArgumentError('study must be a Study from createStudy() or loadStudy()', ['study']);
@@ -503,7 +503,8 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
         const obs: Pb2Observation[] = [];
         for (const m of members) {
           for (const [end, h] of m.history) {
-            if (h.scoreBefore === null || end <= h.start) continue;
+            // A synchronous decision sees only what every member had done by step b, whatever the concurrency.
+            if (h.scoreBefore === null || end <= h.start || (synchronous && end > b)) continue;
             const sign = direction === 'maximize' ? 1 : -1;
             const y = (sign * (h.score - h.scoreBefore)) / (end - h.start);
             if (!Number.isFinite(y)) continue;

@@ -89,7 +89,7 @@ describe('PBT after kill -9', () => {
     const expected = await runPbt({ study: reference, space: TOY_SPACE, member: toyMember(), ...TOY_RUN, seed });
 
     const db = join(tmp, 'crash.db');
-    const first = spawnTs('test/demos/workers/pbt-toy-worker.ts', [JSON.stringify({ db, seed, delayMs: 15 })]);
+    const first = spawnTs('test/demos/workers/pbt-toy-worker.ts', [JSON.stringify({ db, seed, delayMs: 40 })]);
     // Kill in the middle of the third generation (steps 8 → 12), when every member is training.
     await first.waitFor(() => new Set(first.lines.filter((l) => l.step === 9).map((l) => l.member)).size === TOY_RUN.population, 30_000);
     first.child.kill('SIGKILL');

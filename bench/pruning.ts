@@ -1,7 +1,7 @@
 /**
  * npm run bench:pruning — what pruning saves, and what it costs.
  *
- *   npx tsx bench/pruning.ts [--seeds 10] [--configs 100] [--race-configs 30] [--only curves,racing] [--quick]
+ *   npx tsx bench/pruning.ts [--seeds 10] [--configs 100] [--race-configs 30] [--only curves,tfjs,racing] [--quick]
  *
  * (a) Learning curves. The simulated curves of src/pruners/learning-curves.ts
  *     (power laws whose asymptote and rate depend on the configuration, with
@@ -10,6 +10,9 @@
  *     and with each pruner; the same trial number gets the same configuration
  *     in every run. Reported: best final loss with the pruner / best final loss
  *     without (aim ≤ 1.01) and the share of epochs trained (aim ≤ 35%).
+ * (c) Recorded TensorFlow.js curves. bench/results/tfjs-curves.json (written by
+ *     bench/pbt.ts: 40 configurations of a digits MLP, validation loss after
+ *     each of 27 epochs) replayed through the pruners, in 10 seeded orders.
  * (b) Fold racing. L2-regularized logistic regression (full-batch gradient
  *     descent on standardized features) on the Wisconsin breast cancer data
  *     (bench/data/breast_cancer.csv), 30 configurations of (learning rate,
@@ -19,7 +22,7 @@
  *
  * Results go to bench/results/pruning.json. A benchmark, not a test.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -38,6 +41,7 @@ import {
   WilcoxonPruner,
 } from '../src/index.js';
 import { hypervolume } from '../src/math/hypervolume.js';
+import { Rng } from '../src/math/rng.js';
 import { learningCurve } from '../src/pruners/learning-curves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,7 +50,7 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '10' },
     configs: { type: 'string', default: '100' },
     'race-configs': { type: 'string', default: '30' },
-    only: { type: 'string', default: 'curves,racing' },
+    only: { type: 'string', default: 'curves,tfjs,racing' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -136,6 +140,44 @@ const MO_PRUNERS: Record<string, () => Pruner> = {
   'MedianPruner({ nWarmupSteps: 5 })': () => new MedianPruner({ nWarmupSteps: 5 }),
 };
 const MO_REFERENCE = [2, 2.5];
+
+// ---------------------------------------------------------------- (c) recorded tfjs curves
+
+interface RecordedCurves {
+  readonly epochs: number;
+  readonly configs: readonly { readonly valLoss: readonly number[] }[];
+}
+
+/** Replays recorded curves (trial k trains configuration order[k]); returns the best final loss and the epochs used. */
+async function replayRun(curves: RecordedCurves, order: readonly number[], seed: number, pruner: Pruner): Promise<{ best: number; epochs: number }> {
+  const study = await createStudy({ studyName: `tfjs-${seed}`, storage: new MemoryStorage(), sampler: new RandomSampler({ seed }), pruner });
+  let epochs = 0;
+  await study.optimize(
+    (trial) => {
+      const loss = (curves.configs[order[trial.number] as number] as { valLoss: readonly number[] }).valLoss;
+      for (let e = 0; e < curves.epochs; e++) {
+        epochs++;
+        trial.report(loss[e] as number, e);
+        if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+      }
+      return loss[curves.epochs - 1] as number;
+    },
+    { nTrials: order.length },
+  );
+  const best = (await study.bestValue()) as number;
+  await study.close();
+  return { best, epochs };
+}
+
+const TFJS_PRUNERS: Record<string, (epochs: number) => Pruner> = {
+  'SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 })': () => new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }),
+  'SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3 })': () => new SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3 }),
+  'SuccessiveHalvingPruner({ minResource: 9, reductionFactor: 3 })': () => new SuccessiveHalvingPruner({ minResource: 9, reductionFactor: 3 }),
+  'HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 })': (epochs) =>
+    new HyperbandPruner({ minResource: 1, maxResource: epochs, reductionFactor: 3 }),
+  'MedianPruner({ nWarmupSteps: 3 })': () => new MedianPruner({ nWarmupSteps: 3 }),
+  'MedianPruner({ nWarmupSteps: 10 })': () => new MedianPruner({ nWarmupSteps: 10 }),
+};
 
 // ---------------------------------------------------------------- (b) fold racing
 
@@ -271,6 +313,22 @@ async function main(): Promise<void> {
     process.stderr.write(`multi-objective curves: seed ${seed} done\n`);
   }
 
+  const tfjs: Record<string, { ratio: number[]; share: number[] }> = {};
+  const curvesFile = resolve(here, 'results/tfjs-curves.json');
+  const recorded = args.only.includes('tfjs') && existsSync(curvesFile) ? (JSON.parse(readFileSync(curvesFile, 'utf8')) as RecordedCurves) : null;
+  for (const seed of recorded ? SEEDS : []) {
+    const rc = recorded as RecordedCurves;
+    // Asynchronous pruning depends on the order trials arrive in: each seed replays the configurations in its own order.
+    const order = new Rng(seed).shuffled(rc.configs.map((_, i) => i));
+    const full = await replayRun(rc, order, seed, new NopPruner());
+    for (const [name, make] of Object.entries(TFJS_PRUNERS)) {
+      const r = await replayRun(rc, order, seed, make(rc.epochs));
+      const entry = (tfjs[name] ??= { ratio: [], share: [] });
+      entry.ratio.push(r.best / full.best);
+      entry.share.push(r.epochs / full.epochs);
+    }
+  }
+
   const data = loadBreastCancer();
   const racing: Record<string, { sameBest: number; share: number[] }> = {};
   for (const seed of args.only.includes('racing') ? SEEDS : []) {
@@ -318,6 +376,18 @@ async function main(): Promise<void> {
         ]),
       ),
     },
+    tfjsCurves: recorded
+      ? {
+          configs: recorded.configs.length,
+          epochs: recorded.epochs,
+          pruners: Object.fromEntries(
+            Object.entries(tfjs).map(([k, v]) => [
+              k,
+              { meanBestRatio: mean(v.ratio), worstBestRatio: Math.max(...v.ratio), meanEpochShare: mean(v.share), maxEpochShare: Math.max(...v.share) },
+            ]),
+          ),
+        }
+      : null,
     racing: {
       dataset: 'breast_cancer (569 x 30)',
       configs: RACE_CONFIGS,
@@ -329,7 +399,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - started) / 1000,
   };
   mkdirSync(resolve(here, 'results'), { recursive: true });
-  if (!args.quick && args.only === 'curves,racing') writeFileSync(resolve(here, 'results/pruning.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (!args.quick && args.only === 'curves,tfjs,racing') writeFileSync(resolve(here, 'results/pruning.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   console.log(`\n(a) learning curves: ${CONFIGS} configurations x ${EPOCHS} epochs, ${SEEDS.length} seeds`);
@@ -347,6 +417,16 @@ async function main(): Promise<void> {
     console.log(
       `| \`${k}\` | ${v.meanHypervolumeRatio.toFixed(4)}, ${v.worstHypervolumeRatio.toFixed(4)} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`,
     );
+  }
+  if (result.tfjsCurves) {
+    console.log(
+      `\n(c) recorded tfjs curves (bench/results/tfjs-curves.json): ${result.tfjsCurves.configs} configurations x ${result.tfjsCurves.epochs} epochs, ${SEEDS.length} orders`,
+    );
+    console.log('| pruner | best final validation loss / without pruning (mean, worst) | epochs trained (mean, max) |');
+    console.log('|---|---:|---:|');
+    for (const [k, v] of Object.entries(result.tfjsCurves.pruners)) {
+      console.log(`| \`${k}\` | ${v.meanBestRatio.toFixed(4)}, ${v.worstBestRatio.toFixed(4)} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`);
+    }
   }
   console.log(`\n(b) fold racing: ${RACE_CONFIGS} configurations, ${N_FOLDS} folds, ${SEEDS.length} seeds`);
   console.log('| pruner | same best configuration as full CV | fold evaluations (mean, max) |');

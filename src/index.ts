@@ -133,3 +133,10 @@ export {
   loadStudy,
   type LoadStudyOptions,
 } from './study/create-study.js';
+export { type CommandSpec, loadConfig, parseConfigText, type TuneConfig } from './config/load-config.js';
+export { ConfigError, type ConfigIssue } from './config/config-error.js';
+export { buildFromRegistry, type ParamSpec, type RegistryContext } from './config/registry.js';
+export { formatDuration, parseDuration } from './config/duration.js';
+export { tune, type TuneOptions, type TuneSummary } from './runner/tune.js';
+export { type CommandOutcome, type RunCommandOptions, type RunningCommand, runCommand } from './runner/run-command.js';
+export { parseReportLine, type Report } from './runner/protocol.js';

@@ -100,6 +100,15 @@ const TOP_KEYS = Object.keys(TOP.shape);
 
 type Top = z.infer<typeof TOP>;
 
+/** What the keys with several accepted shapes accept. */
+const UNION_HINTS: Readonly<Record<string, string>> = {
+  command: 'must be a string (run by /bin/sh) or a list of strings (run directly; quote words YAML would read as numbers or booleans)',
+  time: 'must be a duration such as 90s, 10m, 2h or 1h30m',
+  timeout: 'must be a duration such as 90s, 10m, 2h or 1h30m',
+  kill_grace: 'must be a duration such as 5s',
+  enqueue: 'parameter values must be strings, numbers, booleans or null',
+};
+
 /** Collects issues with their positions in the parsed document. */
 class Issues {
   readonly list: ConfigIssue[] = [];
@@ -209,9 +218,11 @@ function addZodIssues(
       case 'too_big':
         issues.add(path, `must be ${i.inclusive ? '≤' : '<'} ${i.maximum}, got ${show(got)}`);
         break;
-      case 'invalid_union':
-        issues.add(path, `${show(got)} is not allowed here (${i.message})`);
+      case 'invalid_union': {
+        const hint = UNION_HINTS[String(path[0])];
+        issues.add(path, hint ? `${hint}, got ${typeName(got)}` : `${show(got)} is not allowed here (${i.message})`);
         break;
+      }
       default:
         issues.add(path, i.message);
     }

@@ -153,12 +153,14 @@ export function interpretReport(obj: unknown, metrics: readonly string[]): Repor
 export function parseReportLine(line: Buffer | string, metrics: readonly string[]): Report | null {
   // Cheap test on the raw bytes first: most lines are ordinary output.
   const buf = typeof line === 'string' ? null : line;
-  if (buf !== null) {
+  if (buf !== null && buf.indexOf(13) === -1) {
     let i = 0;
     while (i < buf.length && (buf[i] === 32 || buf[i] === 9)) i++;
     if (buf.length - i < PREFIX.length || buf.toString('latin1', i, i + PREFIX.length) !== PREFIX) return null;
   }
-  const text = (typeof line === 'string' ? line : line.toString('utf8')).trim();
+  let text = (typeof line === 'string' ? line : line.toString('utf8')).replace(/\r+$/, '');
+  // A progress bar redrawn with carriage returns may precede the report on the same line.
+  text = text.slice(text.lastIndexOf('\r') + 1).trim();
   if (!text.startsWith(PREFIX)) return null;
   const body = text.slice(PREFIX.length).trim();
   let obj: unknown;

@@ -126,12 +126,14 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
 
   // The result file is read as it grows, so its intermediate reports can prune too.
   let fh: FileHandle | null = null;
+  let fileMissing = false;
   let fileOffset = 0;
   let fileBusy: Promise<void> = Promise.resolve();
   const maxFile = o.maxResultFileBytes ?? DEFAULT_MAX_RESULT_FILE;
   const readFile = (): Promise<void> =>
     (fileBusy = fileBusy.then(async () => {
       try {
+        fileMissing = false;
         if (fh === null) fh = await open(o.resultFile, 'r');
         const buf = Buffer.allocUnsafe(256 * 1024);
         while (fileOffset < maxFile) {
@@ -142,8 +144,9 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
           fileReader.push(Buffer.from(buf.subarray(0, bytesRead)));
           if (fileReader.final !== before) lastFinalFrom = 'file';
         }
-      } catch {
+      } catch (e) {
         // Not created yet, or unreadable: nothing to read.
+        fileMissing = (e as NodeJS.ErrnoException).code === 'ENOENT';
       }
     }));
   const poll = setInterval(() => void readFile(), RESULT_POLL_MS);
@@ -172,7 +175,7 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
       fileReader.end();
       const handle = fh as FileHandle | null;
       if (handle !== null) await handle.close().catch(() => {});
-      await rm(o.resultFile, { force: true }).catch(() => {});
+      if (!fileMissing) await rm(o.resultFile, { force: true }).catch(() => {});
       const final = lastFinalFrom === 'file' ? fileReader.final : lastFinalFrom === 'stdout' ? reader.final : (fileReader.final ?? reader.final);
       const stats: ProtocolStats = {
         reports: reader.stats.reports + fileReader.stats.reports,

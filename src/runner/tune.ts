@@ -153,7 +153,8 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     maxRetries: config.retries,
     loadIfExists: true,
   });
-  const progress = createProgress(options.progress ?? 'auto');
+  const progressMode = options.progress ?? 'auto';
+  const progress = createProgress(progressMode);
   const resultDir = mkdtempSync(join(tmpdir(), 'dials-run-'));
   const watchdog = new Watchdog(config.killGraceMs);
   const slots = new Set<Slot>();
@@ -208,15 +209,20 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     return `${formatValues(b.values, config.metrics)} (#${b.number})`;
   };
   let finishedHere = 0;
+  // The study-wide count is read at most every half second; in between, this process's own ends are added.
+  let doneRead = { at: 0, done: 0, finishedHere: 0 };
   const report = async (line: string) => {
     finishedHere++;
-    let done: number;
+    if (progressMode === 'none') return;
     try {
-      done = await study.storage.countTrials(study.studyId, { states: ['COMPLETE', 'PRUNED', 'FAIL'] });
+      if (Date.now() - doneRead.at >= 500) {
+        doneRead = { at: Date.now(), done: await study.storage.countTrials(study.studyId, { states: ['COMPLETE', 'PRUNED', 'FAIL'] }), finishedHere };
+      }
       await refreshBest(false);
     } catch {
       return;
     }
+    const done = doneRead.done + finishedHere - doneRead.finishedHere;
     const elapsed = Date.now() - t0;
     const byBudget = maxTrials === undefined ? Number.POSITIVE_INFINITY : (Math.max(0, maxTrials - done) * elapsed) / finishedHere;
     progress.trialEnded(line, { done, total: maxTrials, best: bestText(), leftMs: Math.min(byBudget, deadline - Date.now()) });

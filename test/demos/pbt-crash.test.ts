@@ -7,80 +7,20 @@
  * lineage stays complete. Also: an atomically written checkpoint is never
  * seen half-written, whenever its writer is killed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runPbt } from '../../src/pbt/run-pbt.js';
 import { pbtSegments } from '../../src/pbt/run-pbt.js';
 import { createStudy } from '../../src/study/create-study.js';
 import { checkLineage, TOY_RUN } from './pbt-lineage.js';
+import { killChildren, spawnTs } from './spawn-ts.js';
 import { TOY_SPACE, toyMember } from './toy-member.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'dials-pbt-crash-'));
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  children.clear();
-});
+afterEach(killChildren);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-interface Run {
-  child: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
-}
-
-function spawnTs(script: string, args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const lines: Record<string, unknown>[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    let i = buf.indexOf('\n');
-    while (i >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ raw: line });
-      }
-      i = buf.indexOf('\n');
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  return {
-    child,
-    lines,
-    stderr: () => err,
-    exited,
-    async waitFor(pred, timeoutMs) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const hit = lines.find(pred);
-        if (hit) return hit;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`child exited before the line came; stderr: ${err}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for a line; stderr: ${err}`);
-        await new Promise<void>((r) => {
-          waiters.push(r);
-          setTimeout(r, 200);
-        });
-      }
-    },
-  };
-}
 
 describe('PBT after kill -9', () => {
   it('resumes every member from its checkpoint with its perturbed hyperparameters and ends like an uninterrupted run', async () => {

@@ -31,3 +31,17 @@ export async function fixedRun(tfjs: Tfjs, split: Split, opts: { lr: number; bat
   }
   return acc;
 }
+
+/** The tfjs PBT run of the kill -9 demo: a small MLP on breast cancer, 4 members, 2 generations of 2 epochs. */
+export const TFJS_CRASH_RUN = {
+  space: { lr: { kind: 'float', low: 1e-4, high: 0.1, log: true } },
+  population: 4,
+  readyEvery: 2,
+  totalSteps: 4,
+  concurrency: 4,
+  seed: 3,
+} as const;
+
+export function tfjsCrashSplit(): Split {
+  return standardize(trainValidationSplit(loadDataset('breast_cancer'), { validationFraction: 0.2, seed: 2 }));
+}

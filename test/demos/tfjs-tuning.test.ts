@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TrialPruned } from '../../src/errors.js';
 import { learnedSchedule } from '../../src/pbt/records.js';
 import { pbtSegments, runPbt } from '../../src/pbt/run-pbt.js';
@@ -21,7 +21,8 @@ import type { Split } from '../../src/tfjs/datasets.js';
 import type { Tfjs } from '../../src/tfjs/load-tfjs.js';
 import { MlpClassifier, mlpPbtMember } from '../../src/tfjs/mlp-classifier.js';
 import { checkLineage } from './pbt-lineage.js';
-import { DIGITS_HIDDEN, digitsTask, fixedRun } from './tfjs-digits.js';
+import { killChildren, spawnTs } from './spawn-ts.js';
+import { DIGITS_HIDDEN, digitsTask, fixedRun, TFJS_CRASH_RUN, tfjsCrashSplit } from './tfjs-digits.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dials-tfjs-demo-'));
 let tfjs: Tfjs;
@@ -35,6 +36,7 @@ beforeAll(async () => {
   poorAccuracy = (await fixedRun(tfjs, split, { lr: 1e-5, batchSize: 64, epochs: EPOCHS, seed: 1 })).at(-1) as number;
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterEach(killChildren);
 
 describe('tfjs digits tuned with asynchronous successive halving', () => {
   it('finds a learning rate far better than a poor one, stopping most settings after one or three epochs', async () => {
@@ -111,6 +113,43 @@ describe('tfjs digits tuned with population-based training', () => {
     const schedule = learnedSchedule(segments, result.best.trialNumber);
     expect(schedule[0]?.start).toBe(0);
     expect(schedule.at(-1)?.end).toBe(EPOCHS);
+    await study.close();
+  });
+});
+
+describe('tfjs PBT after kill -9', () => {
+  it('resumes from the checkpoints with the exploited member’s perturbed learning rate and ends like an uninterrupted run', async () => {
+    const expected = await runPbt({
+      study: await createStudy({ storage: 'memory:', direction: 'minimize' }),
+      ...TFJS_CRASH_RUN,
+      member: mlpPbtMember(tfjs, { split: tfjsCrashSplit(), hidden: [8], batchSize: 64, score: 'loss' }),
+    });
+    const db = join(tmp, 'tfjs-crash.db');
+    const first = spawnTs('test/demos/workers/pbt-tfjs-worker.ts', [JSON.stringify({ db, delayMs: 100 })]);
+    // Kill once every member has started the second generation (epochs 2 to 4, the last).
+    await first.waitFor(() => new Set(first.lines.filter((l) => l.step === 2).map((l) => l.member)).size === 4, 60_000);
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const second = spawnTs('test/demos/workers/pbt-tfjs-worker.ts', [JSON.stringify({ db, delayMs: 0 })]);
+    expect((await second.exited).code, second.stderr()).toBe(0);
+    const done = second.lines.find((l) => l.done === true) as { resumed: boolean; members: { score: number; params: unknown }[] };
+    expect(done.resumed).toBe(true);
+    expect(done.members).toEqual(expected.members.map((m) => ({ score: m.score, params: m.params })));
+    // The exploited member's interrupted segment was run again with the same perturbed learning rate, from the copied checkpoint.
+    const study = await createStudy({ studyName: 'tfjs', storage: `sqlite:${db}`, direction: 'minimize', loadIfExists: true });
+    const segments = await pbtSegments(study);
+    checkLineage(segments, 4, 2, 4);
+    const reruns = segments.filter((s) => s.rerunOf !== null);
+    expect(reruns.length).toBeGreaterThan(0);
+    const exploitRerun = reruns.find((s) => s.exploit !== null);
+    expect(exploitRerun).toBeDefined();
+    const killed = segments.find((s) => s.trialNumber === exploitRerun?.rerunOf);
+    expect(killed?.state).toBe('FAIL');
+    expect(exploitRerun?.params).toEqual(killed?.params);
+    expect(exploitRerun?.params.lr).not.toBe(exploitRerun?.exploit?.paramsCopied.lr);
+    expect(exploitRerun?.checkpointIn).toBe(killed?.checkpointIn);
+    // The lines printed after the restart show the rerun training with that learning rate.
+    expect(second.lines.some((l) => l.member === exploitRerun?.member && l.step === 2 && l.lr === exploitRerun?.params.lr)).toBe(true);
     await study.close();
   });
 });

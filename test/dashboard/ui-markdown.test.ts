@@ -62,5 +62,11 @@ describe('note Markdown parser', () => {
     expect(parseInline('a\\*b\\* c**d')).toEqual([{ kind: 'text', text: 'a*b* c**d' }]);
     expect(parseInline('line one  \nline two')).toEqual([{ kind: 'text', text: 'line one' }, { kind: 'br' }, { kind: 'text', text: 'line two' }]);
     expect(parseInline('`never closed')).toEqual([{ kind: 'text', text: '`never closed' }]);
+    expect(parseInline('snake_case_name and window.__x = a.__y')).toEqual([{ kind: 'text', text: 'snake_case_name and window.__x = a.__y' }]);
+    expect(parseInline('__bold__ and _em_')).toEqual([
+      { kind: 'strong', children: [{ kind: 'text', text: 'bold' }] },
+      { kind: 'text', text: ' and ' },
+      { kind: 'em', children: [{ kind: 'text', text: 'em' }] },
+    ]);
   });
 });

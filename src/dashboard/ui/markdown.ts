@@ -180,8 +180,8 @@ export function parseInline(src: string): MdInline[] {
       i += n;
       continue;
     }
-    if ((c === '*' || c === '_') && src[i + 1] === c) {
-      const end = src.indexOf(c + c, i + 2);
+    if ((c === '*' || c === '_') && src[i + 1] === c && (c === '*' || !WORD.test(src[i - 1] ?? ''))) {
+      const end = closing(src, c + c, i + 2);
       if (end > i + 2) {
         flush();
         out.push({ kind: 'strong', children: parseInline(src.slice(i + 2, end)) });
@@ -189,8 +189,8 @@ export function parseInline(src: string): MdInline[] {
         continue;
       }
     }
-    if (c === '*' || c === '_') {
-      const end = src.indexOf(c, i + 1);
+    if ((c === '*' || c === '_') && (c === '*' || !WORD.test(src[i - 1] ?? ''))) {
+      const end = closing(src, c, i + 1);
       if (end > i + 1 && src[i + 1] !== ' ' && src[end + 1] !== c) {
         flush();
         out.push({ kind: 'em', children: parseInline(src.slice(i + 1, end)) });
@@ -233,6 +233,19 @@ export function parseInline(src: string): MdInline[] {
   }
   flush();
   return out;
+}
+
+const WORD = /[\p{L}\p{N}]/u;
+
+/**
+ * Where the delimiter run `delim` closes, from `from`: an underscore run must
+ * not sit inside a word (`snake_case_name` stays text), as in CommonMark.
+ */
+function closing(src: string, delim: string, from: number): number {
+  for (let at = src.indexOf(delim, from); at >= 0; at = src.indexOf(delim, at + 1)) {
+    if (delim[0] !== '_' || !WORD.test(src[at + delim.length] ?? '')) return at;
+  }
+  return -1;
 }
 
 function findClosingBracket(src: string, open: number): number {

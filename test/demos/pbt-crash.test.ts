@@ -14,9 +14,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runPbt } from '../../src/pbt/run-pbt.js';
 import { pbtSegments } from '../../src/pbt/run-pbt.js';
 import { createStudy } from '../../src/study/create-study.js';
-import { checkLineage, TOY_RUN } from './pbt-lineage.js';
+import { checkLineage } from './pbt-lineage.js';
 import { killChildren, spawnTs } from './spawn-ts.js';
-import { TOY_SPACE, toyMember } from './toy-member.js';
+import { TOY_RUN, TOY_SPACE, toyMember } from './toy-member.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dials-pbt-crash-'));
 afterEach(killChildren);

@@ -5,9 +5,6 @@
 import { expect } from 'vitest';
 import type { PbtSegmentInfo } from '../../src/pbt/records.js';
 
-/** The toy run used by the crash test and its worker. */
-export const TOY_RUN = { population: 4, readyEvery: 4, totalSteps: 24, concurrency: 4, synchronous: true } as const;
-
 /**
  * Each member's COMPLETE segments form a chain from step 0 to totalSteps;
  * a segment without exploit continues its parent's checkpoint with its

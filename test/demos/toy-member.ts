@@ -13,6 +13,9 @@ export const TOY_SPACE = {
   h1: { kind: 'float', low: 0, high: 1 },
 } as const;
 
+/** The toy run used by the crash test and its worker. */
+export const TOY_RUN = { population: 4, readyEvery: 4, totalSteps: 24, concurrency: 4, synchronous: true } as const;
+
 export type ToyParams = { h0: number; h1: number };
 
 export function toyQ(theta: readonly number[]): number {

@@ -3,8 +3,7 @@
 // Usage: node --import tsx test/demos/workers/pbt-toy-worker.ts '{"db": "...", "seed": 1}'
 import { createStudy } from '../../../src/study/create-study.js';
 import { runPbt } from '../../../src/pbt/run-pbt.js';
-import { TOY_SPACE, toyMember } from '../toy-member.js';
-import { TOY_RUN } from '../pbt-lineage.js';
+import { TOY_RUN, TOY_SPACE, toyMember } from '../toy-member.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { db: string; seed: number; delayMs?: number };
 const emit = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);

@@ -29,9 +29,21 @@ describe('AutoSampler: the choice', () => {
     expect(chooseSampler(view([{ distributions: { x: f }, systemAttrs: { 'dials:constraints': [1] } }]), opts).reason).toMatch(/constrained/);
     expect(chooseSampler(view(Array(200).fill({ distributions: { x: f } })), opts).reason).toMatch(/200 finished trials/);
   });
-  it('takes TPE for several objectives, then NSGA-II on very long runs', () => {
-    expect(chooseSampler(view([], ['minimize', 'maximize']), opts).sampler).toBe('TpeSampler');
+  it('takes the GP for two objectives on a small budget, TPE for three or more and later, NSGA-II on very long runs', () => {
+    const two: ('minimize' | 'maximize')[] = ['minimize', 'maximize'];
+    expect(chooseSampler(view([], two), opts)).toEqual({ sampler: 'GpSampler', reason: expect.stringMatching(/^2 objectives, continuous space/) });
+    expect(chooseSampler(view(Array(99).fill({ distributions: { x: f, k: c } }), two), opts).sampler).toBe('GpSampler');
+    expect(chooseSampler(view(Array(100).fill({ distributions: { x: f } }), two), opts).sampler).toBe('TpeSampler');
+    expect(chooseSampler(view([{ distributions: { k: c, j: c, x: f } }], two), opts).sampler).toBe('TpeSampler');
+    expect(chooseSampler(view([], ['minimize', 'minimize', 'minimize']), opts).sampler).toBe('TpeSampler');
     expect(chooseSampler(view(Array(1000).fill({ distributions: { x: f } }), ['minimize', 'maximize']), opts).sampler).toBe('NsgaIISampler');
+  });
+});
+
+describe('AutoSampler options', () => {
+  it('rejects a bad trial count, naming the option', () => {
+    expect(() => new AutoSampler({ gpMaxTrials: -1 })).toThrow(/gpMaxTrials must be a whole number of trials ≥ 0, got -1/);
+    expect(() => new AutoSampler({ moGpMaxTrials: 1.5 })).toThrow(/moGpMaxTrials/);
   });
 });
 
@@ -41,7 +53,11 @@ describe('AutoSampler in a study', () => {
     await study.optimize((t) => (t.suggestFloat('x', -3, 3) - 1) ** 2 + t.suggestFloat('y', 0, 1), { nTrials: 12 });
     expect((await study.systemAttrs())[AUTO_SAMPLER_ATTR]).toEqual({ sampler: 'GpSampler', reason: expect.stringMatching(/Gaussian process/), sinceTrial: 0 });
     await study.optimize((t) => (t.suggestFloat('x', -3, 3) - 1) ** 2 + t.suggestFloat('y', 0, 1), { nTrials: 6 });
-    expect((await study.systemAttrs())[AUTO_SAMPLER_ATTR]).toEqual({ sampler: 'TpeSampler', reason: expect.stringMatching(/14 finished trials/), sinceTrial: 14 });
+    expect((await study.systemAttrs())[AUTO_SAMPLER_ATTR]).toEqual({
+      sampler: 'TpeSampler',
+      reason: expect.stringMatching(/14 finished trials/),
+      sinceTrial: 14,
+    });
   });
 
   it('is the default sampler and converges on a smooth function', async () => {

@@ -96,7 +96,7 @@ describe('dials tune', () => {
     it(`two tune processes on one ${backend} study share a budget of 200 trials exactly`, async () => {
       const schema = newSchemaName('tune');
       const { dir, cfg } = setup(
-        `study: shared\ncommand: ['sh', '-c', 'echo "dials: {\\"value\\": {x}}"']\n${SPACE}sampler: { type: random, seed: 1 }\ntrials: 200\nparallel: 2\n`,
+        `study: shared\ncommand: ['sh', '-c', 'echo "dials: {\\"value\\": {x}}"']\n${SPACE}sampler: { type: random, seed: 1 }\ntrials: 200\nparallel: 3\n`,
       );
       const storage = backend === 'sqlite' ? `sqlite:${join(dir, 'shared.db')}` : pgSchemaUrl(schema);
       try {

@@ -19,6 +19,16 @@ export const POSTGRES_DIALECT: SqlDialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   updateTrialStatement:
     'SELECT * FROM dials_update_trial($1::bigint, $2::text, $3::text[], $4::float8[], $5::text[], $6::int[], $7::bigint[], $8::int[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::text, $14::float8[], $15::text)',
+  startTrialWithinBudgetStatement: `WITH num AS (
+      UPDATE dials_studies SET next_number = next_number + 1
+      WHERE id = $4::bigint AND next_number < $5::bigint
+        AND NOT EXISTS (SELECT 1 FROM dials_trials WHERE study_id = $4::bigint AND state = 'WAITING')
+      RETURNING next_number - 1 AS number
+    )
+    INSERT INTO dials_trials (study_id, number, state, created_at, started_at, heartbeat_at, lease_id, lease_grace, max_retries, retry_count, grid_index)
+    SELECT $4::bigint, number, 'RUNNING', extract(epoch from clock_timestamp())::double precision, extract(epoch from clock_timestamp())::double precision,
+      extract(epoch from clock_timestamp())::double precision, $1::text, $2::double precision, $3::int, 0, NULL FROM num
+    RETURNING id, number, fixed_params, grid_index, retry_of`,
   startTrialStatement: (grid) => {
     const now = 'extract(epoch from clock_timestamp())::double precision';
     return `WITH claimed AS (

@@ -25,6 +25,15 @@ export interface SqlDialect {
    */
   readonly startTrialStatement?: (grid: boolean) => string;
   /**
+   * Optional: the common case of startTrial under a trial budget as one
+   * statement: create a RUNNING trial when the study has no WAITING trial and
+   * fewer than the budget's trials in all (`next_number`, an upper bound of
+   * the trials that count). Parameters: lease id, lease grace, max retries,
+   * study id, budget. No row means "decide in a transaction" (claim a WAITING
+   * trial, or count precisely), never "over budget".
+   */
+  readonly startTrialWithinBudgetStatement?: string;
+  /**
    * Optional: updateTrial as one atomic statement. Parameters, in order: trial
    * id, lease id; param names, internal values, distributions (JSON); report
    * folds, steps, objectives, values; attribute kinds, keys, values (JSON);

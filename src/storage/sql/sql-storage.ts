@@ -265,7 +265,15 @@ export class SqlStorage implements Storage {
     const leaseId = newLeaseId();
     const grace = input.lease ? input.lease.graceMs / 1000 : null;
     const maxRetries = input.lease?.maxRetries ?? 0;
-    const { skipLocked, startTrialStatement } = this.driver.dialect;
+    const { skipLocked, startTrialStatement, startTrialWithinBudgetStatement } = this.driver.dialect;
+    if (startTrialWithinBudgetStatement && input.maxTrials !== undefined && input.gridSize === undefined) {
+      // Every trial that counts toward a budget has a number below next_number, so while
+      // next_number < budget a new trial is within it: one round trip for the common case.
+      const rows = await this.driver.transaction('statement', (tx) =>
+        tx.all<StartedRow>(startTrialWithinBudgetStatement, [leaseId, grace, maxRetries, studyId, input.maxTrials]),
+      );
+      if (rows[0]) return startedFromRow(rows[0], leaseId);
+    }
     if (startTrialStatement && input.maxTrials === undefined) {
       const grid = input.gridSize !== undefined;
       const rows = await this.driver.transaction('statement', (tx) =>

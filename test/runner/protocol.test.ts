@@ -28,6 +28,14 @@ describe('report lines', () => {
     expect(stats.reports).toBe(4);
   });
 
+  it('finds a report after a progress bar redrawn with carriage returns on the same line', () => {
+    expect(readAll(['epoch 1/3 [=====>    ]\repoch 1/3 [==========] dials: {"loss": 1}\r\n']).final).toBeNull();
+    expect(readAll(['epoch 1/3 [=====>    ]\rdials: {"step": 1, "loss": 0.5}\r\n', 'dials: {"loss": 0.25}\r\n'])).toMatchObject({
+      final: [0.25],
+      steps: [{ step: 1 }],
+    });
+  });
+
   it('reads lines split across chunks at any byte, and a last line without newline', () => {
     const text = 'x\ndials: {"step": 3, "loss": 0.25}\ndials: {"loss": 0.125}';
     for (let cut = 0; cut <= text.length; cut++) {

@@ -39,6 +39,8 @@ export interface ArtifactStore {
   list(): Promise<string[]>;
   /** The file holding `key` (its folder created), for stores that keep files: commands read and write checkpoints by path. */
   filePath?(key: string): string;
+  /** Deletes temporary files a killed writer left behind (called when a run starts; one run writes a store at a time). */
+  removeTemporaries?(): Promise<number>;
 }
 
 /** Checkpoints as files in one folder; any path works, including shared storage for runs on several machines. */
@@ -72,6 +74,18 @@ export class FileArtifactStore implements ArtifactStore {
 
   async delete(key: string): Promise<void> {
     rmSync(this.filePath(key), { force: true });
+  }
+
+  async removeTemporaries(): Promise<number> {
+    let names: string[];
+    try {
+      names = readdirSync(this.location);
+    } catch {
+      return 0;
+    }
+    const stale = names.filter((n) => n.startsWith('.tmp-'));
+    for (const n of stale) rmSync(join(this.location, n), { force: true });
+    return stale.length;
   }
 
   async list(): Promise<string[]> {

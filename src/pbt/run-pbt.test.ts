@@ -5,7 +5,7 @@
  * reproducible by seed (synchronous runs whatever the concurrency), PB2
  * explores with its GP, and bad options fail with messages that say what to fix.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -164,6 +164,9 @@ describe('runPbt on the PBT paper toy problem', () => {
     const store = result.artifacts as FileArtifactStore;
     expect(store).toBeInstanceOf(FileArtifactStore);
     expect(store.location).toBe(`${db}.artifacts/study-${study.studyId}`);
+    // A temporary file left by a writer killed mid-write is removed when the run is started again.
+    writeFileSync(join(store.location, '.tmp-999999-abcdef'), 'half a checkpoint');
+    await runPbt({ study, space: TOY_SPACE, member: toyMember(), population: 4, readyEvery: 4, totalSteps: 40 });
     const files = readdirSync(store.location);
     expect(files.some((f) => f.startsWith('.tmp-'))).toBe(false);
     expect(files.some((f) => f.includes('-copy-'))).toBe(false);

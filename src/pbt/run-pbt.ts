@@ -437,6 +437,7 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
       st.params = { ...s.params };
     }
   }
+  await artifacts.removeTemporaries?.();
   // Close the segments a dead driver left RUNNING, and drop their partial checkpoints.
   for (const st of members) {
     const p = st.pending;

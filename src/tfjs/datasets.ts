@@ -32,15 +32,23 @@ export function dataDir(): string {
  * @example const ds = loadDataset('breast_cancer');
  */
 export function loadDataset(name: DatasetName, dir = dataDir()): Dataset {
+  const read = (file: string): Buffer => {
+    try {
+      return readFileSync(join(dir, file));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      throw new InvalidArgumentError(
+        `${join(dir, file)} does not exist; the datasets are in the repository's data/ folder (not in the npm package): pass its path as dir`,
+        ['dir'],
+      );
+    }
+  };
   if (name === 'breast_cancer') {
-    const lines = readFileSync(join(dir, 'breast_cancer.csv'), 'utf8').trim().split('\n');
+    const lines = read('breast_cancer.csv').toString('utf8').trim().split('\n');
     return parseRows('breast_cancer', lines.slice(1), 2);
   }
   if (name === 'digits') {
-    const lines = gunzipSync(readFileSync(join(dir, 'digits.csv.gz')))
-      .toString('utf8')
-      .trim()
-      .split('\n');
+    const lines = gunzipSync(read('digits.csv.gz')).toString('utf8').trim().split('\n');
     return parseRows('digits', lines, 10);
   }
   throw new InvalidArgumentError(`unknown dataset ${JSON.stringify(name)}; use 'breast_cancer' or 'digits'`, ['name']);

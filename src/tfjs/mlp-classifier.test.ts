@@ -31,6 +31,7 @@ describe('datasets', () => {
     const digits = loadDataset('digits');
     expect([digits.x.length, digits.nFeatures, digits.nClasses]).toEqual([1797, 64, 10]);
     expect(Math.max(...digits.x.flatMap((r) => [...r]))).toBe(16);
+    expect(() => loadDataset('digits', '/nonexistent')).toThrow(/datasets are in the repository's data\/ folder/);
   });
 
   it('splits each class in the same proportion, the same way for the same seed, and standardizes with training statistics', () => {

@@ -5,7 +5,7 @@
  * reproducible by seed (synchronous runs whatever the concurrency), PB2
  * explores with its GP, and bad options fail with messages that say what to fix.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -181,7 +181,6 @@ describe('runPbt with a segment function (the command form)', () => {
     const study = await newStudy();
     const store = new FileArtifactStore(join(tmp, 'cmd-artifacts'));
     const envs: Record<string, string>[] = [];
-    const { readFileSync, writeFileSync } = await import('node:fs');
     const result = await runPbt({
       study,
       space: TOY_SPACE,

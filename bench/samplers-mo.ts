@@ -19,7 +19,7 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createStudy, MemoryStorage, RandomSampler, type Sampler, TpeSampler, type Trial } from '../src/index.js';
+import { AutoSampler, createStudy, GpSampler, MemoryStorage, RandomSampler, type Sampler, TpeSampler, type Trial } from '../src/index.js';
 import { hypervolume } from '../src/math/hypervolume.js';
 import { NsgaIISampler } from '../src/samplers/nsga/nsga2-sampler.js';
 import { NsgaIIISampler } from '../src/samplers/nsga/nsga3-sampler.js';
@@ -36,9 +36,9 @@ const SAMPLERS: Record<string, (seed: number) => Sampler> = {
   // The default population (50, as Optuna's) leaves 3 evolved generations in 200 trials; a smaller one evolves more.
   'nsga2-p20': (seed) => new NsgaIISampler({ seed, populationSize: 20 }),
   nsga3: (seed) => new NsgaIIISampler({ seed }),
-  // Once the TPE and GP samplers support several objectives, import them above and uncomment:
   tpe: (seed) => new TpeSampler({ seed }),
-  // gp: (seed) => new GpSampler({ seed }),
+  gp: (seed) => new GpSampler({ seed }),
+  auto: (seed) => new AutoSampler({ seed }),
 };
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadProblems } from '../../../bench/problems.js';
-import { createStudy, MemoryStorage, RandomSampler, type Sampler, type StudyView, type Trial } from '../../index.js';
+import { createStudy, MemoryStorage, RandomSampler, type Sampler, type StudyView, type Trial, TpeSampler } from '../../index.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
 import type { TrialState } from '../../trial/state.js';
 import { runSamplerConformance } from '../conformance.js';
@@ -127,6 +127,12 @@ describe('CmaEsSampler', () => {
     expect(near(warm.trials, 3, 1.5)).toBe(true); // σ = α = 0.1 of the range (1 here): the mean of 8 draws lies within 4 standard errors
     expect(() => new CmaEsSampler({ warmStartTrials: source.trials, sigma0: 0.1 })).toThrow(/drop x0 and sigma0/);
     expect(() => new CmaEsSampler({ warmStartTrials: [] })).toThrow(/no COMPLETE trial/);
+  });
+
+  it('hands parameters it does not model to a univariate TPE by default, not to random search', () => {
+    const sampler = new CmaEsSampler({ seed: 4 });
+    expect(sampler.independentSampler).toBeInstanceOf(TpeSampler);
+    expect((sampler.independentSampler as TpeSampler).multivariate).toBe(false);
   });
 
   it('hands categorical and conditional parameters to the independent sampler, saying so once per parameter', async () => {

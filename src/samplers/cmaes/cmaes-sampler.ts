@@ -3,8 +3,8 @@
  * (as Optuna's CmaEsSampler), with the margin for integer and stepped
  * parameters, IPOP restarts, separable CMA for many dimensions and warm
  * starts from earlier trials. Categorical parameters, and parameters not in
- * every completed trial, are handed to the independent sampler (random by
- * default); the sampler says so once per parameter through `onWarning` and
+ * every completed trial, are handed to the independent sampler (a univariate
+ * TPE by default, where Optuna uses random search); the sampler says so once per parameter through `onWarning` and
  * lists them in `independentParams`.
  *
  * Generations without storage writes: a sampler cannot tag trials, so the
@@ -32,8 +32,9 @@ import { maxSobolDim, SobolEngine } from '../../math/sobol.js';
 import { type Distribution, distributionsEqual, isSingle, type ParamValue, type SearchSpace } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
 import type { TrialState } from '../../trial/state.js';
-import { checkSeed, RandomSampler } from '../random/random-sampler.js';
+import { checkSeed } from '../random/random-sampler.js';
 import { type Sampler, type StudyView, type TrialView, trialSeed } from '../sampler.js';
+import { TpeSampler } from '../tpe/tpe-sampler.js';
 import { CmaEs, type CmaEsOptions } from './cma-es.js';
 import { defaultPopsize } from './cma.js';
 import { UnitCubeCodec } from './codec.js';
@@ -68,7 +69,7 @@ export interface CmaEsSamplerOptions {
   readonly withMargin?: boolean;
   /** Completed trials of an earlier, similar study: start from the Gaussian fitted to their best (WS-CMA-ES). */
   readonly warmStartTrials?: readonly FrozenTrial[];
-  /** Samples the parameters CMA-ES does not model (default a RandomSampler). */
+  /** Samples the parameters CMA-ES does not model (default a univariate TpeSampler). */
   readonly independentSampler?: Sampler;
   /** Draw each trial's base normal vector from a scrambled Sobol sequence indexed by trial number (default true). */
   readonly quasiRandom?: boolean;
@@ -170,7 +171,7 @@ export class CmaEsSampler implements Sampler {
     this.quasiRandom = options.quasiRandom ?? true;
     this.x0 = options.x0;
     this.warmStartTrials = options.warmStartTrials;
-    this.independentSampler = options.independentSampler ?? new RandomSampler({ seed: (this.seed ^ SALT_INDEPENDENT) >>> 0 });
+    this.independentSampler = options.independentSampler ?? new TpeSampler({ seed: (this.seed ^ SALT_INDEPENDENT) >>> 0, multivariate: false });
     this.onWarning = options.onWarning ?? defaultWarning;
   }
 

@@ -89,10 +89,15 @@ describe('dashboard pages in Chromium', () => {
     expect(await text('[data-testid="n-trials"]')).toBe(String(main.total));
     expect(await text('[data-testid="count-COMPLETE"]')).toBe(String(main.complete));
     expect(await text('[data-testid="best-value"]')).toBe(formatNumber(main.bestValue));
-    const history = await plotMarks(w.page, 'history', 60_000);
-    expect(history.map((t) => t.name)).toEqual(['Objective value', 'Best so far']);
-    expect(history[0]!.x).toBe(main.completeFinite); // the +Infinity trial cannot be drawn…
-    expect(history[1]!.x).toBe(main.complete); // …but the best-so-far line goes on through it
+    // The overview's history is plain SVG (no plotting library): one dot per finite value,
+    // and the best-so-far line through every complete trial, the +Infinity one included.
+    const history = w.page.locator('[data-plot="history-svg"]');
+    await history.waitFor({ timeout: 15_000 });
+    expect(Number(await history.getAttribute('data-points'))).toBe(main.completeFinite);
+    expect(Number(await history.getAttribute('data-best-points'))).toBe(main.complete);
+    const dots = (await history.locator('path.dots').first().getAttribute('d'))?.match(/M/g)?.length;
+    expect(dots).toBe(main.completeFinite);
+    expect((await history.locator('path.best').first().getAttribute('d'))?.match(/V/g)?.length).toBe(main.complete - 1);
     expect(await text('.plot-note')).toContain('1 with a non-finite value');
     // The note, rendered from Markdown into elements.
     expect(await text('.notes .markdown h3')).toBe('Findings');
@@ -175,7 +180,7 @@ describe('dashboard pages in Chromium', () => {
     const main = seeded.main;
     const studyId = id(main.name);
     await go(`#/studies/${studyId}/trials/0`);
-    const curves = await plotMarks(w.page, 'trial-intermediate', 30_000);
+    const curves = await plotMarks(w.page, 'trial-intermediate', 60_000); // the first page here that loads the plotting library
     expect(curves.map((t) => [t.name, t.x])).toEqual([
       ['fold 0', 6],
       ['fold 1', 6],
@@ -199,8 +204,10 @@ describe('dashboard pages in Chromium', () => {
     const paramNames = detail.params.map((p) => p.name).sort();
 
     await go(`#/studies/${studyId}/plots/history`);
-    const history = await plotMarks(w.page, 'history');
-    expect(history[0]!.x).toBe(main.completeFinite);
+    const history = await plotMarks(w.page, 'history', 60_000);
+    expect(history.map((t) => t.name)).toEqual(['Objective value', 'Best so far']);
+    expect(history[0]!.x).toBe(main.completeFinite); // the +Infinity trial cannot be drawn…
+    expect(history[1]!.x).toBe(main.complete); // …but the best-so-far line goes on through it
     await screenshot(w.page, 'plot-history');
 
     await go(`#/studies/${studyId}/plots/parallel`);

@@ -100,7 +100,7 @@ describe('XSS payloads stay inert text (D6)', () => {
     expect(await w.page.locator('a.study-link').first().textContent()).toBe(STUDY);
     await screenshot(w.page, 'xss-studies');
 
-    await visit(`#/studies/${studyId}`, '[data-plot="history"][data-ready="true"]');
+    await visit(`#/studies/${studyId}`, '[data-plot="history-svg"]');
     expect(await w.page.locator('h1.study-title').textContent()).toBe(STUDY);
     expect(await w.page.locator('.notes .markdown h3').textContent()).toBe('<img src=x onerror="window.__xss=7">');
     expect(await w.page.locator('.notes .markdown').textContent()).toContain('<script>window.__xss=8</script>');
@@ -133,7 +133,7 @@ describe('XSS payloads stay inert text (D6)', () => {
     await visit(`#/studies/${studyId}/plots/slice`, '[data-plot="slice"][data-ready="true"]');
     expect(await w.page.locator('[data-plot="slice"]').textContent()).toContain(PARAM_A);
     await visit(`#/studies/${studyId}/plots/parallel`, '[data-plot="parallel"] path.pc-line');
-    expect(await w.page.locator('[data-plot="parallel"] text.pc-label').allTextContents()).toContain(`${PARAM_B.slice(0, 21)}…`);
+    expect(await w.page.locator('[data-plot="parallel"] text.pc-label').allTextContents()).toContain(`${PARAM_B.slice(0, 23)}…`);
     await screenshot(w.page, 'xss-parallel');
     await visit(`#/studies/${moStudyId}/plots/pareto`, '[data-plot="pareto"][data-ready="true"]');
 

@@ -147,7 +147,7 @@ export function OverviewPage({ detail, tick }: StudyPageProps) {
             </label>
           ) : null}
         </div>
-        <HistoryPlot detail={detail} tick={tick} objective={objective} />
+        <HistoryPlot detail={detail} tick={tick} objective={objective} light />
         {best[0] !== undefined && single ? (
           <p className="muted">
             Best value {formatValues(best[0].values)} at trial #{best[0].number}.

@@ -48,9 +48,9 @@ export function plotAvailable(detail: StudyDetailResponse, plot: PlotName): bool
 export function StudyShell({ route }: { readonly route: StudyRoute }) {
   const { studyId } = route;
   const detail = useLoad(`study:${studyId}`, () => api.study(studyId));
-  // Pages that open with a plot fetch the plotting library while the study loads
-  // (not the trials table: evaluating the library would hold up its first rows).
-  const opensWithPlot = route.page === 'overview' || route.page === 'plot';
+  // Plot pages fetch the plotting library while the study loads (the other
+  // pages draw without it: evaluating it would hold up their first paint).
+  const opensWithPlot = route.page === 'plot';
   useEffect(() => {
     if (opensWithPlot) void loadPlotly();
   }, [opensWithPlot]);

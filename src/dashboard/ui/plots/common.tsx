@@ -76,3 +76,14 @@ export function objectiveLabel(detail: StudyDetailResponse, objective: number): 
     ? `Objective ${objective} (${detail.study.directions[objective]})`
     : `Objective value (${detail.study.directions[0]})`;
 }
+
+/** About `n` round tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}

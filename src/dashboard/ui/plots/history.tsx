@@ -7,6 +7,7 @@ import { Plot, type Trace } from '../components/plot.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
 import { finiteOnly, markerType, SampledNote } from './common.js';
+import { HistorySvg } from './history-svg.js';
 
 export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number } {
   const pts = finiteOnly(h.numbers, h.values);
@@ -30,7 +31,18 @@ export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number 
   };
 }
 
-export function HistoryPlot({ detail, tick, objective }: { readonly detail: StudyDetailResponse; readonly tick: number; readonly objective: number }) {
+export function HistoryPlot({
+  detail,
+  tick,
+  objective,
+  light = false,
+}: {
+  readonly detail: StudyDetailResponse;
+  readonly tick: number;
+  readonly objective: number;
+  /** Plain SVG (no plotting library; the overview) instead of the zoomable Plotly figure. */
+  readonly light?: boolean;
+}) {
   const studyId = detail.study.studyId;
   const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 5000 }));
   useReloadOnTick(tick, res.reload, res.loading);
@@ -44,6 +56,14 @@ export function HistoryPlot({ detail, tick, objective }: { readonly detail: Stud
     [detail.study.directions.length, objective],
   );
   if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="history" />;
+  if (light) {
+    return (
+      <>
+        <HistorySvg data={res.data} studyId={studyId} />
+        <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={fig.dropped} what="complete trials" />
+      </>
+    );
+  }
   return (
     <>
       <Plot name="history" data={fig.data} layout={layout} onTrialClick={(n) => window.location.assign(href.trial(studyId, n))} />

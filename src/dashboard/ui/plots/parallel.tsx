@@ -12,13 +12,13 @@ import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
-import { SampledNote } from './common.js';
+import { niceTicks, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 /** The server keeps the best trials and a seeded sample beyond this many. */
 const MAX_LINES = 1000;
 const H = 420;
-const TOP = 56;
+const TOP = 64;
 const BOTTOM = 28;
 const AXIS_GAP = 150;
 const LEFT = 70;
@@ -28,16 +28,6 @@ interface Axis {
   /** Position in [0, 1] (0 = bottom) of row i, or null when the trial lacks the parameter. */
   readonly pos: (i: number) => number | null;
   readonly ticks: readonly { readonly at: number; readonly text: string }[];
-}
-
-function niceTicks(lo: number, hi: number, n = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
 }
 
 function numericAxis(label: string, values: readonly (number | null)[], lo: number, hi: number, log: boolean): Axis {
@@ -179,8 +169,8 @@ function ParallelSvg({ d, studyId }: { readonly d: ParamsData; readonly studyId:
               </g>
             ))}
             <title>{ax.label}</title>
-            <text y={TOP - 18} textAnchor="middle" className="pc-label">
-              {ax.label.length > 22 ? `${ax.label.slice(0, 21)}…` : ax.label}
+            <text y={TOP - (k % 2 === 0 ? 14 : 32)} textAnchor="middle" className="pc-label">
+              {ax.label.length > 24 ? `${ax.label.slice(0, 23)}…` : ax.label}
             </text>
             {all
               .filter((b) => b.axis === k)

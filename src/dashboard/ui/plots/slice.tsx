@@ -48,7 +48,7 @@ export function sliceFigure(d: ParamsData, yTitle: string): { data: Trace[]; lay
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
       customdata: c,
-      marker: { size: 5, color: c, colorscale: 'Blues', opacity: 0.7, showscale: k === 0, colorbar: { title: { text: 'Trial' } } },
+      marker: { size: 5, color: c, colorscale: 'Blues', reversescale: true, opacity: 0.7, showscale: k === 0, colorbar: { title: { text: 'Trial' } } },
       hovertemplate: 'x=%{x}<br>value=%{y}<br>trial %{marker.color}<extra></extra>',
     });
     layout[`xaxis${suffix}`] = axis;

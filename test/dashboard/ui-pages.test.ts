@@ -174,6 +174,11 @@ describe('dashboard pages in Chromium', () => {
     await w.page.locator(`.vrow [data-trial="${MANY - 1}"]`).waitFor({ timeout: 15_000 });
     expect(await w.page.locator('.vrow').count()).toBeLessThan(80);
     await screenshot(w.page, 'trials-scrolled');
+    // Jump to a trial by number.
+    await w.page.getByLabel('Go to trial number').fill('700');
+    await w.page.getByRole('button', { name: 'Go' }).click();
+    await w.page.locator('.vrow [data-trial="700"]').waitFor({ timeout: 15_000 });
+    expect(await w.page.locator(`.vrow [data-trial="${MANY - 1}"]`).count()).toBe(0);
   });
 
   it('trial: parameters, values, learning curves by fold, attributes and CLI logs as text', async () => {

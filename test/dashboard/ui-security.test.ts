@@ -150,6 +150,26 @@ describe('XSS payloads stay inert text (D6)', () => {
     expect(w.pageErrors).toEqual([]);
     expect(w.cspViolations).toEqual([]);
     expect(await pageCspViolations(w.page)).toEqual([]);
+    // With a token, the page asks for it first; only the right one opens the studies.
+    const token = 'correct horse battery staple';
+    const guarded = await startDashboard({ storage: `sqlite:${join(dir, 'xss.db')}`, port: 0, token, log: () => {} });
+    try {
+      const p = await browser.newPage();
+      await p.page.goto(`${guarded.url}#/`);
+      await p.page.getByRole('heading', { name: 'Token required' }).waitFor({ timeout: 15_000 });
+      expect(await p.page.locator('tr[data-study-id]').count()).toBe(0);
+      await p.page.getByLabel('Token').fill('wrong token, 8+ chars');
+      await p.page.getByRole('button', { name: 'Sign in' }).click();
+      await p.page.getByRole('alert').waitFor({ timeout: 15_000 });
+      await p.page.getByLabel('Token').fill(token);
+      await p.page.getByRole('button', { name: 'Sign in' }).click();
+      await p.page.locator('tr[data-study-id]').first().waitFor({ timeout: 15_000 });
+      expect(p.page.url()).not.toContain(encodeURIComponent(token).slice(0, 7));
+      expect(p.cspViolations).toEqual([]);
+      await p.page.close();
+    } finally {
+      await guarded.close();
+    }
     // The API answered with the payloads intact: they were shown, not dropped.
     const api = new ApiClient(fetch, { baseUrl: dash.url.replace(/\/$/, '') });
     expect((await api.study(studyId)).study.studyName).toBe(STUDY);

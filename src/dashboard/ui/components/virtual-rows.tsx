@@ -16,11 +16,13 @@ export interface VirtualRowsProps {
   readonly onRange: (start: number, end: number) => void;
   /** Changes when the rows are replaced (new sort or filter): scrolls back to the top. */
   readonly resetKey: string;
+  /** Scrolls so that this row is near the top; `seq` makes a repeated request count. */
+  readonly scrollTo?: { readonly index: number; readonly seq: number } | null;
 }
 
 const OVERSCAN = 12;
 
-export function VirtualRows({ count, rowHeight, height, width, header, renderRow, onRange, resetKey }: VirtualRowsProps) {
+export function VirtualRows({ count, rowHeight, height, width, header, renderRow, onRange, resetKey, scrollTo }: VirtualRowsProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const bodyHeight = height - rowHeight;
@@ -36,6 +38,13 @@ export function VirtualRows({ count, rowHeight, height, width, header, renderRow
   useEffect(() => {
     onRange(start, end);
   }, [start, end, onRange]);
+
+  useEffect(() => {
+    if (scrollTo == null || scroller.current === null) return;
+    const top = Math.max(0, (scrollTo.index - 2) * rowHeight);
+    scroller.current.scrollTop = top;
+    setScrollTop(top);
+  }, [scrollTo, rowHeight]);
 
   const rows: ReactNode[] = [];
   for (let i = start; i < end; i++) {

@@ -38,6 +38,8 @@ export function TrialsPage({ detail, tick }: StudyPageProps) {
   const [paramNames, setParamNames] = useState<readonly string[]>(detail.params.map((p) => p.name));
   const [error, setError] = useState<string | null>(null);
   const [, setVersion] = useState(0);
+  const [jump, setJump] = useState<{ index: number; seq: number } | null>(null);
+  const [jumpText, setJumpText] = useState('');
   const pages = useRef(new Map<number, readonly TrialRowDto[]>());
   const inflight = useRef(new Set<number>());
   const redo = useRef(new Set<number>());
@@ -207,6 +209,27 @@ export function TrialsPage({ detail, tick }: StudyPageProps) {
         </span>
       </div>
       <FilterBar directions={directions.length} paramNames={paramNames} filters={filters} onChange={setFilters} />
+      <form
+        className="jump"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const n = Number(jumpText);
+          if (!Number.isSafeInteger(n) || n < 0) return;
+          // In number order without filters row n is trial n: scroll there; otherwise open the trial.
+          if (sort === 'number' && filters.length === 0) setJump({ index: order === 'asc' ? n : Math.max(0, (total ?? 0) - 1 - n), seq: Date.now() });
+          else window.location.assign(href.trial(studyId, n));
+        }}
+      >
+        <input
+          value={jumpText}
+          onChange={(e) => setJumpText(e.target.value)}
+          inputMode="numeric"
+          placeholder="trial #"
+          aria-label="Go to trial number"
+          size={8}
+        />
+        <button type="submit">Go</button>
+      </form>
       <ErrorLine error={error} />
       <VirtualRows
         count={total ?? 0}
@@ -221,6 +244,7 @@ export function TrialsPage({ detail, tick }: StudyPageProps) {
         renderRow={renderRow}
         onRange={onRange}
         resetKey={queryKey}
+        scrollTo={jump}
       />
     </section>
   );

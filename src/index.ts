@@ -140,3 +140,4 @@ export { formatDuration, parseDuration } from './config/duration.js';
 export { tune, type TuneOptions, type TuneSummary } from './runner/tune.js';
 export { type CommandOutcome, type RunCommandOptions, type RunningCommand, runCommand } from './runner/run-command.js';
 export { parseReportLine, type Report } from './runner/protocol.js';
+export { type Dashboard, type DashboardOptions, startDashboard } from './dashboard/server/start.js';

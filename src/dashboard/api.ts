@@ -164,7 +164,7 @@ export interface TrialDetailDto extends TrialRowDto {
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
   readonly systemAttrs: Readonly<Record<string, JsonValue>>;
   readonly gridIndex: number | null;
-  /** Logs of CLI trials (system attributes starting with `dials:log`). */
+  /** Logs of CLI trials: system attributes `dials:stdout`, `dials:stderr` (written by `dials tune`) and `dials:log[:stream]`. */
   readonly logs: readonly TrialLogDto[];
   readonly pbt: PbtLineageDto | null;
   /** Trial numbers of the retries of this trial. */

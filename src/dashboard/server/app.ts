@@ -51,7 +51,6 @@ import { errorResponse, type GuardOptions, guards, requestToken, tokenMatches } 
 import type { StaticFiles } from './static-files.js';
 import { PBT_SEGMENT_ATTR } from './trial-loader.js';
 import {
-  allParamNames,
   BadRequest,
   bestIndex,
   curvesOf,
@@ -66,6 +65,7 @@ import {
   pickCurveTrials,
   rowOf,
   selectTrials,
+  spaceNames,
   summaryDto,
   timelineData,
 } from './views.js';
@@ -85,6 +85,11 @@ export interface AppContext {
 }
 
 const AUTO_SAMPLER_ATTR = 'dials:auto_sampler';
+/** How stale derived data (plots, sorted tables) may be while trials keep changing. */
+const STALE_MS = 1000;
+/** How long the list of user attribute keys is reused. */
+const EXTRAS_TTL_MS = 10_000;
+/** Trial logs: `dials tune` keeps each command's output tail in `dials:stdout` and `dials:stderr`; `dials:log[:stream]` also counts. */
 const LOG_ATTR_PREFIX = 'dials:log';
 
 function json(body: unknown, status = 200): Response {
@@ -120,9 +125,12 @@ export function contentDisposition(filename: string): string {
 function logsOf(systemAttrs: Readonly<Record<string, JsonValue>>): TrialLogDto[] {
   const out: TrialLogDto[] = [];
   for (const [key, v] of Object.entries(systemAttrs)) {
-    if (key !== LOG_ATTR_PREFIX && !key.startsWith(`${LOG_ATTR_PREFIX}:`)) continue;
+    let stream: string;
+    if (key === 'dials:stdout' || key === 'dials:stderr') stream = key.slice('dials:'.length);
+    else if (key === LOG_ATTR_PREFIX) stream = 'log';
+    else if (key.startsWith(`${LOG_ATTR_PREFIX}:`)) stream = key.slice(LOG_ATTR_PREFIX.length + 1);
+    else continue;
     const text = typeof v === 'string' ? v : Array.isArray(v) ? v.filter((x) => typeof x === 'string').join('\n') : JSON.stringify(v);
-    const stream = key === LOG_ATTR_PREFIX ? 'log' : key.slice(LOG_ATTR_PREFIX.length + 1);
     out.push({ key, stream, text, truncated: text.startsWith('[dials: ') });
   }
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -228,11 +236,17 @@ export function createApp(ctx: AppContext): Hono {
     guards(() => ctx.guard),
   );
 
+  const extrasCache = new Map<number, { at: number; value: import('./trial-loader.js').StudyExtras }>();
   /** Derived results per study, per data version. */
   const memo = new Map<string, { version: number; at: number; value: unknown }>();
+  /**
+   * While a study is being written to, derived data up to STALE_MS old is
+   * served as is (live rows reach the page by SSE anyway); at 100k trials a
+   * recomputation per request would cost more than the request budget.
+   */
   const remember = <T>(key: string, st: StudyTrials, compute: () => T): T => {
     const hit = memo.get(key);
-    if (hit && hit.version === st.version) return hit.value as T;
+    if (hit && (hit.version === st.version || Date.now() - hit.at < STALE_MS)) return hit.value as T;
     const value = compute();
     if (memo.size > 256) memo.clear();
     memo.set(key, { version: st.version, at: Date.now(), value });
@@ -305,10 +319,14 @@ export function createApp(ctx: AppContext): Hono {
     return json(info);
   });
 
+  /** Summaries of every study, shared by all requests and streams for a moment (each scans a study's trials). */
+  let summaryCache: { at: number; value: ReturnType<typeof summaryDto>[] } | null = null;
   const summaries = async () => {
     const list = await hub.studies();
+    if (summaryCache && Date.now() - summaryCache.at < SSE_POLL_MS && summaryCache.value.length === list.length) return summaryCache.value;
     const out = [];
     for (const s of list) out.push(summaryDto(s, (await hub.trials(s.studyId)).trials));
+    summaryCache = { at: Date.now(), value: out };
     return out;
   };
 
@@ -321,7 +339,12 @@ export function createApp(ctx: AppContext): Hono {
   app.get('/api/studies/:studyId', async (c) => {
     const s = await studyOr404(c.req.param('studyId'));
     const st = await hub.trials(s.studyId);
-    const extras = await hub.loader.extras(s.studyId);
+    const cachedExtras = extrasCache.get(s.studyId);
+    let extras = cachedExtras && Date.now() - cachedExtras.at < EXTRAS_TTL_MS ? cachedExtras.value : null;
+    if (!extras) {
+      extras = await hub.loader.extras(s.studyId);
+      extrasCache.set(s.studyId, { at: Date.now(), value: extras });
+    }
     const body = remember(`detail:${s.studyId}`, st, (): Omit<StudyDetailResponse, 'cursor' | 'study' | 'userAttrs' | 'systemAttrs' | 'sampler'> => {
       let best: import('./trial-loader.js').SlimTrial[] = [];
       let truncated = false;
@@ -336,12 +359,15 @@ export function createApp(ctx: AppContext): Hono {
       let withReports = 0;
       let maxStep: number | null = null;
       let hasPbt = false;
+      const folds = new Set<number>();
       for (const t of st.trials) {
         if (!t) continue;
         if (t.lastStep !== null) {
           withReports++;
           if (maxStep === null || t.lastStep > maxStep) maxStep = t.lastStep;
         }
+        if (t.folds !== null && !(folds.has(t.folds[0]) && folds.has(t.folds[1])))
+          for (let f = t.folds[0]; f <= t.folds[1] && f - t.folds[0] < 1000; f++) folds.add(f);
         if (t.pbt !== null) hasPbt = true;
       }
       return {
@@ -350,7 +376,7 @@ export function createApp(ctx: AppContext): Hono {
         bestTrialsTruncated: truncated,
         params: paramInfos(st.trials),
         userAttrKeys: extras.userAttrKeys,
-        intermediate: { trials: withReports, maxStep, folds: extras.folds },
+        intermediate: { trials: withReports, maxStep, folds: [...folds].sort((a, b) => a - b) },
         hasPbt,
       };
     });
@@ -378,14 +404,14 @@ export function createApp(ctx: AppContext): Hono {
     if (filters.length > 20) throw new BadRequest('at most 20 filters', ['query', 'filter']);
     const st = await hub.trials(s.studyId);
     const rows = remember(`sel:${s.studyId}:${sort}:${order}:${filters.join('\u0000')}`, st, () =>
-      selectTrials(st.trials, sort, order, filters, s.directions.length),
+      selectTrials(st.trials, st.space, sort, order, filters, s.directions.length),
     );
     const body: TrialsResponse = {
       total: rows.length,
       offset,
       limit,
       trials: rows.slice(offset, offset + limit).map(rowOf),
-      paramNames: remember(`names:${s.studyId}`, st, () => allParamNames(st.trials)),
+      paramNames: spaceNames(st.space),
       cursor: hub.currentCursor,
     };
     return json(body);
@@ -443,7 +469,7 @@ export function createApp(ctx: AppContext): Hono {
         return json({ ...remember(key, st, () => historyData(st.trials, direction, objective, maxPoints, cursor)), cursor });
       case 'params': {
         const raw = c.req.query('params');
-        const known = remember(`names:${s.studyId}`, st, () => allParamNames(st.trials));
+        const known = spaceNames(st.space);
         let names = known.slice(0, 64);
         if (raw !== undefined && raw !== '') {
           names = raw.split(',');
@@ -451,7 +477,10 @@ export function createApp(ctx: AppContext): Hono {
           for (const n of names)
             if (!known.includes(n)) throw new BadRequest(`the study has no parameter named ${JSON.stringify(n.slice(0, 100))}`, ['query', 'params']);
         }
-        return json({ ...remember(`${key}:${names.join('\u0000')}`, st, () => paramsData(st.trials, direction, objective, names, maxPoints, cursor)), cursor });
+        return json({
+          ...remember(`${key}:${names.join('\u0000')}`, st, () => paramsData(st.trials, direction, objective, names, maxPoints, cursor, st.space)),
+          cursor,
+        });
       }
       case 'edf':
         return json({ ...remember(key, st, () => edfData(st.trials, objective, maxPoints, cursor)), cursor });

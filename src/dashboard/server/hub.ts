@@ -8,11 +8,18 @@
  */
 import type { Storage, StudySummary } from '../../storage/storage.js';
 import { MAX_CHANGES_LIMIT } from '../../storage/storage.js';
+import type { Distribution } from '../../space/distributions.js';
 import type { SlimTrial, TrialLoader } from './trial-loader.js';
+
+function learnSpace(space: Map<string, Distribution>, t: SlimTrial): void {
+  for (const name in t.distributions) space.set(name, t.distributions[name] as Distribution);
+}
 
 export interface StudyTrials {
   /** By trial number. */
   readonly trials: SlimTrial[];
+  /** Every parameter seen, with its latest distribution (kept up to date as trials are read). */
+  readonly space: Map<string, Distribution>;
   /** Increases whenever a trial changed; derived data is cached per version. */
   version: number;
 }
@@ -96,7 +103,10 @@ export class DataHub {
         if (!p) continue;
         const st = await p;
         const fresh = await this.loader.load(studyId, [...new Set(numbers)]);
-        for (const t of fresh) st.trials[t.number] = t;
+        for (const t of fresh) {
+          st.trials[t.number] = t;
+          learnSpace(st.space, t);
+        }
         st.version++;
       }
     }
@@ -131,8 +141,12 @@ export class DataHub {
       // Loaded after the cursor was taken: changes made during the load are re-read by the next refresh.
       p = this.loader.load(studyId, null).then((rows) => {
         const trials: SlimTrial[] = [];
-        for (const t of rows) trials[t.number] = t;
-        return { trials, version: 1 };
+        const space = new Map<string, Distribution>();
+        for (const t of rows) {
+          trials[t.number] = t;
+          learnSpace(space, t);
+        }
+        return { trials, space, version: 1 };
       });
       this.loaded.set(studyId, p);
       p.catch(() => this.loaded.delete(studyId));

@@ -31,6 +31,8 @@ export interface SlimTrial {
   readonly failReason: string | null;
   readonly retryOf: number | null;
   readonly lastStep: number | null;
+  /** Smallest and largest fold reported (null: no report carried a fold). */
+  readonly folds: readonly [number, number] | null;
   readonly worker: string | null;
   readonly pbt: JsonValue | null;
 }
@@ -44,7 +46,6 @@ export interface Curve {
 
 export interface StudyExtras {
   readonly userAttrKeys: readonly string[];
-  readonly folds: readonly number[];
 }
 
 export interface TrialLoader {
@@ -56,6 +57,8 @@ export interface TrialLoader {
 }
 
 const NO_FOLD = -1;
+/** Ranges a whole-study read is split into. */
+const LOAD_CHUNKS = 64;
 
 function ms(seconds: number | null): number | null {
   return seconds === null ? null : Math.round(Number(seconds) * 1000);
@@ -87,14 +90,31 @@ export class SqlTrialLoader implements TrialLoader {
     return tx.all<R>(sql, args);
   }
 
+  /**
+   * A whole study is read in LOAD_CHUNKS ranges of trial numbers, each in its
+   * own short read transaction, yielding to the event loop in between: a
+   * 100k-trial study never holds a transaction open for long nor stalls the
+   * other requests, and the number of queries does not grow with its size.
+   */
   async load(studyId: number, numbers: readonly number[] | null): Promise<SlimTrial[]> {
-    if (numbers !== null && numbers.length === 0) return [];
-    let where = 't.study_id = ?';
-    const args: unknown[] = [studyId];
     if (numbers !== null) {
-      where += ` AND t.number IN (${placeholders(numbers.length)})`;
-      args.push(...numbers);
+      if (numbers.length === 0) return [];
+      return this.loadPart(`t.study_id = ? AND t.number IN (${placeholders(numbers.length)})`, [studyId, ...numbers]);
     }
+    const max = await this.driver.transaction('read', (tx) =>
+      this.all<{ n: number | null }>(tx, 'SELECT MAX(number) AS n FROM dials_trials WHERE study_id = ?', [studyId]),
+    );
+    const top = max[0]?.n === null || max[0]?.n === undefined ? -1 : Number(max[0].n);
+    const size = Math.max(1, Math.ceil((top + 1) / LOAD_CHUNKS));
+    const out: SlimTrial[] = [];
+    for (let lo = 0; lo <= top; lo += size) {
+      out.push(...(await this.loadPart('t.study_id = ? AND t.number >= ? AND t.number < ?', [studyId, lo, lo + size])));
+      await new Promise((r) => setImmediate(r));
+    }
+    return out;
+  }
+
+  private async loadPart(where: string, args: readonly unknown[]): Promise<SlimTrial[]> {
     return this.driver.transaction('read', async (tx) => {
       const rows = await this.all<{
         id: number;
@@ -115,14 +135,26 @@ export class SqlTrialLoader implements TrialLoader {
         `SELECT x.trial_id, x.objective, x.value FROM dials_trial_values x ${join}`,
         args,
       );
-      const params = await this.all<{ trial_id: number; name: string; value: number; distribution: string }>(
+      // Distributions are long texts repeated on every row: read the few distinct ones first, then rows without
+      // them, and the text per row only for a parameter whose distribution changed within the range.
+      const kinds = await this.all<{ name: string; distribution: string }>(
         tx,
-        `SELECT x.trial_id, x.name, x.value, x.distribution FROM dials_trial_params x ${join}`,
+        `SELECT DISTINCT x.name, x.distribution FROM dials_trial_params x ${join}`,
         args,
       );
-      const steps = await this.all<{ trial_id: number; s: number }>(
+      const single = new Map<string, string | null>();
+      for (const k of kinds) single.set(k.name, single.has(k.name) ? null : k.distribution);
+      const mixed = [...single].filter(([, d]) => d === null).map(([n]) => n);
+      const params = await this.all<{ trial_id: number; name: string; value: number; distribution?: string }>(
         tx,
-        `SELECT x.trial_id, MAX(x.step) AS s FROM dials_trial_intermediate x ${join} GROUP BY x.trial_id`,
+        mixed.length === 0
+          ? `SELECT x.trial_id, x.name, x.value FROM dials_trial_params x ${join}`
+          : `SELECT x.trial_id, x.name, x.value, CASE WHEN x.name IN (${placeholders(mixed.length)}) THEN x.distribution END AS distribution FROM dials_trial_params x ${join}`,
+        mixed.length === 0 ? args : [...mixed, ...args],
+      );
+      const steps = await this.all<{ trial_id: number; s: number; f0: number; f1: number }>(
+        tx,
+        `SELECT x.trial_id, MAX(x.step) AS s, MIN(x.fold) AS f0, MAX(x.fold) AS f1 FROM dials_trial_intermediate x ${join} GROUP BY x.trial_id`,
         args,
       );
       const attrs = await this.all<{ trial_id: number; key: string; value: string }>(
@@ -136,6 +168,7 @@ export class SqlTrialLoader implements TrialLoader {
         internal: Record<string, number>;
         dists: Record<string, Distribution>;
         lastStep: number | null;
+        folds: [number, number] | null;
         worker: string | null;
         pbt: JsonValue | null;
       }
@@ -147,22 +180,29 @@ export class SqlTrialLoader implements TrialLoader {
           internal: Object.create(null),
           dists: Object.create(null),
           lastStep: null,
+          folds: null,
           worker: null,
           pbt: null,
         });
       }
-      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, lastStep: null, worker: null, pbt: null };
+      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, lastStep: null, folds: null, worker: null, pbt: null };
       const get = (id: number): Acc => acc.get(Number(id)) ?? stray;
       for (const v of values) get(v.trial_id).values[Number(v.objective)] = v.value === null ? Number.NaN : Number(v.value);
       for (const p of params) {
         const a = get(p.trial_id);
-        const d = this.distribution(p.name, p.distribution);
+        const d = this.distribution(p.name, p.distribution ?? (single.get(p.name) as string));
         const x = Number(p.value);
         a.params[p.name] = fromInternal(d, x);
         a.internal[p.name] = x;
         a.dists[p.name] = d;
       }
-      for (const s of steps) get(s.trial_id).lastStep = Number(s.s);
+      for (const s of steps) {
+        const a = get(s.trial_id);
+        a.lastStep = Number(s.s);
+        // NO_FOLD (-1) sorts first: a trial with fold-less and folded reports keeps its folded range.
+        const f1 = Number(s.f1);
+        if (f1 !== NO_FOLD) a.folds = [Number(s.f0) === NO_FOLD ? 0 : Number(s.f0), f1];
+      }
       for (const r of attrs) {
         const a = get(r.trial_id);
         const v = decodeJson(r.value);
@@ -184,6 +224,7 @@ export class SqlTrialLoader implements TrialLoader {
           failReason: r.fail_reason,
           retryOf: r.retry_of === null ? null : Number(r.retry_of),
           lastStep: a.lastStep,
+          folds: a.folds,
           worker: a.worker,
           pbt: a.pbt,
         };
@@ -222,12 +263,7 @@ export class SqlTrialLoader implements TrialLoader {
         "SELECT DISTINCT x.key FROM dials_trial_attrs x JOIN dials_trials t ON t.id = x.trial_id WHERE t.study_id = ? AND x.kind = 'user' ORDER BY x.key",
         [studyId],
       );
-      const folds = await this.all<{ fold: number }>(
-        tx,
-        'SELECT DISTINCT x.fold FROM dials_trial_intermediate x JOIN dials_trials t ON t.id = x.trial_id WHERE t.study_id = ? AND x.fold <> ? ORDER BY x.fold',
-        [studyId, NO_FOLD],
-      );
-      return { userAttrKeys: keys.map((k) => k.key), folds: folds.map((f) => Number(f.fold)) };
+      return { userAttrKeys: keys.map((k) => k.key) };
     });
   }
 }
@@ -240,7 +276,11 @@ function slimOf(t: FrozenTrial): SlimTrial {
     else internal[name] = v as number;
   }
   let lastStep: number | null = null;
-  for (const iv of t.intermediateValues) if (lastStep === null || iv.step > lastStep) lastStep = iv.step;
+  let folds: [number, number] | null = null;
+  for (const iv of t.intermediateValues) {
+    if (lastStep === null || iv.step > lastStep) lastStep = iv.step;
+    if (iv.fold !== null) folds = folds === null ? [iv.fold, iv.fold] : [Math.min(folds[0], iv.fold), Math.max(folds[1], iv.fold)];
+  }
   const worker = t.systemAttrs[WORKER_ATTR];
   return {
     trialId: t.trialId,
@@ -255,6 +295,7 @@ function slimOf(t: FrozenTrial): SlimTrial {
     failReason: t.failReason,
     retryOf: t.retryOf,
     lastStep,
+    folds,
     worker: worker === undefined ? null : typeof worker === 'string' ? worker : JSON.stringify(worker),
     pbt: t.systemAttrs[PBT_SEGMENT_ATTR] ?? null,
   };
@@ -299,11 +340,7 @@ export class StorageTrialLoader implements TrialLoader {
 
   async extras(studyId: number): Promise<StudyExtras> {
     const keys = new Set<string>();
-    const folds = new Set<number>();
-    for (const t of await this.storage.getTrials(studyId)) {
-      for (const k of Object.keys(t.userAttrs)) keys.add(k);
-      for (const iv of t.intermediateValues) if (iv.fold !== null) folds.add(iv.fold);
-    }
-    return { userAttrKeys: [...keys].sort(), folds: [...folds].sort((a, b) => a - b) };
+    for (const t of await this.storage.getTrials(studyId)) for (const k of Object.keys(t.userAttrs)) keys.add(k);
+    return { userAttrKeys: [...keys].sort() };
   }
 }

@@ -4,7 +4,7 @@
  * columnar, downsampled plot data. Pure functions of their inputs.
  */
 import type { JsonValue } from '../../json.js';
-import type { ParamValue } from '../../space/distributions.js';
+import type { Distribution, ParamValue } from '../../space/distributions.js';
 import type { StudySummary } from '../../storage/storage.js';
 import type { StudyDirection, TrialState } from '../../trial/state.js';
 import {
@@ -270,9 +270,9 @@ export function historyData(
 }
 
 /** Columns of the named parameters (null where a trial did not use one). */
-export function paramColumns(rows: readonly SlimTrial[], names: readonly string[]): ParamColumn[] {
+export function paramColumns(rows: readonly SlimTrial[], names: readonly string[], space?: ReadonlyMap<string, Distribution>): ParamColumn[] {
   return names.map((name) => {
-    let dist = null as SlimTrial['distributions'][string] | null;
+    let dist = (space?.get(name) ?? null) as Distribution | null;
     for (let i = rows.length - 1; i >= 0 && dist === null; i--) dist = (rows[i] as SlimTrial).distributions[name] ?? null;
     if (dist?.kind === 'categorical') {
       return { name, kind: 'categorical', choices: dist.choices, values: rows.map((t) => (name in t.internal ? (t.internal[name] as number) : null)) };
@@ -289,6 +289,11 @@ export function paramColumns(rows: readonly SlimTrial[], names: readonly string[
   });
 }
 
+/** Sorted names of a parameter space. */
+export function spaceNames(space: ReadonlyMap<string, Distribution>): string[] {
+  return [...space.keys()].sort();
+}
+
 export function allParamNames(trials: readonly (SlimTrial | undefined)[]): string[] {
   const names = new Set<string>();
   for (const t of trials) if (t) for (const k of Object.keys(t.params)) names.add(k);
@@ -302,25 +307,27 @@ export function paramsData(
   names: readonly string[],
   maxPoints: number,
   cursor: string,
+  space?: ReadonlyMap<string, Distribution>,
 ): ParamsData {
   const pts: SlimTrial[] = [];
   for (const t of trials) if (t && t.state === 'COMPLETE' && t.values && finiteOrInf(t.values[objective])) pts.push(t);
   // Keep the best 1% whatever the sampling, so the good region stays visible.
-  const order = pts
-    .map((_, i) => i)
-    .sort((i, j) => {
-      const a = ((pts[i] as SlimTrial).values as number[])[objective] as number;
-      const b = ((pts[j] as SlimTrial).values as number[])[objective] as number;
-      return direction === 'minimize' ? a - b : b - a;
-    });
-  const { idx, sampled } = downsample(pts.length, maxPoints, order.slice(0, Math.floor(maxPoints / 100)));
+  let keep: number[] = [];
+  if (pts.length > maxPoints) {
+    const sign = direction === 'minimize' ? 1 : -1;
+    const v = Float64Array.from(pts, (t) => sign * ((t.values as number[])[objective] as number));
+    const cut = Float64Array.from(v).sort()[Math.floor(maxPoints / 100)] as number;
+    for (let k = 0; k < v.length; k++) if ((v[k] as number) < cut) keep.push(k);
+    keep = keep.slice(0, Math.floor(maxPoints / 100));
+  }
+  const { idx, sampled } = downsample(pts.length, maxPoints, keep);
   const rows = idx.map((i) => pts[i] as SlimTrial);
   return {
     objective,
     direction,
     numbers: rows.map((t) => t.number),
     values: rows.map((t) => (t.values as number[])[objective] as number),
-    params: paramColumns(rows, names),
+    params: paramColumns(rows, names, space),
     total: pts.length,
     sampled,
     cursor,
@@ -501,14 +508,6 @@ export function keyAccessor(key: string, paramNames: ReadonlySet<string>, nObjec
   );
 }
 
-function compareKeys(a: number | string | null, b: number | string | null): number {
-  // Missing values (null, NaN) last, whatever the order (the caller flips only present ones).
-  const am = a === null || (typeof a === 'number' && Number.isNaN(a));
-  const bm = b === null || (typeof b === 'number' && Number.isNaN(b));
-  if (am || bm) return am === bm ? 0 : am ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function parseNumber(text: string, where: (string | number)[]): number {
   const t = text.trim().toLowerCase();
   if (t === 'inf' || t === 'infinity' || t === '+inf') return Number.POSITIVE_INFINITY;
@@ -579,23 +578,18 @@ export function compileFilter(
   }
 }
 
-/** Numbers of the trials matching every filter, sorted (missing values last; ties by number). */
+/** The trials matching every filter, sorted (missing values last; ties by number). */
 export function selectTrials(
   trials: readonly (SlimTrial | undefined)[],
+  space: ReadonlyMap<string, Distribution>,
   sortKey: string,
   order: SortOrder,
   filters: readonly string[],
   nObj: number,
 ): SlimTrial[] {
-  const paramNames = new Set<string>();
+  const paramNames = new Set<string>(space.keys());
   const categorical = new Map<string, readonly ParamValue[]>();
-  for (const t of trials) {
-    if (!t) continue;
-    for (const [name, d] of Object.entries(t.distributions)) {
-      paramNames.add(name);
-      if (d.kind === 'categorical') categorical.set(name, d.choices);
-    }
-  }
+  for (const [name, d] of space) if (d.kind === 'categorical') categorical.set(name, d.choices);
   const compiled = filters.map((text, i) => {
     const f = parseTrialFilter(text);
     if (!f) throw new BadRequest(`filter ${JSON.stringify(text.slice(0, 100))} is not <key>:<op>:<value>`, ['query', 'filter', i]);
@@ -603,20 +597,33 @@ export function selectTrials(
   });
   const acc = keyAccessor(sortKey, paramNames, nObj, ['query', 'sort']);
   const rows: SlimTrial[] = [];
-  for (const t of trials) if (t && compiled.every((c) => c.test(t))) rows.push(t);
+  for (const t of trials) if (t && (compiled.length === 0 || compiled.every((c) => c.test(t)))) rows.push(t);
   if (sortKey === 'number') {
     if (order === 'desc') rows.reverse();
     return rows;
   }
-  const keys = new Map(rows.map((t) => [t, acc(t)]));
+  // Keys as numbers (every sortable key is numeric); missing ones (null, NaN) go last whatever the order.
+  const n = rows.length;
+  const keys = new Float64Array(n);
+  const missing = new Uint8Array(n);
   const sign = order === 'asc' ? 1 : -1;
-  rows.sort((a, b) => {
-    const ka = keys.get(a) ?? null;
-    const kb = keys.get(b) ?? null;
-    const am = ka === null || (typeof ka === 'number' && Number.isNaN(ka));
-    const bm = kb === null || (typeof kb === 'number' && Number.isNaN(kb));
-    if (am || bm) return am === bm ? a.number - b.number : am ? 1 : -1;
-    return sign * compareKeys(ka, kb) || a.number - b.number;
+  for (let i = 0; i < n; i++) {
+    const k = acc(rows[i] as SlimTrial);
+    if (k === null || typeof k !== 'number' || Number.isNaN(k)) missing[i] = 1;
+    else keys[i] = sign * k;
+  }
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  idx.sort((a, b) => {
+    const ma = missing[a] as number;
+    const mb = missing[b] as number;
+    if (ma !== mb) return ma - mb;
+    if (ma === 0) {
+      const ka = keys[a] as number;
+      const kb = keys[b] as number;
+      if (ka !== kb) return ka < kb ? -1 : 1;
+    }
+    return (rows[a] as SlimTrial).number - (rows[b] as SlimTrial).number;
   });
-  return rows;
+  return Array.from(idx, (i) => rows[i] as SlimTrial);
 }

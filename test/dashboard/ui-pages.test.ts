@@ -185,8 +185,13 @@ describe('dashboard pages in Chromium', () => {
     const main = seeded.main;
     const studyId = id(main.name);
     await go(`#/studies/${studyId}/trials/0`);
-    const curves = await plotMarks(w.page, 'trial-intermediate', 60_000); // the first page here that loads the plotting library
-    expect(curves.map((t) => [t.name, t.x])).toEqual([
+    // Learning curves, one line per fold, 6 steps each (plain SVG: no plotting library here).
+    const curves = w.page.locator('[data-plot="trial-intermediate"] path.series');
+    await curves.first().waitFor({ timeout: 15_000 });
+    expect(await curves.count()).toBe(2);
+    const shown = [];
+    for (let k = 0; k < 2; k++) shown.push([await curves.nth(k).textContent(), Number(await curves.nth(k).getAttribute('data-points'))]);
+    expect(shown).toEqual([
       ['fold 0', 6],
       ['fold 1', 6],
     ]);
@@ -209,7 +214,7 @@ describe('dashboard pages in Chromium', () => {
     const paramNames = detail.params.map((p) => p.name).sort();
 
     await go(`#/studies/${studyId}/plots/history`);
-    const history = await plotMarks(w.page, 'history', 60_000);
+    const history = await plotMarks(w.page, 'history', 60_000); // the first page here that loads the plotting library
     expect(history.map((t) => t.name)).toEqual(['Objective value', 'Best so far']);
     expect(history[0]!.x).toBe(main.completeFinite); // the +Infinity trial cannot be drawn…
     expect(history[1]!.x).toBe(main.complete); // …but the best-so-far line goes on through it

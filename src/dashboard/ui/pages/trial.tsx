@@ -3,9 +3,9 @@ import { useMemo } from 'react';
 import type { Distribution, IntermediateValueDto, JsonValue } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { Card, ErrorLine, KeyValues, Loading, StateBadge } from '../components/bits.js';
-import { Plot, type Trace } from '../components/plot.js';
 import { formatDuration, formatJson, formatNumber, formatParam, formatTime } from '../format.js';
 import { useReloadOnTick } from '../live.js';
+import { LinesSvg, type Series } from '../plots/lines-svg.js';
 import { href } from '../route.js';
 import type { StudyPageProps } from './study-shell.js';
 
@@ -17,7 +17,7 @@ function describe(d: Distribution | undefined): string {
 }
 
 /** One line per fold (and one for reports without a fold). */
-export function intermediateTraces(ivs: readonly IntermediateValueDto[], objective = 0): Trace[] {
+export function intermediateSeries(ivs: readonly IntermediateValueDto[], objective = 0): Series[] {
   const byFold = new Map<number | null, { x: number[]; y: (number | null)[] }>();
   for (const iv of ivs) {
     let line = byFold.get(iv.fold);
@@ -26,13 +26,7 @@ export function intermediateTraces(ivs: readonly IntermediateValueDto[], objecti
     line.x.push(iv.step);
     line.y.push(v !== undefined && Number.isFinite(v) ? v : null);
   }
-  return [...byFold.entries()].map(([fold, line]) => ({
-    type: 'scatter',
-    mode: 'lines+markers',
-    name: fold === null ? 'value' : `fold ${fold}`,
-    x: line.x,
-    y: line.y,
-  }));
+  return [...byFold.entries()].map(([fold, line]) => ({ name: fold === null ? 'value' : `fold ${fold}`, x: line.x, y: line.y }));
 }
 
 function JsonBlock({ value }: { readonly value: Readonly<Record<string, JsonValue>> }) {
@@ -59,7 +53,7 @@ export function TrialPage({ detail, tick, number }: StudyPageProps & { readonly 
   const res = useLoad(`trial:${studyId}:${number}`, () => api.trial(studyId, number));
   useReloadOnTick(tick, res.reload, res.loading);
   const t = res.data?.trial ?? null;
-  const traces = useMemo(() => (t === null ? [] : intermediateTraces(t.intermediateValues)), [t]);
+  const series = useMemo(() => (t === null ? [] : intermediateSeries(t.intermediateValues)), [t]);
   if (t === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what={`trial ${number}`} />;
   const dirs = detail.study.directions;
   const paramNames = [...new Set([...Object.keys(t.params), ...Object.keys(t.fixedParams)])];
@@ -179,7 +173,7 @@ export function TrialPage({ detail, tick, number }: StudyPageProps & { readonly 
         {t.intermediateValues.length === 0 ? (
           <p className="muted">This trial reported no intermediate values.</p>
         ) : (
-          <Plot name="trial-intermediate" data={traces} layout={{ xaxis: { title: { text: 'Step' } }, yaxis: { title: { text: 'Value' } } }} height={340} />
+          <LinesSvg name="trial-intermediate" series={series} xTitle="Step" />
         )}
       </section>
       <div className="cards">

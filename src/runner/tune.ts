@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TuneConfig } from '../config/load-config.js';
-import { buildFromRegistry, type ParamSpec } from '../config/registry.js';
+import { buildFromRegistry } from '../config/registry.js';
 import { InvalidArgumentError, LeaseLostError } from '../errors.js';
 import type { Pruner } from '../pruners/pruner.js';
 import type { Sampler } from '../samplers/sampler.js';
@@ -25,19 +25,14 @@ import type { TrialResult } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { buildArgv } from './command.js';
+import { suggestSpace } from './suggest-space.js';
+import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
 import { signalGroup } from './kill-group.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
 import { Watchdog } from './watchdog.js';
 
 export const DEFAULT_TUNE_STORAGE = 'sqlite:dials.db';
-
-/** System attributes the runner writes on each trial. */
-export const STDOUT_ATTR = 'dials:stdout';
-export const STDERR_ATTR = 'dials:stderr';
-export const RUN_ATTR = 'dials:run';
-/** Study system attribute: the metric names of the config, one per objective. */
-export const METRICS_ATTR = 'dials:metrics';
 
 export interface TuneOptions {
   readonly config: TuneConfig;
@@ -72,19 +67,6 @@ export interface TuneSummary {
 interface Slot {
   readonly trial: Trial;
   handle: RunningCommand | null;
-}
-
-/** The trial's active parameters, suggested in space order; a parameter with `when` is skipped unless its condition holds. */
-export function suggestSpace(trial: Trial, space: readonly ParamSpec[]): Record<string, ParamValue> {
-  const params: Record<string, ParamValue> = {};
-  for (const p of space) {
-    if (p.when && !Object.entries(p.when).every(([dep, vals]) => Object.hasOwn(params, dep) && vals.some((v) => v === params[dep]))) continue;
-    const d = p.distribution;
-    if (d.kind === 'float') params[p.name] = trial.suggestFloat(p.name, d.low, d.high, d.step !== null ? { step: d.step } : { log: d.log });
-    else if (d.kind === 'int') params[p.name] = trial.suggestInt(p.name, d.low, d.high, d.log ? { log: true } : { step: d.step });
-    else params[p.name] = trial.suggestCategorical(p.name, d.choices);
-  }
-  return params;
 }
 
 function childEnv(config: TuneConfig): Record<string, string> {

@@ -47,7 +47,7 @@ export function startDials(args: readonly string[], opts: { cwd?: string; env?: 
 
 export function dials(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   const r = startDials(args, opts);
-  const t = setTimeout(() => r.child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+  const t = setTimeout(() => r.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
   return r.done.finally(() => clearTimeout(t));
 }
 
@@ -67,4 +67,16 @@ export function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The result of a command that must succeed; otherwise an error with its exit status and stderr. */
+export function ok(r: CliResult): CliResult {
+  if (r.code !== 0) throw new Error(`dials exited with code ${r.code} (signal ${r.signal}); stderr:\n${r.stderr}\nstdout:\n${r.stdout.slice(0, 2000)}`);
+  return r;
+}
+
+/** The JSON printed by a command that must succeed. */
+// biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary JSON output
+export function json(r: CliResult): any {
+  return JSON.parse(ok(r).stdout);
 }

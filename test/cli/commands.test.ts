@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadStudy } from '../../src/study/create-study.js';
+import { createStudy, loadStudy } from '../../src/study/create-study.js';
 import { dropSchema, newSchemaName, PG_BASE_URL, pgSchemaUrl } from '../helpers/pg.js';
-import { dials } from './cli-harness.js';
+import { dials, json } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dials-cli-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,16 +26,16 @@ describe('study commands', () => {
     expect(dup.stderr).toMatch(/^dials: a study named "shell" already exists/);
     expect((await dials(['enqueue', ...s, '--params', '{"x": 1.5, "n": 2}', '--skip-if-exists'])).stdout).toBe('queued trial #0\n');
     expect((await dials(['enqueue', ...s, '--params', '{"x": 1.5, "n": 2}', '--skip-if-exists'])).stdout).toMatch(/exists already: #0/);
-    const a0 = JSON.parse((await dials(['ask', ...s, '--space', SPACE, '--sampler', '{"type": "random", "seed": 3}'])).stdout);
+    const a0 = json(await dials(['ask', ...s, '--space', SPACE, '--sampler', '{"type": "random", "seed": 3}']));
     expect(a0).toEqual({ number: 0, params: { x: 1.5, n: 2 } });
     const t0 = await dials(['tell', ...s, '--trial', '0', '--values', '0.25', '--json']);
-    expect(JSON.parse(t0.stdout)).toEqual({ number: 0, state: 'COMPLETE', values: [0.25], reason: null });
+    expect(json(t0)).toEqual({ number: 0, state: 'COMPLETE', values: [0.25], reason: null });
     const again = await dials(['tell', ...s, '--trial', '0', '--values', '0.5']);
     expect([again.code, again.stderr]).toEqual([1, 'dials: trial 0 is already COMPLETE; a finished trial cannot be changed\n']);
     const wrong = await dials(['tell', ...s, '--trial', '7', '--values', '1']);
     expect(wrong.stderr).toMatch(/^dials: study "shell" has no trial 7/);
 
-    const a1 = JSON.parse((await dials(['ask', ...s, '--space', SPACE, '--deadline', '300ms'])).stdout);
+    const a1 = json(await dials(['ask', ...s, '--space', SPACE, '--deadline', '300ms']));
     expect(a1.number).toBe(1);
     expect(a1.params.x).toBeGreaterThanOrEqual(-5);
     await new Promise((r) => setTimeout(r, 600));
@@ -59,24 +59,26 @@ describe('study commands', () => {
   it('studies, trials, export, delete-study, storage check and an online backup', async () => {
     const db = join(dir, 'b.db');
     const storage = `sqlite:${db}`;
-    await dials(['create-study', '--study', 'b', '--storage', storage]);
-    for (const v of ['1', '-inf', '2']) {
-      const a = JSON.parse((await dials(['ask', '--study', 'b', '--storage', storage, '--space', SPACE])).stdout);
-      await dials(['tell', '--study', 'b', '--storage', storage, '--trial', String(a.number), '--values', v]);
+    const setup = await createStudy({ studyName: 'b', storage });
+    for (const v of [1, Number.NEGATIVE_INFINITY, 2]) {
+      const t = await setup.ask();
+      t.suggestFloat('x', -5, 5);
+      await setup.tell(t, v);
     }
-    const studies = JSON.parse((await dials(['studies', '--storage', storage, '--json'])).stdout);
+    await setup.close();
+    const studies = json(await dials(['studies', '--storage', storage, '--json']));
     expect(studies).toMatchObject([{ name: 'b', nTrials: 3, states: { COMPLETE: 3 } }]);
-    const trials = JSON.parse((await dials(['trials', '--study', 'b', '--storage', storage, '--json'])).stdout);
+    const trials = json(await dials(['trials', '--study', 'b', '--storage', storage, '--json']));
     expect(trials.map((t: { values: unknown[] }) => t.values)).toEqual([[1], [{ '$dials.number': '-Infinity' }], [2]]);
-    const best = JSON.parse((await dials(['best', '--study', 'b', '--storage', storage, '--json'])).stdout);
+    const best = json(await dials(['best', '--study', 'b', '--storage', storage, '--json']));
     expect(best[0].number).toBe(1);
     const csv = (await dials(['export', '--study', 'b', '--storage', storage, '--format', 'csv'])).stdout;
     expect(csv.split('\n')[2]).toMatch(/^1,COMPLETE,-inf,/);
     expect((await dials(['storage', 'check', '--storage', storage, '--json'])).stdout).toContain('"ok":true');
     const copy = join(dir, 'copy.db');
     const backup = await dials(['storage', 'backup', '--storage', storage, '--out', copy, '--json']);
-    expect(JSON.parse(backup.stdout)).toMatchObject({ ok: true, out: copy });
-    expect(JSON.parse((await dials(['studies', '--storage', `sqlite:${copy}`, '--json'])).stdout)).toMatchObject([{ name: 'b', nTrials: 3 }]);
+    expect(json(backup)).toMatchObject({ ok: true, out: copy });
+    expect(json(await dials(['studies', '--storage', `sqlite:${copy}`, '--json']))).toMatchObject([{ name: 'b', nTrials: 3 }]);
     const exists = await dials(['storage', 'backup', '--storage', storage, '--out', copy]);
     expect(exists.stderr).toMatch(/exists; choose a new file/);
     expect((await dials(['delete-study', '--study', 'b', '--storage', storage])).stdout).toBe('deleted study b\n');

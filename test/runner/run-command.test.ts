@@ -45,8 +45,8 @@ describe('runCommand', () => {
     expect(o.killed).toBe('timeout');
     expect(o.signal).toBe('SIGKILL');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    expect(await waitDead(grandchild, 2000)).toBe(true);
-    expect(await waitDead(h.pid as number, 2000, groupAlive)).toBe(true);
+    expect(await waitDead(grandchild, 10_000)).toBe(true);
+    expect(await waitDead(h.pid as number, 10_000, groupAlive)).toBe(true);
   });
 
   it('B8: exit codes and signals are recorded', async () => {
@@ -62,7 +62,7 @@ describe('runCommand', () => {
     const pidFile = join(dir, 'leftover.pid');
     const o = await runCommand(opts(['/bin/sh', '-c', `sleep 1000 & echo $! > ${pidFile}; echo "dials: {\\"loss\\": 2}"`])).done;
     expect(o.final).toEqual([2]);
-    expect(await waitDead(Number(readFileSync(pidFile, 'utf8')), 2000)).toBe(true);
+    expect(await waitDead(Number(readFileSync(pidFile, 'utf8')), 10_000)).toBe(true);
   });
 
   it('pruning stops the group: SIGTERM, then SIGKILL after the grace period', async () => {

@@ -1,11 +1,10 @@
 /** `dials create-study`, `trials`, `export`, `enqueue`, `ask`, `tell`, `logs`: one study's trials from the shell. */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig, parseSpace } from '../../config/load-config.js';
-import { buildFromRegistry, type ParamSpec } from '../../config/registry.js';
+import type { ParamSpec } from '../../config/registry.js';
 import { DialsError, InvalidArgumentError, LeaseLostError, TrialFinishedError } from '../../errors.js';
 import { parseLenientJson } from '../../runner/protocol.js';
-import { RUN_ATTR, STDERR_ATTR, STDOUT_ATTR, suggestSpace } from '../../runner/tune.js';
+import { RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from '../../runner/trial-attrs.js';
 import type { ParamValue } from '../../space/distributions.js';
 import { createStudy, loadStudy } from '../../study/create-study.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
@@ -177,6 +176,10 @@ export function registerTrials(program: Command): void {
       .option('--deadline <duration>', 'fail the trial when no tell arrives within this time (e.g. 10m); a later tell is refused')
       .option('--json', 'JSON output (the default; kept for symmetry)'),
   ).action(async (opts: StorageOpts & { study: string; space?: string; config?: string; sampler?: string; deadline?: string }) => {
+    // Loaded here: only ask needs the config parser and the samplers.
+    const { loadConfig, parseSpace } = await import('../../config/load-config.js');
+    const { buildFromRegistry } = await import('../../config/registry.js');
+    const { suggestSpace } = await import('../../runner/suggest-space.js');
     let space: ParamSpec[] = [];
     let samplerSpec: Record<string, unknown> = { type: 'auto' };
     if (opts.config) {

@@ -1,10 +1,8 @@
 /** `dials tune <config>`: run a config file's command as the trials of a study. */
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/duration.js';
-import { loadConfig } from '../../config/load-config.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ProgressMode } from '../../runner/progress.js';
-import { tune } from '../../runner/tune.js';
 import { printJson, show } from '../output.js';
 
 type Opts = {
@@ -39,6 +37,8 @@ export function registerTune(program: Command): void {
     .option('--progress <mode>', 'auto, bar, lines or none', 'auto')
     .option('--json', 'print a JSON summary at the end')
     .action(async (file: string, opts: Opts) => {
+      const { loadConfig } = await import('../../config/load-config.js');
+      const { tune } = await import('../../runner/tune.js');
       const loaded = loadConfig(file);
       const config = opts.study ? { ...loaded, study: opts.study } : loaded;
       const progress = opts.progress as ProgressMode;

@@ -89,7 +89,7 @@ beforeAll(async () => {
   await study.close();
   dash = await startDashboard({ storage, port: 0, log: () => {} });
   browser = await launchBrowser();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   child?.kill('SIGKILL');
@@ -141,5 +141,5 @@ describe('live updates', () => {
       expect(await pageCspViolations(p.page)).toEqual([]);
       expect(p.pageErrors).toEqual([]);
     }
-  });
+  }, 90_000);
 });

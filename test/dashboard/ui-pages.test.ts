@@ -58,7 +58,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   w = await browser.newPage();
   await w.page.goto(`${dash.url}#/`);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -276,7 +276,7 @@ describe('dashboard pages in Chromium', () => {
 
     await go(`#/studies/${studyId}/plots/pareto`);
     await w.page.locator('.unavailable-note').waitFor({ timeout: 15_000 });
-  });
+  }, 120_000);
 
   it('Pareto front: 2 and 3 objectives, the front counted as the storage has it', async () => {
     const p2 = seeded.pareto2;

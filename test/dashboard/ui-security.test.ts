@@ -78,7 +78,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   w = await browser.newPage();
   await w.page.goto(`${dash.url}#/`);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -173,5 +173,5 @@ describe('XSS payloads stay inert text (D6)', () => {
     // The API answered with the payloads intact: they were shown, not dropped.
     const api = new ApiClient(fetch, { baseUrl: dash.url.replace(/\/$/, '') });
     expect((await api.study(studyId)).study.studyName).toBe(STUDY);
-  });
+  }, 120_000);
 });

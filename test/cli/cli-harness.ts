@@ -47,7 +47,7 @@ export function startDials(args: readonly string[], opts: { cwd?: string; env?: 
 
 export function dials(args: readonly string[], opts: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   const r = startDials(args, opts);
-  const t = setTimeout(() => r.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const t = setTimeout(() => r.child.kill('SIGKILL'), opts.timeoutMs ?? 200_000);
   return r.done.finally(() => clearTimeout(t));
 }
 

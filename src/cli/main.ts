@@ -2,8 +2,10 @@
 /** The `dials` command. */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAutoml } from './commands/automl.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerImportance } from './commands/importance.js';
+import { registerPredict } from './commands/predict.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerStorage } from './commands/storage.js';
 import { registerStudies } from './commands/studies.js';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerStorage(program);
   registerDashboard(program);
   registerImportance(program);
+  registerAutoml(program);
+  registerPredict(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -1,0 +1,113 @@
+/**
+ * The model families automl searches, their default configurations (one
+ * table, also meant for a baselines registry), and the conditional search
+ * space: `family` is a categorical parameter and each family's own
+ * parameters are named `<family>.<param>`, so they exist only in the trials
+ * of that family (TPE models such conditional spaces per group).
+ */
+import type { ParamValue } from '../space/distributions.js';
+import type { Trial } from '../study/trial.js';
+import { gbdtFamily } from './models/gbdt.js';
+import { knnFamily } from './models/knn.js';
+import { linearFamily } from './models/linear.js';
+import { FAMILY_NAMES, type FamilyName, type ModelFamily, type ModelParams, type Task } from './models/model.js';
+import { mlpFamily } from './models/mlp.js';
+import { naiveBayesFamily } from './models/naive-bayes.js';
+import { svmFamily } from './models/svm.js';
+import { decisionTreeFamily, randomForestFamily } from './models/tree-models.js';
+
+export const MODEL_FAMILIES: Readonly<Record<FamilyName, ModelFamily>> = {
+  gbdt: gbdtFamily,
+  random_forest: randomForestFamily,
+  decision_tree: decisionTreeFamily,
+  knn: knnFamily,
+  linear: linearFamily,
+  naive_bayes: naiveBayesFamily,
+  svm: svmFamily,
+  mlp: mlpFamily,
+};
+
+export type ImputeChoice = 'mean' | 'median';
+
+/** One pipeline configuration: the family, its parameters (unprefixed), the imputation. */
+export interface PipelineConfig {
+  readonly family: FamilyName;
+  readonly impute: ImputeChoice;
+  readonly params: ModelParams;
+}
+
+/**
+ * Each family's default configuration per task: the library's own defaults
+ * where it has them (scikit-learn's or XGBoost's otherwise), trimmed where
+ * a default would not fit a time budget (logistic regression's 50 000 steps;
+ * ml-random-forest's trees cost O(n²) per node, so 20 trees of depth ≤ 10).
+ */
+export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, ModelParams>>>> = {
+  gbdt: {
+    classification: { nRounds: 100, learningRate: 0.1, maxDepth: 6, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1 },
+    regression: { nRounds: 100, learningRate: 0.1, maxDepth: 6, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1 },
+  },
+  random_forest: {
+    classification: { nEstimators: 20, maxFeatures: 0.5, maxDepth: 10, minNumSamples: 3 },
+    regression: { nEstimators: 20, maxFeatures: 0.5, maxDepth: 10, minNumSamples: 3 },
+  },
+  decision_tree: {
+    classification: { maxDepth: 30, minNumSamples: 3 },
+    regression: { maxDepth: 30, minNumSamples: 3 },
+  },
+  knn: {
+    classification: { k: 5 },
+    regression: { k: 5, weights: 'uniform' },
+  },
+  linear: {
+    classification: { numSteps: 500, learningRate: 1 },
+    regression: { alpha: 1 },
+  },
+  naive_bayes: {
+    classification: { varSmoothing: 1e-9 },
+  },
+  svm: {
+    classification: { kernel: 'rbf', cost: 1, gammaScale: 1 },
+    regression: { kernel: 'rbf', cost: 1, gammaScale: 1, epsilon: 0.1 },
+  },
+  mlp: {
+    classification: { layers: 1, units: 100, activation: 'relu', learningRate: 1e-3, epochs: 50, batchSize: 32 },
+    regression: { layers: 1, units: 100, activation: 'relu', learningRate: 1e-3, epochs: 50, batchSize: 32 },
+  },
+};
+
+/** Families that can learn `task`, in table order. */
+export function familiesFor(task: Task): FamilyName[] {
+  return FAMILY_NAMES.filter((f) => MODEL_FAMILIES[f].tasks.includes(task));
+}
+
+/** The default configuration of a family, or undefined when it does not do `task`. */
+export function defaultConfig(family: FamilyName, task: Task): PipelineConfig | undefined {
+  const params = DEFAULT_CONFIGS[family][task];
+  return params === undefined ? undefined : { family, impute: 'mean', params };
+}
+
+/** The flat trial parameters of a configuration (for enqueueTrial). */
+export function toTrialParams(config: PipelineConfig): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = { family: config.family, impute: config.impute };
+  for (const [k, v] of Object.entries(config.params)) out[`${config.family}.${k}`] = v;
+  return out;
+}
+
+/** Samples a pipeline configuration in a trial: family first, then that family's space. */
+export function suggestPipeline(
+  trial: Pick<Trial, 'suggestCategorical' | 'suggestFloat' | 'suggestInt'>,
+  task: Task,
+  families: readonly FamilyName[],
+): PipelineConfig {
+  const family = trial.suggestCategorical('family', families) as FamilyName;
+  const impute = trial.suggestCategorical('impute', ['mean', 'median'] as const);
+  const params: Record<string, ParamValue> = {};
+  for (const h of MODEL_FAMILIES[family].space(task)) {
+    const name = `${family}.${h.name}`;
+    if (h.kind === 'int') params[h.name] = trial.suggestInt(name, h.low, h.high, { log: h.log ?? false });
+    else if (h.kind === 'float') params[h.name] = trial.suggestFloat(name, h.low, h.high, { log: h.log ?? false });
+    else params[h.name] = trial.suggestCategorical(name, h.choices);
+  }
+  return { family, impute, params };
+}

@@ -1,0 +1,141 @@
+/** `dials automl`: search model families and hyperparameters for a CSV, print the leaderboard, save the best pipeline. */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
+import { type AutomlPruner, automl, type LeaderboardEntry } from '../../automl/automl.js';
+import { CLASSIFICATION_METRICS, type MetricName, REGRESSION_METRICS } from '../../automl/metrics.js';
+import { saveModel } from '../../automl/model-file.js';
+import { FAMILY_NAMES, type FamilyName, type Task } from '../../automl/models/model.js';
+import { parseDuration } from '../../config/duration.js';
+import { printJson, printTable, show } from '../output.js';
+import { addStorageOptions, storageUrl } from '../storage-option.js';
+
+interface AutomlCliOptions {
+  target: string;
+  task?: string;
+  time?: string;
+  trials?: string;
+  metric?: string;
+  folds: string;
+  seed: string;
+  out?: string;
+  study?: string;
+  families?: string;
+  pruner: string;
+  top: string;
+  storage?: string;
+  storageFile?: string;
+  json?: boolean;
+}
+
+function int(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : '-';
+}
+
+function paramsText(e: LeaderboardEntry): string {
+  return Object.entries(e.params)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(3)) : v}`)
+    .join(' ');
+}
+
+export function registerAutoml(program: Command): void {
+  addStorageOptions(
+    program
+      .command('automl')
+      .description('find the best model family, preprocessing and hyperparameters for a CSV by cross-validation; save the best pipeline')
+      .argument('<data>', 'CSV file with a header line')
+      .requiredOption('--target <column>', 'the column to predict')
+      .option('--task <task>', 'classification or regression (default: inferred from the target)')
+      .option('--time <duration>', 'search budget, e.g. 90s or 5m (default 1m unless --trials)')
+      .option('--trials <n>', 'trial budget')
+      .option('--metric <name>', `${CLASSIFICATION_METRICS.join(', ')} (classification) or ${REGRESSION_METRICS.join(', ')} (regression)`)
+      .option('--folds <n>', 'cross-validation folds', '5')
+      .option('--seed <n>', 'seed of the sampler, the folds and the models', '0')
+      .option('--out <path>', 'write the best pipeline, refitted on all rows, to this model file (JSON)')
+      .option('--study <name>', 'study name (default automl-<target>-<time>)')
+      .option('--families <names>', `comma-separated model families (default all): ${FAMILY_NAMES.join(', ')}`)
+      .option('--pruner <name>', 'fold racing: median, wilcoxon or none', 'median')
+      .option('--top <n>', 'leaderboard rows to print', '15')
+      .option('--json', 'JSON output'),
+  ).action(async (data: string, opts: AutomlCliOptions) => {
+    if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
+      throw new InvalidArgumentError(`--task must be classification or regression, got ${JSON.stringify(opts.task)}`);
+    }
+    let timeMs: number | undefined;
+    if (opts.time !== undefined) {
+      const t = parseDuration(opts.time);
+      if (t === null || t <= 0) throw new InvalidArgumentError(`--time must be a duration such as 90s, 5m or 1h, got ${JSON.stringify(opts.time)}`);
+      timeMs = t;
+    }
+    if (!['median', 'wilcoxon', 'none'].includes(opts.pruner))
+      throw new InvalidArgumentError(`--pruner must be median, wilcoxon or none, got ${JSON.stringify(opts.pruner)}`);
+    const families = opts.families
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0) as FamilyName[] | undefined;
+    const top = int(opts.top, '--top', 1);
+    const progress = !opts.json && process.stderr.isTTY;
+    const result = await automl({
+      csvPath: data,
+      target: opts.target,
+      ...(opts.task ? { task: opts.task as Task } : {}),
+      ...(timeMs === undefined ? {} : { timeMs }),
+      ...(opts.trials === undefined ? {} : { trials: int(opts.trials, '--trials', 1) }),
+      ...(opts.metric === undefined ? {} : { metric: opts.metric as MetricName }),
+      folds: int(opts.folds, '--folds', 2),
+      seed: int(opts.seed, '--seed', 0),
+      storage: storageUrl(opts),
+      ...(opts.study ? { studyName: opts.study } : {}),
+      ...(families ? { families } : {}),
+      pruner: opts.pruner as AutomlPruner,
+      ...(progress
+        ? { onTrial: (e: LeaderboardEntry) => process.stderr.write(`trial ${e.trial} ${e.family} ${e.state} ${fmt(e.mean)} (${e.seconds.toFixed(1)} s)\n`) }
+        : {}),
+    });
+    if (opts.out) saveModel(result.model, opts.out);
+    if (opts.json) {
+      printJson({
+        study: result.studyName,
+        task: result.task,
+        metric: result.metric,
+        direction: result.direction,
+        folds: result.folds,
+        baseline: result.baselineScore,
+        best: result.best,
+        leaderboard: result.leaderboard,
+        searchSeconds: result.searchSeconds,
+        ...(opts.out ? { model: opts.out } : {}),
+      });
+      return;
+    }
+    const lb = result.leaderboard;
+    process.stdout.write(
+      `study ${show(result.studyName)}: ${result.task}, ${result.metric} (${result.direction === 'maximize' ? 'higher' : 'lower'} is better), ${result.folds}-fold CV, ${lb.length} trials in ${result.searchSeconds.toFixed(1)} s\n`,
+    );
+    printTable([
+      ['RANK', 'TRIAL', 'FAMILY', 'STATE', 'CV MEAN', '± STD', 'FOLDS', 'TIME', 'PARAMS'],
+      ...lb
+        .slice(0, top)
+        .map((e, i) => [
+          String(i + 1),
+          String(e.trial),
+          e.family,
+          e.state,
+          fmt(e.mean),
+          fmt(e.std),
+          String(e.foldsDone),
+          `${e.seconds.toFixed(1)}s`,
+          show(`impute=${e.impute} ${paramsText(e)}`),
+        ]),
+    ]);
+    process.stdout.write(
+      `best: trial ${result.best.trial}, ${result.best.family}, ${result.metric} ${fmt(result.best.mean)} ± ${fmt(result.best.std)} (constant baseline ${fmt(result.baselineScore)})\n`,
+    );
+    if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);
+  });
+}

@@ -22,5 +22,7 @@ export default defineConfig({
     modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 6000,
     sourcemap: false,
+    // Plotly's chunk is large by nature; timing notes about it are noise in `npm run build`.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });

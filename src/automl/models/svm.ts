@@ -34,7 +34,7 @@ function fitted(svm: SVMType, s: SvmState, ctx: FitContext): FittedModel {
           },
         }
       : {}),
-    toJSON: () => (s.model === '' ? { ...s, model: svm.serializeModel() } : s),
+    toJSON: () => s,
     dispose: () => svm.free(),
   };
 }
@@ -72,7 +72,10 @@ export const svmFamily: ModelFamily = {
       quiet: true,
     });
     svm.train(x, target);
-    return fitted(svm, { model: '', yMean, yStd, probability }, ctx);
+    // libsvm's text format rounds the coefficients: predict from the saved form, so a loaded model predicts the same.
+    const model = svm.serializeModel();
+    svm.free();
+    return fitted(SVM.load(model), { model, yMean, yStd, probability }, ctx);
   },
   async load(state, ctx) {
     const SVM = await svmClass();

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { frameFromRecords } from './csv.js';
+import { DEFAULT_CONFIGS, familiesFor } from './families.js';
+import { modelFile, modelFromJson, predict } from './model-file.js';
+import { encodeTarget, fitPipeline } from './pipeline.js';
+
+// Tiny data sets: three well-separated classes with a categorical column and gaps; a linear target.
+const classRows = Array.from({ length: 45 }, (_, i) => {
+  const c = i % 3;
+  return {
+    a: i === 4 ? null : c * 3 + Math.sin(i),
+    b: c - Math.cos(i * 5) * 0.3,
+    tag: i === 7 ? null : ['u', 'v', 'w'][(c + (i % 4 === 0 ? 1 : 0)) % 3],
+    label: ['lo', 'mid', 'hi'][c],
+  };
+});
+const regRows = Array.from({ length: 40 }, (_, i) => {
+  const a = (i * 0.37) % 4;
+  const b = (i * 0.73) % 3;
+  return { a, b, tag: i % 2 ? 'p' : 'q', y: 2 * a - b + (i % 2 ? 0.5 : 0) };
+});
+
+async function roundTrip(task: 'classification' | 'regression', family: ReturnType<typeof familiesFor>[number]) {
+  const rows = task === 'classification' ? classRows : regRows;
+  const targetName = task === 'classification' ? 'label' : 'y';
+  const frame = frameFromRecords(rows);
+  const target = encodeTarget(frame, targetName, task);
+  const features = frame.names.filter((n) => n !== targetName);
+  const params = DEFAULT_CONFIGS[family][task];
+  if (!params) throw new Error(`${family} has no ${task} default`);
+  // Small settings where a default is slow; the family code path is the same.
+  const fast = family === 'mlp' ? { ...params, epochs: 40, learningRate: 0.02 } : family === 'random_forest' ? { ...params, nEstimators: 5 } : params;
+  const fitted = await fitPipeline(
+    frame,
+    features,
+    target.y,
+    target.rows,
+    { family, impute: 'mean', params: fast },
+    { task, nClasses: target.classes.length, seed: 3 },
+  );
+  const file = modelFile(fitted, {
+    task,
+    target: targetName,
+    features,
+    classes: target.classes,
+    metadata: { createdAt: '', metric: task === 'classification' ? 'accuracy' : 'r2', cvMean: 0, cvStd: 0, folds: 5, trainingRows: rows.length },
+  });
+  const live = await predict({ file, pipeline: fitted }, rows, { proba: true });
+  const loaded = await modelFromJson(JSON.parse(JSON.stringify(file)));
+  const again = await predict(loaded, rows, { proba: true });
+  fitted.model.dispose?.();
+  loaded.pipeline.model.dispose?.();
+  return { live, again, rows, targetName };
+}
+
+describe('every model family fits, predicts, and predicts the same after save → load', () => {
+  for (const family of familiesFor('classification')) {
+    it(`classification: ${family}`, async () => {
+      const { live, again, rows } = await roundTrip('classification', family);
+      const acc = live.predictions.filter((p, i) => p === classRows[i]?.label).length / rows.length;
+      expect(acc).toBeGreaterThan(0.85);
+      expect(again.predictions).toEqual(live.predictions);
+      expect(again.probabilities).toEqual(live.probabilities);
+      for (const p of live.probabilities ?? []) expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }, 60_000);
+  }
+  for (const family of familiesFor('regression')) {
+    it(`regression: ${family}`, async () => {
+      const { live, again } = await roundTrip('regression', family);
+      const y = regRows.map((r) => r.y);
+      const mean = y.reduce((a, b) => a + b, 0) / y.length;
+      const ssTot = y.reduce((a, v) => a + (v - mean) ** 2, 0);
+      const ssRes = y.reduce((a, v, i) => a + (v - (live.predictions[i] as number)) ** 2, 0);
+      expect(1 - ssRes / ssTot).toBeGreaterThan(0.7);
+      expect(again.predictions).toEqual(live.predictions);
+    }, 60_000);
+  }
+});

@@ -329,7 +329,7 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.ok(idle);
       const c0 = (await s.getChanges(null)).cursor;
       const none = await s.getChanges(c0);
-      assert.deepEqual([none.trials, none.studyIds, none.deletedStudyIds, none.truncated], [[], [], [], false]);
+      assert.deepEqual([none.trials, none.studyIds, none.recordStudyIds, none.deletedStudyIds, none.truncated], [[], [], [], [], false]);
       const numbersOf = (cs: { trials: readonly { number: number; studyId: number }[] }) =>
         [...new Set(cs.trials.map((t) => `${t.studyId}:${t.number}`))].sort();
 
@@ -339,6 +339,7 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       const ch1 = await s.getChanges(c0);
       assert.deepEqual(numbersOf(ch1), [`${a.studyId}:0`, `${a.studyId}:1`]);
       assert.deepEqual(ch1.studyIds, [a.studyId]);
+      assert.deepEqual(ch1.recordStudyIds, []);
       assert.ok(ch1.trials.every((t) => t.trialId === t0.trialId || t.trialId === t1.trialId));
 
       // A heartbeat is not a change; a report, an attribute and a finish are, each on its own.
@@ -378,6 +379,10 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
         [a.studyId, c.studyId].sort((x, y) => x - y),
       );
       assert.deepEqual(ch5.deletedStudyIds, [b.studyId]);
+      assert.deepEqual(
+        ch5.recordStudyIds,
+        [a.studyId, c.studyId].sort((x, y) => x - y),
+      );
       assert.deepEqual(ch5.trials, []);
 
       // A limit truncates, oldest change first.

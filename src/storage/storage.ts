@@ -141,6 +141,8 @@ export interface ChangeSet {
   readonly truncated: boolean;
   /** Studies created, whose attributes changed, or whose trials changed, after `since`. */
   readonly studyIds: readonly number[];
+  /** Of those, the studies created or whose attributes changed (not only their trials). */
+  readonly recordStudyIds: readonly number[];
   readonly deletedStudyIds: readonly number[];
 }
 

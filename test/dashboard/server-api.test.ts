@@ -300,6 +300,8 @@ describe('dashboard over other storages', () => {
       expect((await c.note(s.studyId)).markdown).toBe('hi');
       const t = await s.ask();
       await s.tell(t, 0.5);
+      // Requests within 20 ms share one look at the change cursor.
+      await new Promise((r) => setTimeout(r, 30));
       expect((await c.trials(s.studyId)).total).toBe(6);
     } finally {
       await m.close();

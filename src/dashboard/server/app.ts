@@ -87,6 +87,8 @@ export interface AppContext {
 const AUTO_SAMPLER_ATTR = 'dials:auto_sampler';
 /** How stale derived data (plots, sorted tables) may be while trials keep changing. */
 const STALE_MS = 1000;
+/** Requests closer together than this share one look at the change cursor. */
+const REQUEST_FRESH_MS = 20;
 /** How long the list of user attribute keys is reused. */
 const EXTRAS_TTL_MS = 10_000;
 /** Trial logs: `dials tune` keeps each command's output tail in `dials:stdout` and `dials:stderr`; `dials:log[:stream]` also counts. */
@@ -235,6 +237,12 @@ export function createApp(ctx: AppContext): Hono {
     '*',
     guards(() => ctx.guard),
   );
+  // A refresh before each API request (shared by concurrent ones, reused for REQUEST_FRESH_MS), so an answer
+  // holds every change committed more than that before it; the reads inside the request reuse it.
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path !== '/api/events' && c.req.path !== '/api/session') await hub.refresh(REQUEST_FRESH_MS);
+    await next();
+  });
 
   const extrasCache = new Map<number, { at: number; value: import('./trial-loader.js').StudyExtras }>();
   /** Derived results per study, per data version. */

@@ -93,7 +93,11 @@ export class DataHub {
       a.push(t.number);
     }
     const studiesChanged = cs.studyIds.length > 0 || cs.deletedStudyIds.length > 0;
-    if (studiesChanged) this.studyList = await this.storage.listStudies();
+    // The list (names, attributes, counts) is re-read only for a change the trial cache cannot account for:
+    // a study created, deleted or given attributes, or trials of a study not loaded here (loaded studies
+    // count their trials from the cache).
+    const listStale = cs.truncated || cs.deletedStudyIds.length > 0 || cs.recordStudyIds.length > 0 || cs.studyIds.some((id) => !this.loaded.has(id));
+    if (listStale) this.studyList = await this.storage.listStudies();
     for (const id of cs.deletedStudyIds) this.loaded.delete(id);
     if (cs.truncated) {
       for (const id of cs.studyIds) this.loaded.delete(id);
@@ -123,19 +127,22 @@ export class DataHub {
     }
   }
 
+  /** Reads within one request share a refresh: data is at most this old. */
+  static readonly FRESH_MS = 50;
+
   async studies(): Promise<StudySummary[]> {
-    await this.refresh();
+    await this.refresh(DataHub.FRESH_MS);
     return this.studyList;
   }
 
   async study(studyId: number): Promise<StudySummary | null> {
-    await this.refresh();
+    await this.refresh(DataHub.FRESH_MS);
     return this.studyList.find((s) => s.studyId === studyId) ?? null;
   }
 
   /** The study's trials, loaded on first use and kept up to date by refresh. */
   async trials(studyId: number): Promise<StudyTrials> {
-    await this.refresh();
+    await this.refresh(DataHub.FRESH_MS);
     let p = this.loaded.get(studyId);
     if (!p) {
       // Loaded after the cursor was taken: changes made during the load are re-read by the next refresh.

@@ -78,7 +78,18 @@ export function summaryDto(s: StudySummary, trials: readonly (SlimTrial | undefi
   let bestValue: number | null = null;
   let bestTrialNumber: number | null = null;
   let last = s.createdAt.getTime();
+  let nTrials = s.nTrials;
+  let stateCounts = s.stateCounts;
   if (trials) {
+    // Counted from the cache, which is newer than the list's counts.
+    const counts: Record<TrialState, number> = { WAITING: 0, RUNNING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
+    nTrials = 0;
+    for (const t of trials) {
+      if (!t) continue;
+      counts[t.state]++;
+      nTrials++;
+    }
+    stateCounts = counts;
     if (s.directions.length === 1) {
       const i = bestIndex(trials, s.directions[0] as StudyDirection);
       if (i >= 0) {
@@ -98,8 +109,8 @@ export function summaryDto(s: StudySummary, trials: readonly (SlimTrial | undefi
     studyName: s.studyName,
     directions: s.directions,
     createdAt: s.createdAt.getTime(),
-    nTrials: s.nTrials,
-    stateCounts: s.stateCounts,
+    nTrials,
+    stateCounts,
     bestValue,
     bestTrialNumber,
     lastActivity: last,

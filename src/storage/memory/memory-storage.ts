@@ -389,7 +389,7 @@ export class MemoryStorage implements Storage {
   async getChanges(since: string | null, query: ChangeQuery = {}): Promise<ChangeSet> {
     const limit = changeLimit(query);
     const cursor = String(this.changeSeq);
-    if (since === null) return { cursor, trials: [], truncated: false, studyIds: [], deletedStudyIds: [] };
+    if (since === null) return { cursor, trials: [], truncated: false, studyIds: [], recordStudyIds: [], deletedStudyIds: [] };
     const after = parseChangeCursor(since);
     const changed: [number, TrialChange][] = [];
     const studyIds = new Set<number>();
@@ -400,10 +400,14 @@ export class MemoryStorage implements Storage {
       if (query.studyId === undefined || t.studyId === query.studyId) changed.push([seq, { studyId: t.studyId, trialId, number: t.number }]);
     }
     const deletedStudyIds: number[] = [];
+    const recordStudyIds: number[] = [];
     for (const [studyId, c] of this.studyChanges) {
       if (c.seq <= after) continue;
       if (c.deleted) deletedStudyIds.push(studyId);
-      else studyIds.add(studyId);
+      else {
+        studyIds.add(studyId);
+        recordStudyIds.push(studyId);
+      }
     }
     for (const id of deletedStudyIds) studyIds.delete(id);
     changed.sort((a, b) => a[0] - b[0]);
@@ -412,6 +416,7 @@ export class MemoryStorage implements Storage {
       trials: changed.slice(0, limit).map((c) => c[1]),
       truncated: changed.length > limit,
       studyIds: [...studyIds].sort((a, b) => a - b),
+      recordStudyIds: recordStudyIds.sort((a, b) => a - b),
       deletedStudyIds: deletedStudyIds.sort((a, b) => a - b),
     };
   }

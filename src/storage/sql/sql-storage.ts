@@ -618,7 +618,7 @@ export class SqlStorage implements Storage {
         pg ? 'SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS c' : 'SELECT seq AS c FROM dials_change_counter',
       );
       const cursor = String(Number(c[0]?.c ?? 0));
-      if (after === null) return { cursor, trials: [], truncated: false, studyIds: [], deletedStudyIds: [] };
+      if (after === null) return { cursor, trials: [], truncated: false, studyIds: [], recordStudyIds: [], deletedStudyIds: [] };
       const cmp = pg ? '>=' : '>';
       const byStudy = query.studyId === undefined ? '' : ' AND x.study_id = ?';
       const rows = await tx.all<{ trial_id: number; study_id: number; number: number }>(
@@ -632,9 +632,13 @@ export class SqlStorage implements Storage {
       ]);
       const studyIds = new Set(studies.map((r) => Number(r.study_id)));
       const deleted: number[] = [];
+      const records: number[] = [];
       for (const m of marks) {
         if (m.deleted === true || Number(m.deleted) === 1) deleted.push(Number(m.study_id));
-        else studyIds.add(Number(m.study_id));
+        else {
+          studyIds.add(Number(m.study_id));
+          records.push(Number(m.study_id));
+        }
       }
       for (const d of deleted) studyIds.delete(d);
       return {
@@ -642,6 +646,7 @@ export class SqlStorage implements Storage {
         trials: rows.slice(0, limit).map((r) => ({ studyId: Number(r.study_id), trialId: Number(r.trial_id), number: Number(r.number) })),
         truncated: rows.length > limit,
         studyIds: [...studyIds].sort((a, b) => a - b),
+        recordStudyIds: records.sort((a, b) => a - b),
         deletedStudyIds: deleted.sort((a, b) => a - b),
       };
     });

@@ -123,6 +123,32 @@ export type { PbtChange, PbtParams, PbtParamSpec, PbtSpace } from './pbt/space.j
 export { type LoadTfjsOptions, loadTfjs, type Tfjs } from './tfjs/load-tfjs.js';
 export { type Dataset, type DatasetName, loadDataset, type Split, standardize, trainValidationSplit } from './tfjs/datasets.js';
 export { type Evaluation, MlpClassifier, type MlpPbtParams, type MlpSpec, mlpPbtMember } from './tfjs/mlp-classifier.js';
+export {
+  type Architecture,
+  architectureFromParams,
+  type ConvBlock,
+  type DenseBlock,
+  describeArchitecture,
+  type NasActivation,
+  type NasBlock,
+  type NasFamily,
+  type NasNorm,
+  type NasOptimizer,
+  type NasOptimizerKind,
+  type NasSkip,
+  type NasSpaceOptions,
+  type ParamSource,
+  suggestArchitecture,
+} from './nas/architecture.js';
+export { countParams, type NasEvaluation, type NasInput, NasNetwork } from './nas/nas-network.js';
+export { type NasObjectiveOptions, type NasTrialRecord, nasObjective, trainArchitecture } from './nas/nas-objective.js';
+export {
+  agingPopulation,
+  type EvolutionPlan,
+  RegularizedEvolutionSampler,
+  type RegularizedEvolutionSamplerOptions,
+  tournament,
+} from './nas/regularized-evolution-sampler.js';
 export { Trial, type SuggestFloatOptions, type SuggestIntOptions } from './study/trial.js';
 export { Study, type HeartbeatOptions, type Objective, type OptimizeOptions, type TrialResult } from './study/study.js';
 export {

@@ -7,16 +7,23 @@
  *    group, piped stdout/stderr), P at a time, with no storage: wall time T_spawn;
  *  - tune: the same N trials through tune() (ask under the study-wide budget,
  *    suggestions, spawn, protocol, tell with logs), P at a time: wall time T_tune.
- * Overhead per trial = (T_tune − T_spawn) / N. Every trial ends FAIL (`true`
- * prints no result), which takes the same path as a COMPLETE one.
- * Writes bench/results/runner.json.
+ * Overhead per trial = (T_tune − T_spawn) / N, in wall time (storage latency
+ * included) and in this process's CPU time (user + system: Dials' own work,
+ * much less sensitive to the load of a shared machine). Medians of 3
+ * interleaved repetitions; the load average is recorded with each row.
+ * For scale, `core` is the same storage's cost of a bare ask → two
+ * suggestions → tell loop (no process, no budget, no logs), measured in the
+ * same run: on a loaded machine every figure inflates, their ratio much less.
+ * Every trial ends FAIL (`true` prints no result), which takes the same path
+ * as a COMPLETE one. Writes bench/results/runner.json.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseConfigText } from '../src/config/load-config.js';
+import { createStudy } from '../src/study/create-study.js';
 import { tune } from '../src/runner/tune.js';
 
 const N = Number(process.env.DIALS_BENCH_RUNNER_TRIALS ?? 200);
@@ -32,29 +39,58 @@ function spawnTrue(): Promise<void> {
   });
 }
 
-async function spawnOnly(n: number, parallel: number): Promise<number> {
-  let left = n;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (left-- > 0) await spawnTrue();
-    }),
-  );
-  return performance.now() - t0;
+interface Cost {
+  wallMs: number;
+  cpuMs: number;
 }
 
-async function tuneRun(storage: string, n: number, parallel: number): Promise<number> {
+async function measure(fn: () => Promise<void>): Promise<Cost> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { wallMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+}
+
+function spawnOnly(n: number, parallel: number): Promise<Cost> {
+  let left = n;
+  return measure(async () => {
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (left-- > 0) await spawnTrue();
+      }),
+    );
+  });
+}
+
+async function tuneRun(storage: string, n: number, parallel: number): Promise<Cost> {
   const dir = mkdtempSync(join(tmpdir(), 'dials-bench-runner-'));
   try {
     const text = `study: bench-${parallel}-${Date.now()}\ncommand: ['true']\nspace:\n  x: { type: float, low: 0, high: 1 }\n  y: { type: int, low: 0, high: 10 }\nsampler: { type: random, seed: 1 }\ntrials: ${n}\nparallel: ${parallel}\n`;
     const config = parseConfigText(text, join(dir, 'bench.yaml'));
-    const t0 = performance.now();
-    const summary = await tune({ config, storage, progress: 'none' });
-    const ms = performance.now() - t0;
-    if (summary.ran.fail !== n) throw new Error(`expected ${n} trials, got ${JSON.stringify(summary.ran)}`);
-    return ms;
+    return await measure(async () => {
+      const summary = await tune({ config, storage, progress: 'none' });
+      if (summary.ran.fail !== n) throw new Error(`expected ${n} trials, got ${JSON.stringify(summary.ran)}`);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The storage's own per-trial cost: ask, two suggestions, tell, in one process. */
+async function coreLoop(storage: string, n: number): Promise<Cost> {
+  const study = await createStudy({ studyName: `core-${Date.now()}`, storage });
+  try {
+    return await measure(async () => {
+      for (let i = 0; i < n; i++) {
+        const t = await study.ask();
+        t.suggestFloat('x', 0, 1);
+        t.suggestInt('y', 0, 10);
+        await study.tell(t, { state: 'FAIL', reason: 'no result' });
+      }
+    });
+  } finally {
+    await study.close();
   }
 }
 
@@ -65,6 +101,12 @@ interface Row {
   spawnMsPerTrial: number;
   tuneMsPerTrial: number;
   overheadMsPerTrial: number;
+  spawnCpuMsPerTrial: number;
+  tuneCpuMsPerTrial: number;
+  overheadCpuMsPerTrial: number;
+  coreMsPerTrial: number;
+  coreCpuMsPerTrial: number;
+  loadAverage: number;
 }
 
 async function main(): Promise<void> {
@@ -85,24 +127,34 @@ async function main(): Promise<void> {
       for (const parallel of [1, 4]) {
         await tuneRun(storage, 10, parallel); // warm-up: opens the storage, JIT
         // Interleaved and repeated, so a load spike on a shared machine hits both sides alike.
-        const spawnMs: number[] = [];
-        const tuneMs: number[] = [];
+        const spawnCost: Cost[] = [];
+        const tuneCost: Cost[] = [];
+        const coreCost: Cost[] = [];
         for (let rep = 0; rep < 3; rep++) {
-          spawnMs.push(await spawnOnly(N, parallel));
-          tuneMs.push(await tuneRun(storage, N, parallel));
+          spawnCost.push(await spawnOnly(N, parallel));
+          tuneCost.push(await tuneRun(storage, N, parallel));
+          coreCost.push(await coreLoop(storage, N));
         }
         const med = (a: number[]) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)] as number;
+        const wall = (c: Cost[]) => med(c.map((x) => x.wallMs)) / N;
+        const cpu = (c: Cost[]) => med(c.map((x) => x.cpuMs)) / N;
         const row: Row = {
           storage: label,
           parallel,
           trials: N,
-          spawnMsPerTrial: med(spawnMs) / N,
-          tuneMsPerTrial: med(tuneMs) / N,
-          overheadMsPerTrial: (med(tuneMs) - med(spawnMs)) / N,
+          spawnMsPerTrial: wall(spawnCost),
+          tuneMsPerTrial: wall(tuneCost),
+          overheadMsPerTrial: wall(tuneCost) - wall(spawnCost),
+          spawnCpuMsPerTrial: cpu(spawnCost),
+          tuneCpuMsPerTrial: cpu(tuneCost),
+          overheadCpuMsPerTrial: cpu(tuneCost) - cpu(spawnCost),
+          coreMsPerTrial: wall(coreCost),
+          coreCpuMsPerTrial: cpu(coreCost),
+          loadAverage: loadavg()[0] as number,
         };
         rows.push(row);
         process.stderr.write(
-          `${label.padEnd(10)} parallel ${parallel}: spawn ${row.spawnMsPerTrial.toFixed(2)} ms/trial, tune ${row.tuneMsPerTrial.toFixed(2)} ms/trial, overhead ${row.overheadMsPerTrial.toFixed(2)} ms/trial\n`,
+          `${label.padEnd(10)} parallel ${parallel}: wall spawn ${row.spawnMsPerTrial.toFixed(2)} tune ${row.tuneMsPerTrial.toFixed(2)} overhead ${row.overheadMsPerTrial.toFixed(2)} ms/trial; cpu spawn ${row.spawnCpuMsPerTrial.toFixed(2)} tune ${row.tuneCpuMsPerTrial.toFixed(2)} overhead ${row.overheadCpuMsPerTrial.toFixed(2)} ms/trial; core ask/tell ${row.coreMsPerTrial.toFixed(2)} ms (cpu ${row.coreCpuMsPerTrial.toFixed(2)}) (load ${row.loadAverage.toFixed(1)})\n`,
         );
       }
     }

@@ -66,7 +66,7 @@ export async function pageLoadTimings(baseUrl: string, studyId: number, nTrials:
     ['trial page', `${s}/trials/${Math.floor(nTrials / 2)}`, 'table.params tbody tr'],
     ['plot: optimization history (first Plotly load)', `${s}/plots/history`, '[data-plot="history"][data-ready="true"]'],
     ['plot: optimization history', `${s}/plots/history`, '[data-plot="history"][data-ready="true"]'],
-    ['overview: history drawn', s, '[data-plot="history"][data-ready="true"]'],
+    ['overview: history drawn', s, '[data-plot="history-svg"]'],
     ['plot: parallel coordinates', `${s}/plots/parallel`, '[data-plot="parallel"] path.pc-line'],
     ['plot: slice', `${s}/plots/slice`, '[data-plot="slice"][data-ready="true"]'],
     ['plot: contour', `${s}/plots/contour`, '[data-plot="contour"][data-ready="true"]'],

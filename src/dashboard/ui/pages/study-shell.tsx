@@ -8,7 +8,7 @@ import type { StudyDetailResponse } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { loadPlotly } from '../components/plot.js';
-import { useLiveEvents, useThrottled } from '../live.js';
+import { useLiveEvents, useReloadOnTick, useThrottled } from '../live.js';
 import { href, PLOT_TITLES, PLOTS, type PlotName, type Route } from '../route.js';
 import { OverviewPage } from './overview.js';
 import { PlotPage } from './plot-page.js';
@@ -57,12 +57,11 @@ export function StudyShell({ route }: { readonly route: StudyRoute }) {
   const [tick, setTick] = useState(0);
   const [deleted, setDeleted] = useState(false);
   const refresh = useThrottled(
-    useCallback(() => {
-      setTick((t) => t + 1);
-      detail.reload();
-    }, [detail.reload]),
+    useCallback(() => setTick((t) => t + 1), []),
     300,
   );
+  // The study's summary follows the tick at a pace that adapts to how long it takes to load.
+  useReloadOnTick(tick, detail.reload, detail.loading);
   const connected = useLiveEvents(studyId, (e) => {
     if (e.type === 'deleted' && e.studyId === studyId) setDeleted(true);
     else if ((e.type === 'trials' || e.type === 'study') && e.studyId === studyId) refresh();

@@ -114,7 +114,7 @@ export function ContourPlot({ detail, tick, objective }: PlotProps) {
   const [xName, setX] = useState(names[0] ?? '');
   const [yName, setY] = useState(names[1] ?? names[0] ?? '');
   const res = useLoad(`contour:${studyId}:${objective}:${JSON.stringify([xName, yName])}`, () =>
-    api.plot(studyId, 'params', { objective, maxPoints: 2000, params: xName === yName ? [xName] : [xName, yName] }),
+    api.plot(studyId, 'params', { objective, maxPoints: 1000, params: xName === yName ? [xName] : [xName, yName] }),
   );
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const fig = useMemo(() => (res.data === null ? null : contourFigure(res.data, xName, yName)), [res.data, xName, yName]);

@@ -44,7 +44,7 @@ export function HistoryPlot({
   readonly light?: boolean;
 }) {
   const studyId = detail.study.studyId;
-  const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 5000 }));
+  const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 3000 }));
   useReloadOnTick(tick, res.reload, res.loading);
   const fig = useMemo(() => (res.data === null ? null : historyFigure(res.data)), [res.data]);
   const layout = useMemo(

@@ -78,7 +78,7 @@ export function ParetoPlot({ detail, tick }: PlotProps) {
   const studyId = detail.study.studyId;
   const n = detail.study.directions.length;
   const [axes, setAxes] = useState<number[]>(n >= 3 ? [0, 1, 2] : [0, 1]);
-  const res = useLoad(`pareto:${studyId}`, () => api.plot(studyId, 'pareto', { maxPoints: 5000 }));
+  const res = useLoad(`pareto:${studyId}`, () => api.plot(studyId, 'pareto', { maxPoints: 3000 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const fig = useMemo(() => (res.data === null ? null : paretoFigure(res.data, axes)), [res.data, axes]);
   return (

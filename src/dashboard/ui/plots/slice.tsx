@@ -59,7 +59,7 @@ export function sliceFigure(d: ParamsData, yTitle: string): { data: Trace[]; lay
 
 export function SlicePlot({ detail, tick, objective }: PlotProps) {
   const studyId = detail.study.studyId;
-  const res = useLoad(`params:${studyId}:${objective}:slice`, () => api.plot(studyId, 'params', { objective, maxPoints: 3000 }));
+  const res = useLoad(`params:${studyId}:${objective}:slice`, () => api.plot(studyId, 'params', { objective, maxPoints: 1500 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const fig = useMemo(() => (res.data === null ? null : sliceFigure(res.data, objectiveLabel(detail, objective))), [res.data, detail, objective]);
   if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="parameters" />;

@@ -43,7 +43,7 @@ export function timelineFigure(d: TimelineData, now: number): { data: Trace[]; l
 
 export function TimelinePlot({ detail, tick }: PlotProps) {
   const studyId = detail.study.studyId;
-  const res = useLoad(`timeline:${studyId}`, () => api.plot(studyId, 'timeline', { maxPoints: 5000 }));
+  const res = useLoad(`timeline:${studyId}`, () => api.plot(studyId, 'timeline', { maxPoints: 2000 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const fig = useMemo(() => (res.data === null ? null : timelineFigure(res.data, Date.now())), [res.data]);
   const layout = useMemo(

@@ -97,6 +97,20 @@ describe('runCommand', () => {
     expect(existsSync(o.resultFile)).toBe(false);
   });
 
+  it('B9: memory stays bounded while a command prints 200 MB without a newline', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    const o = await runCommand(opts(['/bin/sh', '-c', 'head -c 200000000 /dev/zero; echo; echo "dials: {\\"loss\\": 3}"'])).done;
+    clearInterval(timer);
+    expect(o.final).toEqual([3]);
+    expect(o.stdoutBytes).toBe(200_000_000 + 1 + 19);
+    expect(o.protocol.oversized).toBe(1);
+    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
   it('B9: garbage on stdout (binary, invalid UTF-8, 10^5 lines, a 10 MB line without newline) never crashes; logs are bounded; the outcome is deterministic', async () => {
     const script = `
       const out = process.stdout;

@@ -95,11 +95,6 @@ function resultOf(o: CommandOutcome, metrics: readonly string[]): TrialResult {
   return o.final.length === 1 ? (o.final[0] as number) : o.final;
 }
 
-function setSystemAttr(trial: Trial, key: string, value: unknown): void {
-  // Trial keeps system attributes for tools; they are written with the trial's end, in one transaction.
-  (trial as unknown as { setSystemAttr(k: string, v: unknown): void }).setSystemAttr(key, value);
-}
-
 function formatValues(values: readonly number[] | null, metrics: readonly string[]): string {
   if (values === null) return '';
   return values.map((v, i) => `${metrics[i] ?? `value${i}`}=${Number.isInteger(v) ? v : Number(v.toPrecision(6))}`).join(' ');
@@ -289,9 +284,10 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       if (outcome !== null) result = resultOf(outcome, config.metrics);
     }
     if (outcome !== null) {
-      setSystemAttr(trial, STDOUT_ATTR, outcome.stdout);
-      setSystemAttr(trial, STDERR_ATTR, outcome.stderr);
-      setSystemAttr(trial, RUN_ATTR, {
+      // Written with the trial's end, in one transaction.
+      trial.setSystemAttr(STDOUT_ATTR, outcome.stdout);
+      trial.setSystemAttr(STDERR_ATTR, outcome.stderr);
+      trial.setSystemAttr(RUN_ATTR, {
         exitCode: outcome.exitCode,
         signal: outcome.signal,
         killed: outcome.killed,

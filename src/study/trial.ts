@@ -184,8 +184,8 @@ export class Trial implements TrialView {
     });
   }
 
-  /** Notes a system attribute on this trial (pruners record rungs this way). */
-  private setSystemAttr(key: string, value: unknown): void {
+  /** @internal Notes a system attribute on this trial (pruners record rungs this way; the command runner its logs). */
+  setSystemAttr(key: string, value: unknown): void {
     validateName(key, 'attribute key');
     const json = encodeAttr(value, `system attribute ${JSON.stringify(key)}`);
     this._systemAttrs[key] = normalizeJson(value, key);

@@ -10,6 +10,7 @@ import { createStudy, loadStudy } from '../../study/create-study.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
 import type { StudyDirection } from '../../trial/state.js';
 import { parseDuration } from '../../config/duration.js';
+import { formatImprovement, improvementFromTrials } from '../../baselines/baselines.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 import { printJson, printTable, show } from '../output.js';
 
@@ -118,6 +119,9 @@ export function registerTrials(program: Command): void {
           show(t.failReason ?? ''),
         ]),
       ]);
+      const baseline =
+        study.directions.length === 1 ? formatImprovement(improvementFromTrials(await study.getTrials({ states: ['COMPLETE'] }), study.direction)) : null;
+      if (baseline !== null) process.stdout.write(`${baseline}\n`);
     } finally {
       await study.close();
     }
@@ -214,7 +218,7 @@ export function registerTrials(program: Command): void {
     try {
       const trial = await study.ask();
       const params = suggestSpace(trial, space);
-      (trial as unknown as { setSystemAttr(k: string, v: unknown): void }).setSystemAttr(ASK_LEASE_ATTR, trial.leaseId);
+      trial.setSystemAttr(ASK_LEASE_ATTR, trial.leaseId);
       await trial.flush();
       printJson({ number: trial.number, params });
     } finally {

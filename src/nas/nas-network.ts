@@ -157,6 +157,9 @@ export class NasNetwork {
   dispose(): void {
     this.model.dispose();
     this.optimizer.dispose();
+    // tfjs-core 4.22's MomentumOptimizer.dispose() skips its parent's, so the learning-rate scalar `c` would leak.
+    const c = (this.optimizer as unknown as { c?: Tensor }).c;
+    if (c !== undefined && !c.isDisposed) c.dispose();
   }
 }
 

@@ -12,6 +12,8 @@ import { openStorage } from '../storage/open-storage.js';
 import type { Storage, StudyRecord, StudySummary } from '../storage/storage.js';
 import type { StudyDirection } from '../trial/state.js';
 import { type HeartbeatOptions, Study } from './study.js';
+import { type Baseline, enqueueBaselines, type EnqueueBaselinesOptions } from '../baselines/index.js';
+import { loadWarmStartSources, WARM_START_ATTR, type WarmStartOptions, warmStartRecord, warmStartSampler } from '../transfer/warm-start.js';
 
 export interface StorageOption {
   /** A URL (memory:, sqlite:<path>, postgresql://…) or an open Storage. Default memory:. */
@@ -34,6 +36,19 @@ export interface CreateStudyOptions extends StudyRuntimeInput {
   readonly directions?: readonly StudyDirection[];
   /** Load the study if one of that name exists instead of failing. */
   readonly loadIfExists?: boolean;
+  /**
+   * Earlier, related studies that seed the sampler (TpeSampler, the default
+   * here, or GpSampler; see src/transfer). Recorded in the study's system
+   * attribute `dials:warm_start`.
+   * @example createStudy({ warmStart: { from: ['branin-a'], mapping: { rename: { lr: 'learningRate' } } } })
+   */
+  readonly warmStart?: WarmStartOptions;
+  /**
+   * Established baselines ('adam-default@1', …) enqueued before any sampled
+   * trial, once per study whatever the number of workers; an array, or
+   * { use: [...], ...fit options } to rename, validate or map their values.
+   */
+  readonly baselines?: readonly (string | Baseline)[] | ({ readonly use: readonly (string | Baseline)[] } & EnqueueBaselinesOptions);
 }
 
 export interface LoadStudyOptions extends StudyRuntimeInput {
@@ -113,6 +128,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   validateName(studyName, 'studyName');
   const { storage, owns } = await resolveStorage(options.storage);
   try {
+    // Earlier studies are read (and checked) before anything is created.
+    const sources = options.warmStart !== undefined ? await loadWarmStartSources(options.warmStart, storage, directions) : null;
     let record: StudyRecord | null;
     try {
       record = await storage.createStudy({ studyName, directions });
@@ -127,7 +144,17 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         );
       }
     }
-    return new Study(storage, record, runtime(options, owns));
+    if (options.warmStart === undefined && options.baselines === undefined) return new Study(storage, record, runtime(options, owns));
+    let rt = runtime(options, owns);
+    if (sources !== null) rt = { ...rt, sampler: warmStartSampler(options.sampler, sources, options.warmStart?.decay) };
+    const study = new Study(storage, record, rt);
+    if (sources !== null) await study.setSystemAttr(WARM_START_ATTR, warmStartRecord(sources, rt.sampler, options.warmStart?.mapping));
+    if (options.baselines !== undefined) {
+      const b = options.baselines;
+      if (Array.isArray(b)) await enqueueBaselines(study, b as readonly (string | Baseline)[]);
+      else await enqueueBaselines(study, (b as { use: readonly (string | Baseline)[] }).use, b as EnqueueBaselinesOptions);
+    }
+    return study;
   } catch (e) {
     if (owns) await storage.close();
     throw e;

@@ -15,6 +15,8 @@ import { exportTrialsCsv, exportTrialsJson } from './export.js';
 import { paretoFront } from './pareto.js';
 import type { StudyInternals } from './study-internals.js';
 import { Trial } from './trial.js';
+import { type EnqueueBaselinesOptions, type EnqueuedBaseline, enqueueBaselines } from '../baselines/baselines.js';
+import type { Baseline } from '../baselines/registry.js';
 
 export interface HeartbeatOptions {
   /** How often a worker renews the lease of each trial it runs (and reaps stale ones). */
@@ -149,7 +151,10 @@ export class Study {
     const reads =
       pending.length > MAX_NUMBERS_FILTER
         ? [this.storage.getTrials(this.studyId)]
-        : [this.storage.getTrials(this.studyId, { minNumber: next }), ...(pending.length > 0 ? [this.storage.getTrials(this.studyId, { numbers: pending })] : [])];
+        : [
+            this.storage.getTrials(this.studyId, { minNumber: next }),
+            ...(pending.length > 0 ? [this.storage.getTrials(this.studyId, { numbers: pending })] : []),
+          ];
     for (const batch of await Promise.all(reads)) {
       for (const t of batch) {
         const old = cache[t.number];
@@ -229,7 +234,8 @@ export class Study {
    */
   async tryAsk(options: { maxTrials?: number } = {}): Promise<Trial | null> {
     const m = options.maxTrials;
-    if (m !== undefined && (!Number.isSafeInteger(m) || m < 0)) throw new InvalidArgumentError(`maxTrials must be a non-negative integer, got ${m}`, ['maxTrials']);
+    if (m !== undefined && (!Number.isSafeInteger(m) || m < 0))
+      throw new InvalidArgumentError(`maxTrials must be a non-negative integer, got ${m}`, ['maxTrials']);
     return this.askOrNull(m);
   }
 
@@ -408,6 +414,15 @@ export class Study {
     }
     const r = await this.storage.enqueueTrial(this.studyId, { params: clean, attrs });
     return { number: r.number, created: true };
+  }
+
+  /**
+   * Enqueues established baselines ('adam-default@1', …) before any sampled
+   * trial, each once per study (see src/baselines).
+   * @example await study.enqueueBaselines(['adam-default@1'], { rename: { lr: 'learningRate' } });
+   */
+  async enqueueBaselines(baselines: readonly (string | Baseline)[], options: EnqueueBaselinesOptions = {}): Promise<EnqueuedBaseline[]> {
+    return enqueueBaselines(this, baselines, options);
   }
 
   /** All trials, in number order, optionally of some states only. */

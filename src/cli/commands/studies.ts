@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { deleteStudy, listStudies, loadStudy } from '../../study/create-study.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 import { printJson, printTable, show } from '../output.js';
+import { formatImprovement, improvementOverBaseline } from '../../baselines/baselines.js';
 
 type StorageOpts = { storage?: string; storageFile?: string };
 
@@ -56,6 +57,8 @@ export function registerStudies(program: Command): void {
         process.stdout.write(`trial #${t.number}: ${t.values?.join(', ')}\n`);
         for (const [k, v] of Object.entries(t.params)) process.stdout.write(`  ${show(k)} = ${show(v)}\n`);
       }
+      const baseline = study.directions.length === 1 ? formatImprovement(await improvementOverBaseline(study)) : null;
+      if (baseline !== null) process.stdout.write(`${baseline}\n`);
     } finally {
       await study.close();
     }

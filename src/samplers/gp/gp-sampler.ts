@@ -63,7 +63,31 @@ export interface GpSamplerOptions {
   readonly conditionalSubspaces?: boolean;
   /** Fit the GP to Box-Cox-warped gaps to the best value, taming heavy tails (default true; false: plain standardization, as Optuna). */
   readonly outputWarping?: boolean;
+  /**
+   * Trials of earlier, related studies (one array per study, parameters
+   * already mapped to this study's names and ranges). Single-objective
+   * studies then use a prior mean: the average of per-study GPs fitted to the
+   * earlier studies' standardized values, scaled by a least-squares factor
+   * fitted to this study's own trials (shrunk toward 1, fading as τ/(τ + n)
+   * with n own trials, τ = 10); the GP models
+   * what the prior mean misses. There is no Sobol start-up phase: the first
+   * trials are the earlier studies' best configurations. Default none: the
+   * sampler is unchanged.
+   */
+  readonly priorTrials?: readonly (readonly FrozenTrial[])[];
 }
+
+/** One earlier study's model, over one encoded space. */
+interface PriorModel {
+  readonly gp: GaussianProcess;
+  /** The study's trials in this space, best first (for the initial design). */
+  readonly best: Record<string, ParamValue>[];
+}
+
+/** Pseudo-observations pulling the prior mean's scale toward 1. */
+const PRIOR_SCALE_SHRINK = 2;
+/** τ of the prior mean's weight τ/(τ + n), n the study's own observations. */
+const PRIOR_DECAY = 10;
 
 /** One fitted model (objective or constraint), kept between trials. */
 interface CachedModel {
@@ -105,6 +129,9 @@ export class GpSampler implements Sampler {
    * conditional subspace points (so each subspace is optimized once).
    */
   private readonly pending = new Map<number, Record<string, ParamValue>>();
+  /** Earlier studies' COMPLETE trials (warm start), one array per study. */
+  private priorGroups: (readonly FrozenTrial[])[] = [];
+  private readonly priorModels = new Map<string, PriorModel[]>();
 
   /** @example new GpSampler({ seed: 1 }) */
   constructor(options: GpSamplerOptions = {}) {
@@ -121,6 +148,58 @@ export class GpSampler implements Sampler {
     this.constantLiar = options.constantLiar ?? true;
     this.conditional = options.conditionalSubspaces ?? true;
     this.outputWarping = options.outputWarping ?? true;
+    if (options.priorTrials !== undefined) this.setPriorTrials(options.priorTrials);
+  }
+
+  /** Warm start: the trials of earlier studies (see `priorTrials`). Called by createStudy({ warmStart }). */
+  setPriorTrials(groups: readonly (readonly FrozenTrial[])[]): void {
+    if (!Array.isArray(groups)) throw new InvalidArgumentError('priorTrials must be an array of trial arrays, one per earlier study', ['priorTrials']);
+    this.priorGroups = (groups as readonly (readonly FrozenTrial[])[])
+      .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0])))
+      .filter((g) => g.length > 0);
+    this.priorModels.clear();
+  }
+
+  /** Per earlier study, its GP over `space` (fitted once per space) and its trials best first. */
+  private priorsFor(space: GpSearchSpace, sign: number): PriorModel[] {
+    const key = `${sign}:${space.key}`;
+    const cached = this.priorModels.get(key);
+    if (cached !== undefined) return cached;
+    const out: PriorModel[] = [];
+    const d = space.dim;
+    for (const g of this.priorGroups) {
+      const x = new Float64Array(g.length * d);
+      const used: FrozenTrial[] = [];
+      for (const t of g) if (space.encode(t.params, x, used.length * d)) used.push(t);
+      if (used.length < 2) continue;
+      // The best third and an even spread of the rest, at most 150 points (the fit is O(n³)).
+      const order = used
+        .map((_, i) => i)
+        .sort((a, b) => sign * ((used[b] as FrozenTrial).value as number) - sign * ((used[a] as FrozenTrial).value as number) || a - b);
+      const keep =
+        order.length <= 150
+          ? order
+          : [...order.slice(0, 50), ...Array.from({ length: 100 }, (_, k) => order[50 + Math.floor((k * (order.length - 50)) / 100)] as number)];
+      const xs = new Float64Array(keep.length * d);
+      keep.forEach((r, i) => {
+        xs.set(x.subarray(r * d, r * d + d), i * d);
+      });
+      const y = standardizeTargets(keep.map((r) => sign * ((used[r] as FrozenTrial).value as number))).y;
+      const data: GpData = { x: xs, y, n: keep.length, d, isCategorical: space.isCategorical };
+      const params = fitKernelParams(data, { deterministic: this.deterministicObjective, minNoise: MINIMUM_NOISE_VAR });
+      out.push({ gp: GaussianProcess.build(data, params), best: order.map((r) => space.decode(x, r * d)) });
+    }
+    if (this.priorModels.size >= MAX_CACHED_SPACES) this.priorModels.delete(this.priorModels.keys().next().value as string);
+    this.priorModels.set(key, out);
+    return out;
+  }
+
+  /** The initial design of a warm start: the k-th trial takes the earlier studies' best configurations in turn. */
+  private priorInitialPoint(space: GpSearchSpace, sign: number, k: number): Record<string, ParamValue> | null {
+    const priors = this.priorsFor(space, sign);
+    if (priors.length === 0) return null;
+    const p = priors[k % priors.length] as PriorModel;
+    return p.best[Math.floor(k / priors.length) % p.best.length] ?? null;
   }
 
   inferRelativeSearchSpace(study: StudyView): SearchSpace {
@@ -134,7 +213,10 @@ export class GpSampler implements Sampler {
     const gpSpace = new GpSearchSpace(space);
     const completed = finished(study);
     let point: Record<string, ParamValue> | null = null;
-    if (completed.length < this.nStartupTrials) point = this.startupPoint(gpSpace, trial.number);
+    const warm = this.priorGroups.length > 0 && study.directions.length === 1;
+    const sign = study.directions[0] === 'maximize' ? 1 : -1;
+    if (warm && completed.length < 2) point = this.priorInitialPoint(gpSpace, sign, completed.length) ?? this.startupPoint(gpSpace, trial.number);
+    else if (!warm && completed.length < this.nStartupTrials) point = this.startupPoint(gpSpace, trial.number);
     else point = this.modelPoint(study, trial, gpSpace, completed, trial.fixedParams, 0);
     if (point === null) return {};
     this.remember(trial.number, point);
@@ -144,6 +226,12 @@ export class GpSampler implements Sampler {
   sampleIndependent(study: StudyView, trial: TrialView, name: string, distribution: Distribution): ParamValue {
     const decided = this.pending.get(trial.number)?.[name];
     if (decided !== undefined && contains(distribution, decided)) return decided;
+    if (this.priorGroups.length > 0 && study.directions.length === 1 && finished(study).length === 0) {
+      // Warm start, first trial: the best earlier configuration, parameter by parameter.
+      const sign = study.directions[0] === 'maximize' ? 1 : -1;
+      const first = this.priorInitialPoint(new GpSearchSpace({ [name]: distribution }), sign, 0)?.[name];
+      if (first !== undefined && contains(distribution, first)) return first;
+    }
     if (this.conditional) {
       const v = this.conditionalPoint(study, trial, name, distribution);
       if (v !== undefined) return v;
@@ -236,7 +324,9 @@ export class GpSampler implements Sampler {
     const xs = x.subarray(0, m * d);
     const numbers = used.map((t) => t.number);
     // Objectives first (warped when single), then constraints c ≤ 0 modelled as −c (feasible is high), the threshold 0 mapped alike.
-    const targets: Targets[] = raw.map((r) => (nObjectives === 1 && this.outputWarping ? warpTargets(r) : standardizeTargets(r)));
+    // With a prior mean, plain standardization: the earlier studies' models are on that scale.
+    const warpOwn = this.outputWarping && !(this.priorGroups.length > 0);
+    const targets: Targets[] = raw.map((r) => (nObjectives === 1 && warpOwn ? warpTargets(r) : standardizeTargets(r)));
     const constraintRows = used.map(constraintsOf);
     const first = constraintRows[0];
     const nConstraints = first && constraintRows.every((c) => c !== null && c.length === first.length) ? first.length : 0;
@@ -249,7 +339,11 @@ export class GpSampler implements Sampler {
 
     const key = JSON.stringify([study.studyName, space.key, nObjectives, nConstraints]);
     const cached = this.cachedModels(key);
-    const gps = targets.map((t, i) => this.model(cached, i, xs, numbers, t.y, space));
+    // Warm start: the objective's GP models the residual to the prior mean; acquisitions see prior + residual.
+    const prior = nObjectives === 1 ? this.priorMean(space, study.directions[0] === 'maximize' ? 1 : -1, xs, m, (targets[0] as Targets).y) : null;
+    const fitted = targets.map((t, i) => (i === 0 && prior !== null ? prior.residual : t.y));
+    const rawGps = fitted.map((y, i) => this.model(cached, i, xs, numbers, y, space));
+    const gps = rawGps.map((gp, i) => (i === 0 && prior !== null ? withPriorMean(gp, prior.mean) : gp));
 
     const feasible: number[] = [];
     for (let r = 0; r < m; r++) if (nConstraints === 0 || (constraintRows[r] as readonly number[]).every((c) => c <= 0)) feasible.push(r);
@@ -259,7 +353,10 @@ export class GpSampler implements Sampler {
     };
     const rng = new Rng(trialSeed(this.seed, trial.number, SALT_ACQUISITION ^ salt));
     const running = this.constantLiar ? this.runningInputs(study, trial, space) : null;
-    const models = gps.map((gp, i) => (running === null ? gp : fantasize(gp, running, (targets[i] as Targets).y)));
+    const models = rawGps.map((gp, i) => {
+      const f = running === null ? gp : fantasize(gp, running, fitted[i] as Float64Array);
+      return i === 0 && prior !== null ? withPriorMean(f, prior.mean) : f;
+    });
     const terms: Acquisition[] = [];
     const starts: Float64Array[] = [];
     const main = models[0] as GaussianProcess;
@@ -305,6 +402,53 @@ export class GpSampler implements Sampler {
       fixed: pinned,
     });
     return space.decode(opt.x);
+  }
+
+  /**
+   * The prior mean a·μ(x) + b, μ the average of the earlier studies' GP means
+   * (standardized units), a and b fitted by least squares to this study's targets,
+   * a with PRIOR_SCALE_SHRINK pseudo-observations at a = 1, clipped to [0, 2]
+   * (a falls toward 0 when the earlier studies mislead) and multiplied by
+   * τ/(τ + n) (PRIOR_DECAY); and the residual
+   * targets y − a·μ(X). Null without prior trials in this space.
+   */
+  private priorMean(space: GpSearchSpace, sign: number, xs: Float64Array, m: number, y: Float64Array): { mean: PriorMeanFn; residual: Float64Array } | null {
+    if (this.priorGroups.length === 0) return null;
+    const priors = this.priorsFor(space, sign);
+    if (priors.length === 0) return null;
+    const mu = new Float64Array(m);
+    const means = new Float64Array(m);
+    const vars = new Float64Array(m);
+    for (const p of priors) {
+      p.gp.posteriorBatch(xs, m, means, vars);
+      for (let r = 0; r < m; r++) mu[r] = (mu[r] as number) + (means[r] as number) / priors.length;
+    }
+    // y ≈ a·μ + b by least squares (the own targets are centred on the own trials, which may all be good ones).
+    let muBar = 0;
+    let yBar = 0;
+    for (let r = 0; r < m; r++) {
+      muBar += (mu[r] as number) / m;
+      yBar += (y[r] as number) / m;
+    }
+    let num = PRIOR_SCALE_SHRINK;
+    let den = PRIOR_SCALE_SHRINK;
+    for (let r = 0; r < m; r++) {
+      num += ((mu[r] as number) - muBar) * ((y[r] as number) - yBar);
+      den += ((mu[r] as number) - muBar) ** 2;
+    }
+    // The fitted scale, fading as the study's own trials accumulate (they, not the earlier studies, locate its optimum precisely).
+    const a = (Math.min(3, Math.max(0, num / den)) * PRIOR_DECAY) / (PRIOR_DECAY + m);
+    const b = yBar - a * muBar;
+    const residual = Float64Array.from(y, (v, r) => v - a * (mu[r] as number) - b);
+    return {
+      mean: new PriorMeanFn(
+        priors.map((p) => p.gp),
+        a,
+        b,
+        space.dim,
+      ),
+      residual,
+    };
   }
 
   private cachedModels(key: string): CachedModel[] {
@@ -484,6 +628,86 @@ function grow(prev: CachedModel, xs: Float64Array, numbers: readonly number[], y
   }
   prev.gp.setTargets(Float64Array.from(prev.rows, (num) => y[index.get(num) as number] as number));
   return prev.gp;
+}
+
+/** x ↦ a · (1/S) Σ μ_s(x) + b, with its gradient. */
+class PriorMeanFn {
+  private readonly post = { mean: 0, variance: 0 };
+  private readonly gm: Float64Array;
+  private readonly gv: Float64Array;
+  private readonly means = new Float64Array(0);
+  constructor(
+    private readonly gps: readonly GaussianProcess[],
+    private readonly a: number,
+    private readonly b: number,
+    d: number,
+  ) {
+    this.gm = new Float64Array(d);
+    this.gv = new Float64Array(d);
+  }
+  at(xs: Float64Array, row: number): number {
+    let s = 0;
+    for (const gp of this.gps) {
+      gp.posterior(xs, row, this.post);
+      s += this.post.mean;
+    }
+    return (this.a * s) / this.gps.length + this.b;
+  }
+  batch(xs: Float64Array, m: number, out: Float64Array): void {
+    out.fill(0, 0, m);
+    const means = this.means.length >= m ? this.means : new Float64Array(m);
+    const vars = new Float64Array(m);
+    for (const gp of this.gps) {
+      gp.posteriorBatch(xs, m, means, vars);
+      for (let r = 0; r < m; r++) out[r] = (out[r] as number) + (this.a * (means[r] as number)) / this.gps.length;
+    }
+    for (let r = 0; r < m; r++) out[r] = (out[r] as number) + this.b;
+  }
+  withGrad(x: Float64Array, grad: Float64Array): number {
+    let s = 0;
+    grad.fill(0);
+    for (const gp of this.gps) {
+      gp.posteriorWithGrad(x, this.post, this.gm, this.gv);
+      s += this.post.mean;
+      for (let j = 0; j < grad.length; j++) grad[j] = (grad[j] as number) + (this.a * (this.gm[j] as number)) / this.gps.length;
+    }
+    return (this.a * s) / this.gps.length + this.b;
+  }
+}
+
+/**
+ * The GP seen by the acquisition: `gp` (fitted to residuals) plus the prior
+ * mean. It only answers posterior queries; fantasize the residual GP first.
+ */
+function withPriorMean(gp: GaussianProcess, prior: PriorMeanFn): GaussianProcess {
+  const grad = new Float64Array(gp.d);
+  const extra = new Float64Array(0);
+  let buf = extra;
+  const view = {
+    d: gp.d,
+    isCategorical: gp.isCategorical,
+    params: gp.params,
+    get n() {
+      return gp.n;
+    },
+    posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
+      gp.posterior(xs, row, out);
+      out.mean += prior.at(xs, row);
+    },
+    posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
+      gp.posteriorWithGrad(x, out, gradMean, gradVar);
+      out.mean += prior.withGrad(x, grad);
+      for (let j = 0; j < gp.d; j++) gradMean[j] = (gradMean[j] as number) + (grad[j] as number);
+    },
+    posteriorBatch(xs: Float64Array, m: number, means: Float64Array, variances: Float64Array): void {
+      gp.posteriorBatch(xs, m, means, variances);
+      if (buf.length < m) buf = new Float64Array(m);
+      prior.batch(xs, m, buf);
+      for (let r = 0; r < m; r++) means[r] = (means[r] as number) + (buf[r] as number);
+    },
+    targets: () => gp.targets(),
+  };
+  return view as unknown as GaussianProcess;
 }
 
 /** A copy of the GP with the running inputs observed at the mean target (0 after standardization). */

@@ -82,6 +82,17 @@ export interface TpeSamplerOptions {
   readonly eiWeights?: boolean;
   /** Categorical kernels: null (default) for Optuna's, b in (0, 1) for Aitchison-Aitken with b off the observed choice. */
   readonly categoricalPriorWeight?: number | null;
+  /**
+   * Trials of earlier, related studies (one array per study, parameters
+   * already mapped to this study's names and ranges): each study's trials are
+   * split on their own values, and its below and above points join l(x) and
+   * g(x) with weight τ/(τ + n) each, n this study's finished trials (τ =
+   * `priorDecay`). With prior trials there is no random start-up phase.
+   * Default none: the sampler is unchanged.
+   */
+  readonly priorTrials?: readonly (readonly FrozenTrial[])[];
+  /** τ of the prior trials' weight τ/(τ + n) (default 10: they count half after 10 own trials). */
+  readonly priorDecay?: number;
 }
 
 /**
@@ -136,6 +147,9 @@ export class TpeSampler implements Sampler {
   private readonly rows = new WeakMap<FrozenTrial, { key: string; row: number[] | null }>();
   /** Values this sampler proposed for trials still running in this process: constant liar's lies. */
   private readonly pending = new Map<number, Map<string, { value: ParamValue; distribution: Distribution }>>();
+  /** Earlier studies' finished trials (warm start), one array per study. */
+  private priorGroups: (readonly FrozenTrial[])[] = [];
+  private priorDecay = 10;
 
   /** @example new TpeSampler({ seed: 1 }) */
   constructor(options: TpeSamplerOptions = {}) {
@@ -166,12 +180,31 @@ export class TpeSampler implements Sampler {
     };
     this.parzenMultiObjective = { ...this.parzen, bandwidth: options.bandwidth ?? 'scott' };
     this.startup = new RandomSampler({ seed: (this.seed ^ SALT_STARTUP) >>> 0 });
+    if (options.priorTrials !== undefined) this.setPriorTrials(options.priorTrials, options.priorDecay);
+  }
+
+  /**
+   * Warm start: the trials of earlier studies (see `priorTrials`). Called by
+   * createStudy({ warmStart }); replaces any earlier prior.
+   */
+  setPriorTrials(groups: readonly (readonly FrozenTrial[])[], decay = 10): void {
+    if (!Array.isArray(groups)) throw new InvalidArgumentError('priorTrials must be an array of trial arrays, one per earlier study', ['priorTrials']);
+    if (!(decay > 0) || !Number.isFinite(decay)) throw new InvalidArgumentError(`priorDecay must be a positive number, got ${decay}`, ['priorDecay']);
+    this.priorGroups = (groups as readonly (readonly FrozenTrial[])[])
+      .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.every((v) => Number.isFinite(v))))
+      .filter((g) => g.length > 0);
+    this.priorDecay = decay;
+  }
+
+  /** Random start-up while too few trials are known (never with prior trials). */
+  private inStartup(st: ViewState): boolean {
+    return this.priorGroups.length === 0 && st.finished.length < this.nStartupTrials;
   }
 
   inferRelativeSearchSpace(study: StudyView, _trial: TrialView): SearchSpace {
     if (!this.multivariate) return {};
     const st = this.state(study);
-    if (st.finished.length < this.nStartupTrials) return {};
+    if (this.inStartup(st) || st.finished.length === 0) return {};
     if (!this.group) return intersectionSearchSpace(st.finished, { includePruned: true });
     const out: Record<string, Distribution> = {};
     for (const g of this.groups(st)) Object.assign(out, g);
@@ -200,7 +233,7 @@ export class TpeSampler implements Sampler {
   sampleIndependent(study: StudyView, trial: TrialView, name: string, distribution: Distribution): ParamValue {
     if (isSingle(distribution)) return fromUnit(distribution, 0);
     const st = this.state(study);
-    if (st.finished.length < this.nStartupTrials) return this.startup.sampleIndependent(study, trial, name, distribution);
+    if (this.inStartup(st)) return this.startup.sampleIndependent(study, trial, name, distribution);
     const rng = new Rng(streamSeed(this.seed ^ SALT_INDEPENDENT, trial.number, hashName(name)));
     const x = this.propose(st, trial, [name], [distribution], rng);
     const value = externalValue(distribution, x[0] as number);
@@ -227,9 +260,53 @@ export class TpeSampler implements Sampler {
     const split = splitTrials(trials, st.directions, nBelow, { eiWeights: this.eiWeights });
     const row = new Map<FrozenTrial, number>();
     for (const [i, t] of trials.entries()) row.set(t, i);
-    const below = this.columns(split.below, split.belowWeights, row, values, names.length);
-    const above = this.columns(split.above, null, row, values, names.length);
+    let below = this.columns(split.below, split.belowWeights, row, values, names.length);
+    let above = this.columns(split.above, null, row, values, names.length);
+    if (this.priorGroups.length > 0) {
+      // Each earlier study counts as one: together they weigh as much as one study, fading as this one grows.
+      const w = this.priorDecay / (this.priorDecay + finished) / this.priorGroups.length;
+      for (const g of this.priorGroups) {
+        const prior = this.priorObservations(g, st.directions, names, dists);
+        if (prior === null) continue;
+        below = concatObservations(below, prior.below, w);
+        above = concatObservations(above, prior.above, w);
+      }
+    }
     return proposeByTpe(dists, below, above, st.directions.length > 1 ? this.parzenMultiObjective : this.parzen, this.nEiCandidates, rng);
+  }
+
+  /** One earlier study's trials that have the group, split on their own values (weights 1). */
+  private priorObservations(
+    trials: readonly FrozenTrial[],
+    directions: readonly StudyDirection[],
+    names: readonly string[],
+    dists: readonly Distribution[],
+  ): { below: Observations; above: Observations } | null {
+    const key = JSON.stringify([names, dists]);
+    const used: FrozenTrial[] = [];
+    const values: number[] = [];
+    for (const t of trials) {
+      if (t.values === null || t.values.length !== directions.length) continue;
+      const cached = this.rows.get(t);
+      let r: number[] | null;
+      if (cached !== undefined && cached.key === key) r = cached.row;
+      else {
+        r = this.row(t, names, dists, undefined);
+        this.rows.set(t, { key, row: r });
+      }
+      if (r === null) continue;
+      used.push(t);
+      values.push(...r);
+    }
+    if (used.length === 0) return null;
+    const split = splitTrials(used, directions, Math.max(1, Math.floor(this.gamma(used.length))), { eiWeights: false });
+    const row = new Map<FrozenTrial, number>();
+    for (const [i, t] of used.entries()) row.set(t, i);
+    const ones = (n: number): Float64Array => new Float64Array(n).fill(1);
+    return {
+      below: this.columns(split.below, ones(split.below.length), row, values, names.length),
+      above: this.columns(split.above, ones(split.above.length), row, values, names.length),
+    };
   }
 
   private state(study: StudyView): ViewState {
@@ -366,6 +443,20 @@ export function proposeByTpe(
     }
   }
   return Float64Array.from(candidates, (col) => col[best] as number);
+}
+
+/** a's observations followed by b's, b's weights multiplied by w. */
+function concatObservations(a: Observations, b: Observations, w: number): Observations {
+  const cols = a.cols.map((c, j) => {
+    const out = new Float64Array(c.length + (b.cols[j] as Float64Array).length);
+    out.set(c);
+    out.set(b.cols[j] as Float64Array, c.length);
+    return out;
+  });
+  const weights = new Float64Array(a.weights.length + b.weights.length);
+  weights.set(a.weights);
+  for (let i = 0; i < b.weights.length; i++) weights[a.weights.length + i] = (b.weights[i] as number) * w;
+  return { cols, weights };
 }
 
 function externalValue(d: Distribution, internal: number): ParamValue {

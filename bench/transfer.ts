@@ -1,0 +1,134 @@
+/**
+ * Transfer benchmark (npm run bench:transfer): families of related tasks
+ * (shifted, scaled and offset Branin, Hartmann-3 and Hartmann-6; see
+ * transfer-tasks.ts). For each family, three earlier tasks are tuned for 50
+ * trials each by TPE; the target task is then tuned cold and warm-started
+ * from them, over 10 seeds. Reported: median normalized regret after 10 and
+ * 25 trials, the cold start's median regret after 100 trials, and the trial
+ * count at which the warm start's median regret curve first reaches it (the
+ * aim: at most 50). Writes bench/results/transfer.json and prints a Markdown table.
+ *
+ * Options: --samplers tpe,gp  --seeds 10  --cold 100  --families branin,hartmann3,hartmann6
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createStudy, GpSampler, type Sampler, TpeSampler } from '../src/index.js';
+import type { FrozenTrial } from '../src/trial/frozen-trial.js';
+import { regretCurve, TRANSFER_FAMILIES, taskObjective, transferTask } from './transfer-tasks.js';
+
+const { values: args } = parseArgs({
+  options: {
+    samplers: { type: 'string', default: 'tpe,gp' },
+    seeds: { type: 'string', default: '10' },
+    cold: { type: 'string', default: '100' },
+    families: { type: 'string', default: TRANSFER_FAMILIES.join(',') },
+  },
+});
+const SEEDS = Number(args.seeds);
+const COLD = Number(args.cold);
+const WARM = Math.ceil(COLD / 2);
+const N_SOURCES = 3;
+const SOURCE_TRIALS = 50;
+
+function makeSampler(kind: string, seed: number): Sampler {
+  // The GP's acquisition search is trimmed (same for cold and warm) to keep the run short on 2 cores.
+  if (kind === 'gp') return new GpSampler({ seed, deterministicObjective: true, nPreliminarySamples: 512, nLocalSearch: 5 });
+  return new TpeSampler({ seed });
+}
+
+async function curve(family: string, sampler: Sampler, n: number, from?: FrozenTrial[][]): Promise<number[]> {
+  const task = transferTask(family, 0);
+  const study = await createStudy({ sampler, ...(from ? { warmStart: { from } } : {}) });
+  await study.optimize(taskObjective(task), { nTrials: n });
+  return regretCurve(
+    task,
+    (await study.getTrials()).map((t) => t.value as number),
+  );
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+interface Row {
+  family: string;
+  sampler: string;
+  seeds: number;
+  cold10: number;
+  warm10: number;
+  cold25: number;
+  warm25: number;
+  coldFinal: number;
+  /** First trial count at which the warm median curve reaches the cold median at COLD trials (null: not within WARM). */
+  warmTrialsToColdFinal: number | null;
+  /** Seeds whose warm run reached that seed's cold result within WARM trials. */
+  seedsReached: number;
+  seconds: number;
+}
+
+const rows: Row[] = [];
+for (const kind of args.samplers.split(',')) {
+  for (const family of args.families.split(',')) {
+    const t0 = performance.now();
+    const from: FrozenTrial[][] = [];
+    for (let k = 1; k <= N_SOURCES; k++) {
+      const s = await createStudy({ sampler: new TpeSampler({ seed: 1000 + k }) });
+      await s.optimize(taskObjective(transferTask(family, k)), { nTrials: SOURCE_TRIALS });
+      from.push(await s.getTrials());
+    }
+    const colds: number[][] = [];
+    const warms: number[][] = [];
+    for (let seed = 0; seed < SEEDS; seed++) {
+      colds.push(await curve(family, makeSampler(kind, seed), COLD));
+      warms.push(await curve(family, makeSampler(kind, seed), WARM, from));
+    }
+    const at = (cs: number[][], i: number): number => median(cs.map((c) => c[Math.min(i, c.length - 1)] as number));
+    const coldFinal = at(colds, COLD - 1);
+    let need: number | null = null;
+    for (let i = 0; i < WARM; i++) {
+      if (at(warms, i) <= coldFinal) {
+        need = i + 1;
+        break;
+      }
+    }
+    const seedsReached = warms.filter((w, s) => (w[WARM - 1] as number) <= ((colds[s] as number[])[COLD - 1] as number)).length;
+    const row: Row = {
+      family,
+      sampler: kind,
+      seeds: SEEDS,
+      cold10: at(colds, 9),
+      warm10: at(warms, 9),
+      cold25: at(colds, 24),
+      warm25: at(warms, 24),
+      coldFinal,
+      warmTrialsToColdFinal: need,
+      seedsReached,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = resolve(here, 'results/transfer.json');
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, cold: COLD, warm: WARM, sources: N_SOURCES, sourceTrials: SOURCE_TRIALS, rows }, null, 2)}\n`,
+);
+
+const f = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
+console.log(
+  `\n| family | sampler | cold @10 | warm @10 | cold @25 | warm @25 | cold @${COLD} | warm trials to reach it | seeds reaching own cold @${COLD} within ${WARM} |`,
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.family} | ${r.sampler} | ${f(r.cold10)} | ${f(r.warm10)} | ${f(r.cold25)} | ${f(r.warm25)} | ${f(r.coldFinal)} | ${r.warmTrialsToColdFinal ?? `> ${WARM}`} | ${r.seedsReached}/${r.seeds} |`,
+  );
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { transferTask, taskObjective, regretCurve } from '../../bench/transfer-tasks.js';
+import { CmaEsSampler } from '../samplers/cmaes/cmaes-sampler.js';
+import { GpSampler } from '../samplers/gp/gp-sampler.js';
+import { RandomSampler } from '../samplers/random/random-sampler.js';
+import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
+import type { Sampler } from '../samplers/sampler.js';
+import { createStudy } from '../study/create-study.js';
+import type { FrozenTrial } from '../trial/frozen-trial.js';
+import { mapTrials } from './mapping.js';
+import { computeMetaFeatures, suggestWarmStart } from './meta-features.js';
+import { WARM_START_ATTR, warmStartCmaEs } from './warm-start.js';
+
+function trial(number: number, params: Record<string, number | string>, value: number, dists: FrozenTrial['distributions'] = {}): FrozenTrial {
+  return {
+    trialId: number,
+    number,
+    state: 'COMPLETE',
+    value,
+    values: [value],
+    params,
+    distributions: dists,
+    fixedParams: {},
+    intermediateValues: [],
+    userAttrs: {},
+    systemAttrs: {},
+    datetimeStart: null,
+    datetimeComplete: null,
+    failReason: null,
+    retryOf: null,
+    gridIndex: null,
+  };
+}
+
+describe('mapping', () => {
+  it('renames, drops, adds defaults and rescales ranges (linear and log)', () => {
+    const t = trial(0, { lr: 0.01, units: 64, depth: 3, old: 'x' }, 1.5, {
+      lr: { kind: 'float', low: 1e-4, high: 1, log: true, step: null },
+      units: { kind: 'int', low: 16, high: 128, log: false, step: 1 },
+    });
+    const [m] = mapTrials([t], {
+      rename: { lr: 'learningRate', units: 'width' },
+      drop: ['old'],
+      defaults: { dropout: 0 },
+      rescale: { learningRate: { to: [1e-5, 1e-1] }, width: { to: [32, 256] }, depth: { from: [1, 5], to: [2, 10] } },
+    });
+    // lr 0.01 is halfway (in log) in [1e-4, 1] → halfway in [1e-5, 1e-1]: 1e-3.
+    expect(m?.params.learningRate).toBeCloseTo(1e-3, 12);
+    // 64 in [16, 128] is at 3/7 → 32 + 3/7·224 = 128.
+    expect(m?.params.width).toBe(128);
+    expect(m?.params.depth).toBe(6);
+    expect(m?.params.dropout).toBe(0);
+    expect(Object.keys(m?.params ?? {}).sort()).toEqual(['depth', 'dropout', 'learningRate', 'width']);
+    expect(m?.distributions.width).toEqual({ kind: 'int', low: 32, high: 256, log: false, step: 1 });
+    expect(m?.value).toBe(1.5);
+    expect(() => mapTrials([t], { rescale: { lr: { to: [1, 0] } } })).toThrow(/low < high/);
+    expect(mapTrials([{ ...t, state: 'FAIL', values: null, value: null }], undefined)).toHaveLength(0);
+  });
+});
+
+/** Earlier tasks of a family, each tuned for 40 trials. */
+async function sources(family: string, n = 3): Promise<FrozenTrial[][]> {
+  const out: FrozenTrial[][] = [];
+  for (let k = 1; k <= n; k++) {
+    const s = await createStudy({ sampler: new TpeSampler({ seed: 1000 + k }) });
+    await s.optimize(taskObjective(transferTask(family, k)), { nTrials: 40 });
+    out.push(await s.getTrials());
+  }
+  return out;
+}
+
+async function regrets(family: string, sampler: Sampler, nTrials: number, from?: FrozenTrial[][]): Promise<number[]> {
+  const task = transferTask(family, 0);
+  const study = await createStudy({ sampler, ...(from ? { warmStart: { from } } : {}) });
+  await study.optimize(taskObjective(task), { nTrials });
+  if (from) expect((await study.systemAttrs())[WARM_START_ATTR]).toMatchObject({ sources: from.map((_, i) => ({ study: `trials[${i}]`, trials: 40 })) });
+  return regretCurve(
+    task,
+    (await study.getTrials()).map((t) => t.value as number),
+  );
+}
+
+const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+describe('warm start', () => {
+  it('TPE reaches a good region sooner on shifted Hartmann-3 tasks (8 seeds, 15 trials)', async () => {
+    const from = await sources('hartmann3');
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let seed = 0; seed < 8; seed++) {
+      cold.push((await regrets('hartmann3', new TpeSampler({ seed }), 15))[14] as number);
+      warm.push((await regrets('hartmann3', new TpeSampler({ seed }), 15, from))[14] as number);
+    }
+    // Warm-started TPE at 15 trials: median regret at least 3x lower, and better on at least 6 of 8 seeds.
+    expect(median(warm) * 3).toBeLessThan(median(cold));
+    expect(warm.filter((w, i) => w < (cold[i] as number)).length).toBeGreaterThanOrEqual(6);
+  }, 30_000);
+
+  it('the GP with a prior mean reaches a good region sooner on shifted Branin tasks (3 seeds, 8 trials)', async () => {
+    const from = await sources('branin');
+    const cold: number[] = [];
+    const warm: number[] = [];
+    const gp = (seed: number) => new GpSampler({ seed, deterministicObjective: true, nPreliminarySamples: 256, nLocalSearch: 3 });
+    for (let seed = 0; seed < 3; seed++) {
+      cold.push((await regrets('branin', gp(seed), 8))[7] as number);
+      warm.push((await regrets('branin', gp(seed), 8, from))[7] as number);
+    }
+    expect(warm.every((w, i) => w < (cold[i] as number))).toBe(true);
+    expect(median(warm) * 5).toBeLessThan(median(cold));
+  }, 30_000);
+
+  it('without warmStart nothing changes: same seed, same suggestions as a sampler never given priors', async () => {
+    const run = async (s: Sampler) => {
+      const study = await createStudy({ sampler: s });
+      await study.optimize(taskObjective(transferTask('branin', 0)), { nTrials: 14 });
+      return (await study.getTrials()).map((t) => t.params);
+    };
+    expect(await run(new TpeSampler({ seed: 3 }))).toEqual(await run(new TpeSampler({ seed: 3, priorTrials: [] })));
+    expect(await run(new GpSampler({ seed: 3, nPreliminarySamples: 256 }))).toEqual(
+      await run(new GpSampler({ seed: 3, nPreliminarySamples: 256, priorTrials: [] })),
+    );
+  }, 30_000);
+
+  it('reads earlier studies by name, maps them, records them; CMA-ES via warmStartCmaEs; clear errors', async () => {
+    const storage = 'memory:';
+    const { openStorage } = await import('../storage/open-storage.js');
+    const st = await openStorage(storage);
+    const a = await createStudy({ studyName: 'earlier-a', storage: st, sampler: new RandomSampler({ seed: 1 }) });
+    await a.optimize((t) => (t.suggestFloat('learning_rate', 0, 1) - 0.3) ** 2, { nTrials: 20 });
+    const study = await createStudy({
+      studyName: 'later',
+      storage: st,
+      warmStart: { from: ['earlier-a'], mapping: { rename: { learning_rate: 'lr' }, rescale: { lr: { to: [0, 10] } } } },
+    });
+    expect(study.sampler.name).toBe('TpeSampler');
+    expect((await study.systemAttrs())[WARM_START_ATTR]).toEqual({
+      sources: [{ study: 'earlier-a', trials: 20 }],
+      sampler: 'TpeSampler',
+      mapping: { rename: { learning_rate: 'lr' }, rescale: { lr: { to: [0, 10] } } },
+    });
+    await study.optimize((t) => (t.suggestFloat('lr', 0, 10) - 3) ** 2, { nTrials: 6 });
+    // The prior (optimum 0.3 in [0, 1] → 3 in [0, 10]) makes the first TPE suggestions land near 3.
+    expect(Math.abs(((await study.bestParams()).lr as number) - 3)).toBeLessThan(1);
+
+    await expect(createStudy({ storage: st, warmStart: { from: ['missing'] } })).rejects.toThrow(/missing/);
+    await expect(createStudy({ storage: st, sampler: new CmaEsSampler(), warmStart: { from: ['earlier-a'] } })).rejects.toThrow(/warmStartCmaEs/);
+    await expect(createStudy({ storage: st, sampler: new RandomSampler(), warmStart: { from: ['earlier-a'] } })).rejects.toThrow(/cannot seed RandomSampler/);
+    const cma = warmStartCmaEs([await a.getTrials()], ['minimize'], { seed: 1 });
+    const c = await createStudy({ storage: st, sampler: cma, warmStart: { from: ['earlier-a'] } });
+    expect((await c.systemAttrs())[WARM_START_ATTR]).toMatchObject({ sampler: 'CmaEsSampler' });
+    await st.close();
+  });
+});
+
+describe('meta-features', () => {
+  const rows = (n: number, f: (i: number) => number[]) => Array.from({ length: n }, (_, i) => f(i));
+  it('computes counts, class entropy, categorical share and landmarkers', () => {
+    const X = rows(100, (i) => [i % 10, (i * 7) % 13]);
+    const y = X.map((r) => ((r[0] as number) < 5 ? 'a' : 'b'));
+    const mf = computeMetaFeatures({ X, y });
+    expect(mf.task).toBe('classification');
+    expect(mf.logRows).toBeCloseTo(Math.log(100), 12);
+    expect(mf.nClasses).toBe(2);
+    expect(mf.classEntropy).toBeCloseTo(1, 12);
+    expect(mf.landmarkMajority).toBe(0.5);
+    // One threshold on feature 0 separates the classes.
+    expect(mf.landmarkStump).toBe(1);
+    expect(mf.landmark1nn).toBe(1);
+    const cat = computeMetaFeatures({
+      X: [
+        ['r', 1],
+        ['g', null],
+        ['b', 3],
+        ['r', 4],
+      ],
+      y: [0, 0, 0, 1],
+    });
+    expect(cat.categoricalShare).toBe(0.5);
+    expect(cat.missingShare).toBe(1 / 8);
+    expect(cat.minorityClassShare).toBe(0.25);
+  });
+
+  it('ranks earlier studies by meta-feature distance', () => {
+    const make = (n: number, p: number, classes: number) =>
+      computeMetaFeatures({
+        X: rows(n, (i) => Array.from({ length: p }, (_, j) => Math.sin(i * (j + 1)))),
+        y: Array.from({ length: n }, (_, i) => `c${i % classes}`),
+      });
+    const target = make(150, 4, 3);
+    const ranked = suggestWarmStart(target, [
+      { studyName: 'far', metaFeatures: make(60, 30, 10) },
+      { studyName: 'near', metaFeatures: make(140, 4, 3) },
+      { studyName: 'middle', metaFeatures: make(100, 8, 2) },
+    ]);
+    expect(ranked.map((r) => r.studyName)).toEqual(['near', 'middle', 'far']);
+    expect(suggestWarmStart(target, [{ studyName: 'near', metaFeatures: make(140, 4, 3) }], { k: 0 })).toEqual([]);
+  });
+});

@@ -126,7 +126,7 @@ const MARKS_SOURCE = `function (el) {
  * Waits until the Plotly figure `name` has rendered, then returns its
  * traces from the element's own `data` (what Plotly drew, not what was meant).
  */
-export async function plotMarks(page: Page, name: string, timeout = 20_000): Promise<TraceMarks[]> {
+export async function plotMarks(page: Page, name: string, timeout = 60_000): Promise<TraceMarks[]> {
   const sel = `[data-plot="${name}"][data-ready="true"]`;
   await page.waitForSelector(sel, { timeout });
   return (await page.evaluate(`(${MARKS_SOURCE})(document.querySelector(${JSON.stringify(sel)}))`)) as TraceMarks[];

@@ -297,7 +297,7 @@ describe('dashboard pages in Chromium', () => {
     await screenshot(w.page, 'plot-pareto-3');
     await go(`#/studies/${id(p3.name)}`);
     await w.page.locator('h2', { hasText: `Pareto front (${p3.front} trials)` }).waitFor({ timeout: 15_000 });
-  });
+  }, 120_000);
 
   it('PBT: lineage on the trial page and one schedule line per member', async () => {
     const pbt = seeded.pbt;

@@ -88,7 +88,7 @@ afterAll(async () => {
 
 async function visit(hash: string, ready: string): Promise<void> {
   await w.page.evaluate(`window.location.hash = ${JSON.stringify(hash)}`);
-  await w.page.locator(ready).first().waitFor({ timeout: 30_000 });
+  await w.page.locator(ready).first().waitFor({ timeout: 60_000 });
   // Give anything injected a moment to fire (image errors, onload handlers).
   await w.page.waitForTimeout(150);
   expect(await w.page.evaluate(INJECTED), hash).toEqual({ xss: null, injected: 0 });
@@ -173,5 +173,5 @@ describe('XSS payloads stay inert text (D6)', () => {
     // The API answered with the payloads intact: they were shown, not dropped.
     const api = new ApiClient(fetch, { baseUrl: dash.url.replace(/\/$/, '') });
     expect((await api.study(studyId)).study.studyName).toBe(STUDY);
-  }, 120_000);
+  }, 180_000);
 });

@@ -5,7 +5,7 @@
  *
  * - One study per run (memory by default), seeded TPE over the conditional
  *   space of families.ts; each family's default configuration is enqueued
- *   first, so the leaderboard always holds every family's default.
+ *   first (cheapest first), so the search starts from every family's default.
  * - Each trial runs k-fold CV (stratified for classification) through
  *   crossValidate, which reports every fold: the pruner (median over folds
  *   by default, or Wilcoxon) races configurations and stops losers early.
@@ -27,7 +27,7 @@ import type { Storage } from '../storage/storage.js';
 import { createStudy } from '../study/create-study.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { type Frame, frameFromRecords } from './csv.js';
-import { defaultConfig, familiesFor, type ImputeChoice, MODEL_FAMILIES, type PipelineConfig, suggestPipeline, toTrialParams } from './families.js';
+import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, suggestPipeline, toTrialParams } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { type AutomlModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
@@ -95,6 +95,8 @@ export interface AutomlResult {
 }
 
 const CV_ATTR = 'cv';
+/** Defaults are enqueued cheapest first, so that racing has scores to compare the slow ones with. */
+const DEFAULT_ORDER: readonly FamilyName[] = ['naive_bayes', 'decision_tree', 'knn', 'linear', 'svm', 'gbdt', 'mlp', 'random_forest'];
 const SECONDS_ATTR = 'seconds';
 
 function loadFrame(o: AutomlOptions): Frame {
@@ -226,7 +228,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   const prunerKind = options.pruner ?? 'median';
   const pruner: Pruner =
     prunerKind === 'median'
-      ? new MedianPruner({ nStartupTrials: families.length, nWarmupFolds: 1 })
+      ? new MedianPruner({ nStartupTrials: Math.min(4, families.length), nWarmupFolds: 1 })
       : prunerKind === 'wilcoxon'
         ? new WilcoxonPruner({ pThreshold: 0.1 })
         : new NopPruner();
@@ -239,7 +241,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     pruner,
   });
   try {
-    for (const f of families) {
+    for (const f of [...families].sort((a, b) => DEFAULT_ORDER.indexOf(a) - DEFAULT_ORDER.indexOf(b))) {
       const config = defaultConfig(f, task);
       if (config) await study.enqueueTrial(toTrialParams(config), { userAttrs: { default: true } });
     }
@@ -322,5 +324,3 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     await study.close();
   }
 }
-
-export { MODEL_FAMILIES };

@@ -63,7 +63,8 @@ export function loadAutomlDataset(name: AutomlDatasetName, dir = dataDir()): Fra
     }
     case 'penguins': {
       const require = createRequire(import.meta.url);
-      const file = join(dirname(require.resolve('vega-datasets/package.json')), 'data', 'penguins.json');
+      // The package exports only its entry (build/index.js); the data folder sits beside build/.
+      const file = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'penguins.json');
       const rows = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
       return frameFromRecords(
         rows.map(({ Species, ...rest }) => {

@@ -4,7 +4,7 @@
  * rejected, aliases capped. Every problem is reported with the file, line,
  * key and what is allowed, and nothing is created for an invalid file.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
@@ -393,8 +393,9 @@ function validate(file: string, name: string, root: unknown, doc: Document | nul
   }
   for (const k of Object.keys(o.env ?? {})) if (k.startsWith('DIALS_')) issues.add(['env', k], 'DIALS_* variables are set by the runner for each trial', true);
 
-  if (issues.list.length > 0) throw new ConfigError(name, issues.list);
   const dir = dirname(file);
+  if (o.workdir !== undefined && !existsSync(resolve(dir, o.workdir))) issues.add(['workdir'], `${resolve(dir, o.workdir)} does not exist; commands run there`);
+  if (issues.list.length > 0) throw new ConfigError(name, issues.list);
   return {
     file,
     study: o.study as string,

@@ -5,6 +5,7 @@
  * sends SIGTERM to the group and SIGKILL after a grace period.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { signalGroup } from './kill-group.js';
 import { OutputTail } from './output-tail.js';
@@ -198,7 +199,12 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
       });
     };
     child.on('error', (e) => {
-      spawnError = (e as NodeJS.ErrnoException).code === 'ENOENT' ? `command not found: ${o.argv[0]}` : (e as Error).message;
+      spawnError =
+        (e as NodeJS.ErrnoException).code !== 'ENOENT'
+          ? (e as Error).message
+          : existsSync(o.cwd)
+            ? `command not found: ${o.argv[0]}`
+            : `the working directory ${o.cwd} does not exist`;
       exited = true;
       void finish();
     });

@@ -123,6 +123,12 @@ describe('config files', () => {
     expect(issues('- a\n- b\n')[0]).toMatch(/the file must hold a mapping of keys/);
   });
 
+  it('a workdir that does not exist is a config error', () => {
+    expect(issues(GOOD.replace('retries: 1', 'retries: 1\nworkdir: no/such/dir'))[0]).toMatch(
+      /^dials\.yaml:17:10: workdir: .*no\/such\/dir does not exist; commands run there$/,
+    );
+  });
+
   it('refuses TOML, huge files (before reading them) and missing files, naming the file', () => {
     const toml = join(dir, 'c.toml');
     writeFileSync(toml, 'study = "s"\n');

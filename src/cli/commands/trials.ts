@@ -198,6 +198,7 @@ export function registerTrials(program: Command): void {
         throw new InvalidArgumentError('--sampler must be a JSON object such as {"type": "random", "seed": 1}');
       samplerSpec = s as Record<string, unknown>;
     }
+    if (space.length === 0) throw new InvalidArgumentError('give the search space: --space \'{"x": {"type": "float", "low": 0, "high": 1}}\' or --config FILE');
     let graceMs: number | undefined;
     if (opts.deadline !== undefined) {
       const d = parseDuration(opts.deadline);

@@ -246,7 +246,7 @@ export function createApp(ctx: AppContext): Hono {
 
   const extrasCache = new Map<number, { at: number; value: import('./trial-loader.js').StudyExtras }>();
   /** Derived results per study, per data version. */
-  const memo = new Map<string, { version: number; at: number; value: unknown }>();
+  const memo = new Map<string, { version: number; at: number; value: unknown; costMs?: number }>();
   /**
    * While a study is being written to, derived data up to STALE_MS old is
    * served as is (live rows reach the page by SSE anyway); at 100k trials a
@@ -254,10 +254,12 @@ export function createApp(ctx: AppContext): Hono {
    */
   const remember = <T>(key: string, st: StudyTrials, compute: () => T): T => {
     const hit = memo.get(key);
-    if (hit && (hit.version === st.version || Date.now() - hit.at < STALE_MS)) return hit.value as T;
+    // The slower a result is to compute, the longer it is reused (at most a fifth of the time goes to recomputing).
+    if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(STALE_MS, 4 * (hit.costMs ?? 0)))) return hit.value as T;
+    const t0 = performance.now();
     const value = compute();
     if (memo.size > 256) memo.clear();
-    memo.set(key, { version: st.version, at: Date.now(), value });
+    memo.set(key, { version: st.version, at: Date.now(), value, costMs: performance.now() - t0 });
     return value;
   };
 

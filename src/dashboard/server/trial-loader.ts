@@ -76,6 +76,30 @@ export class SqlTrialLoader implements TrialLoader {
 
   constructor(private readonly driver: SqlDriver) {}
 
+  private readonly distIds = new Map<Distribution, number>();
+  private readonly interned = new Map<string, Readonly<Record<string, Distribution>>>();
+
+  /** Trials of one search space share one distributions record (100k trials: one object, not 100k). */
+  private intern(d: Record<string, Distribution>): Readonly<Record<string, Distribution>> {
+    let key = '';
+    for (const name in d) {
+      const dist = d[name] as Distribution;
+      let id = this.distIds.get(dist);
+      if (id === undefined) {
+        id = this.distIds.size;
+        this.distIds.set(dist, id);
+      }
+      key += `${name}\u0000${id}\u0001`;
+    }
+    let o = this.interned.get(key);
+    if (!o) {
+      if (this.interned.size > 10_000) return d;
+      o = Object.freeze(d);
+      this.interned.set(key, o);
+    }
+    return o;
+  }
+
   private distribution(name: string, json: string): Distribution {
     let d = this.dists.get(json);
     if (!d) {
@@ -218,7 +242,7 @@ export class SqlTrialLoader implements TrialLoader {
           values: a.values.length > 0 ? a.values : null,
           params: a.params,
           internal: a.internal,
-          distributions: a.dists,
+          distributions: this.intern(a.dists),
           start: ms(r.started_at),
           complete: ms(r.finished_at),
           failReason: r.fail_reason,

@@ -1,14 +1,14 @@
 /**
  * Transfer benchmark (npm run bench:transfer): families of related tasks
  * (shifted, scaled and offset Branin, Hartmann-3 and Hartmann-6; see
- * transfer-tasks.ts). For each family, three earlier tasks are tuned for 50
+ * transfer-tasks.ts). For each family, three earlier tasks are tuned for 100
  * trials each by TPE; the target task is then tuned cold and warm-started
  * from them, over 10 seeds. Reported: median normalized regret after 10 and
  * 25 trials, the cold start's median regret after 100 trials, and the trial
  * count at which the warm start's median regret curve first reaches it (the
  * aim: at most 50). Writes bench/results/transfer.json and prints a Markdown table.
  *
- * Options: --samplers tpe,gp  --seeds 10  --cold 100  --families branin,hartmann3,hartmann6
+ * Options: --samplers tpe,gp  --seeds 10  --cold 100  --families branin,hartmann3,hartmann6  --decay τ (TPE)  --out results/transfer.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -24,13 +24,15 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '10' },
     cold: { type: 'string', default: '100' },
     families: { type: 'string', default: TRANSFER_FAMILIES.join(',') },
+    decay: { type: 'string' },
+    out: { type: 'string', default: 'results/transfer.json' },
   },
 });
 const SEEDS = Number(args.seeds);
 const COLD = Number(args.cold);
 const WARM = Math.ceil(COLD / 2);
 const N_SOURCES = 3;
-const SOURCE_TRIALS = 50;
+const SOURCE_TRIALS = 100;
 
 function makeSampler(kind: string, seed: number): Sampler {
   // The GP's acquisition search is trimmed (same for cold and warm) to keep the run short on 2 cores.
@@ -40,7 +42,7 @@ function makeSampler(kind: string, seed: number): Sampler {
 
 async function curve(family: string, sampler: Sampler, n: number, from?: FrozenTrial[][]): Promise<number[]> {
   const task = transferTask(family, 0);
-  const study = await createStudy({ sampler, ...(from ? { warmStart: { from } } : {}) });
+  const study = await createStudy({ sampler, ...(from ? { warmStart: { from, ...(args.decay ? { decay: Number(args.decay) } : {}) } } : {}) });
   await study.optimize(taskObjective(task), { nTrials: n });
   return regretCurve(
     task,
@@ -115,7 +117,7 @@ for (const kind of args.samplers.split(',')) {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = resolve(here, 'results/transfer.json');
+const out = resolve(here, args.out);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,

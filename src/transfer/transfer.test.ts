@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { transferTask, taskObjective, regretCurve } from '../../bench/transfer-tasks.js';
 import { CmaEsSampler } from '../samplers/cmaes/cmaes-sampler.js';
@@ -115,6 +116,10 @@ describe('warm start', () => {
       await study.optimize(taskObjective(transferTask('branin', 0)), { nTrials: 14 });
       return (await study.getTrials()).map((t) => t.params);
     };
+    const digest = (params: unknown): string => createHash('sha256').update(JSON.stringify(params)).digest('hex');
+    // SHA-256 of the suggestions of the samplers as they were before warm starting existed (commit 20c64b6~1).
+    expect(digest(await run(new TpeSampler({ seed: 3 })))).toBe('34b0599ecd7cb6eb30aa061d741d93e578c5ac448fa23abf741a4b942a0a920e');
+    expect(digest(await run(new GpSampler({ seed: 3, nPreliminarySamples: 256 })))).toBe('bda6d6275f37b4650243650fd47eff19bce97bce7aaa62bc994b00c9831cf5e5');
     expect(await run(new TpeSampler({ seed: 3 }))).toEqual(await run(new TpeSampler({ seed: 3, priorTrials: [] })));
     expect(await run(new GpSampler({ seed: 3, nPreliminarySamples: 256 }))).toEqual(
       await run(new GpSampler({ seed: 3, nPreliminarySamples: 256, priorTrials: [] })),

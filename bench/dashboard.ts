@@ -165,8 +165,9 @@ async function main(): Promise<void> {
   const d = await startDashboard({ storage: url, port: 0, log: (l) => log(`  [dashboard] ${l}`) });
   const api = new ApiClient(fetch, { baseUrl: d.url.replace(/\/$/, '') });
   t = performance.now();
-  await api.studies();
+  const nTrials = (await api.studies()).studies.find((x) => x.studyId === studyId)?.nTrials ?? 0;
   const coldLoadMs = performance.now() - t;
+  log(`  study holds ${nTrials} trials`);
   log(`  first load (studies list, reads every trial once): ${coldLoadMs.toFixed(0)} ms`);
   t = performance.now();
   await api.importance(studyId);
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
 
   const out = {
     date: new Date().toISOString(),
-    trials: N_TRIALS,
+    trials: nTrials,
     params: N_PARAMS,
     reports: N_REPORTS,
     fixtureBuildS: buildS,

@@ -94,8 +94,9 @@ const EXTRAS_TTL_MS = 10_000;
 /** Trial logs: `dials tune` keeps each command's output tail in `dials:stdout` and `dials:stderr`; `dials:log[:stream]` also counts. */
 const LOG_ATTR_PREFIX = 'dials:log';
 
+/** A JSON response; a string is taken as already encoded. */
 function json(body: unknown, status = 200): Response {
-  return new Response(encodeApiJson(body), { status, headers: { 'content-type': JSON_CONTENT_TYPE } });
+  return new Response(typeof body === 'string' ? body : encodeApiJson(body), { status, headers: { 'content-type': JSON_CONTENT_TYPE } });
 }
 
 function intParam(raw: string | undefined, name: string, def: number, min: number, max: number): number {
@@ -330,13 +331,15 @@ export function createApp(ctx: AppContext): Hono {
   });
 
   /** Summaries of every study, shared by all requests and streams for a moment (each scans a study's trials). */
-  let summaryCache: { at: number; value: ReturnType<typeof summaryDto>[] } | null = null;
+  let summaryCache: { at: number; value: ReturnType<typeof summaryDto>[]; costMs: number } | null = null;
   const summaries = async () => {
     const list = await hub.studies();
-    if (summaryCache && Date.now() - summaryCache.at < SSE_POLL_MS && summaryCache.value.length === list.length) return summaryCache.value;
+    if (summaryCache && Date.now() - summaryCache.at < Math.max(SSE_POLL_MS, 4 * summaryCache.costMs) && summaryCache.value.length === list.length)
+      return summaryCache.value;
+    const t0 = performance.now();
     const out = [];
     for (const s of list) out.push(summaryDto(s, (await hub.trials(s.studyId)).trials));
-    summaryCache = { at: Date.now(), value: out };
+    summaryCache = { at: Date.now(), value: out, costMs: performance.now() - t0 };
     return out;
   };
 
@@ -476,7 +479,7 @@ export function createApp(ctx: AppContext): Hono {
     const key = `plot:${s.studyId}:${kind}:${objective}:${maxPoints}`;
     switch (kind) {
       case 'history':
-        return json({ ...remember(key, st, () => historyData(st.trials, direction, objective, maxPoints, cursor)), cursor });
+        return json(remember(key, st, () => encodeApiJson(historyData(st.trials, direction, objective, maxPoints, cursor))));
       case 'params': {
         const raw = c.req.query('params');
         const known = spaceNames(st.space);
@@ -487,19 +490,18 @@ export function createApp(ctx: AppContext): Hono {
           for (const n of names)
             if (!known.includes(n)) throw new BadRequest(`the study has no parameter named ${JSON.stringify(n.slice(0, 100))}`, ['query', 'params']);
         }
-        return json({
-          ...remember(`${key}:${names.join('\u0000')}`, st, () => paramsData(st.trials, direction, objective, names, maxPoints, cursor, st.space)),
-          cursor,
-        });
+        return json(
+          remember(`${key}:${names.join('\u0000')}`, st, () => encodeApiJson(paramsData(st.trials, direction, objective, names, maxPoints, cursor, st.space))),
+        );
       }
       case 'edf':
-        return json({ ...remember(key, st, () => edfData(st.trials, objective, maxPoints, cursor)), cursor });
+        return json(remember(key, st, () => encodeApiJson(edfData(st.trials, objective, maxPoints, cursor))));
       case 'pareto':
-        return json({ ...remember(key, st, () => paretoData(st.trials, s.directions, maxPoints, cursor)), cursor });
+        return json(remember(key, st, () => encodeApiJson(paretoData(st.trials, s.directions, maxPoints, cursor))));
       case 'timeline':
-        return json({ ...remember(key, st, () => timelineData(st.trials, maxPoints, cursor)), cursor });
+        return json(remember(key, st, () => encodeApiJson(timelineData(st.trials, maxPoints, cursor))));
       case 'pbt':
-        return json({ ...remember(key, st, () => pbtData(st.trials, maxPoints, cursor)), cursor });
+        return json(remember(key, st, () => encodeApiJson(pbtData(st.trials, maxPoints, cursor))));
       case 'intermediate': {
         const maxTrials = intParam(c.req.query('maxTrials'), 'maxTrials', 300, 1, 5000);
         const { picked, total } = pickCurveTrials(st.trials, s.directions[0] as StudyDirection, maxTrials);

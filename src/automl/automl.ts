@@ -25,6 +25,7 @@ import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Storage } from '../storage/storage.js';
 import { createStudy } from '../study/create-study.js';
+import type { Trial } from '../study/trial.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { type Frame, frameFromRecords } from './csv.js';
 import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, suggestPipeline, toTrialParams } from './families.js';
@@ -172,6 +173,32 @@ function entryOf(t: FrozenTrial): LeaderboardEntry | null {
   };
 }
 
+/** Families by their best COMPLETE score, best first. */
+function rankFamilies(trials: readonly FrozenTrial[], direction: 'maximize' | 'minimize'): FamilyName[] {
+  const best = new Map<FamilyName, number>();
+  const sign = direction === 'maximize' ? 1 : -1;
+  for (const t of trials) {
+    const f = t.params.family as FamilyName;
+    if (t.value === null || !Number.isFinite(t.value)) continue;
+    if (!best.has(f) || sign * t.value > sign * (best.get(f) as number)) best.set(f, t.value);
+  }
+  return [...best.entries()].sort((a, b) => sign * (b[1] - a[1])).map(([f]) => f);
+}
+
+/**
+ * Which family the i-th trial after the defaults searches: a fixed cycle
+ * that gives the leading family half the trials, the second and third the
+ * rest, and leaves one trial in eight to the sampler's own choice of family
+ * (null), so a family that started badly can still come back. The family is
+ * enqueued alone: the sampler still chooses its parameters.
+ */
+function focusFamily(leaders: readonly FamilyName[], i: number): FamilyName | null {
+  const cycle = [0, 1, 0, 2, 0, 1, 0, -1];
+  const rank = cycle[((i % cycle.length) + cycle.length) % cycle.length] as number;
+  if (rank < 0) return null;
+  return leaders[Math.min(rank, leaders.length - 1)] ?? null;
+}
+
 export function rankLeaderboard(entries: readonly LeaderboardEntry[], direction: 'maximize' | 'minimize'): LeaderboardEntry[] {
   const order = { COMPLETE: 0, PRUNED: 1, FAIL: 2 } as const;
   const sign = direction === 'maximize' ? -1 : 1;
@@ -241,55 +268,74 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     pruner,
   });
   try {
+    let nDefaults = 0;
     for (const f of [...families].sort((a, b) => DEFAULT_ORDER.indexOf(a) - DEFAULT_ORDER.indexOf(b))) {
       const config = defaultConfig(f, task);
-      if (config) await study.enqueueTrial(toTrialParams(config), { userAttrs: { default: true } });
+      if (config) {
+        await study.enqueueTrial(toTrialParams(config), { userAttrs: { default: true } });
+        nDefaults++;
+      }
     }
     const started = Date.now();
     const timeMs = options.timeMs ?? (options.trials === undefined ? 60_000 : undefined);
     const deadline = timeMs === undefined ? Number.POSITIVE_INFINITY : started + timeMs;
     let completed = 0;
-    await study.optimize(
-      async (trial) => {
-        const t0 = Date.now();
-        const config = suggestPipeline(trial, task, families);
-        try {
-          return await crossValidate(trial, {
-            folds,
-            attr: CV_ATTR,
-            evaluate: async (k, trainIndex, testIndex) => {
-              // Past the budget, a trial still in flight stops between folds once another has completed.
-              if (k > 0 && Date.now() > deadline && completed > 0)
-                throw new TrialPruned(`trial ${trial.number} stopped after ${k} folds: the time budget is spent`);
-              const p = await fitPipeline(frame, features, target.y, trainIndex, config, { task, nClasses, seed: seed + k, needProba });
-              try {
-                const { pred, proba } = await predictPipeline(p, frame, testIndex, needProba);
-                const truth = testIndex.map((i) => target.y[i] as number);
-                const s = score(metric, truth, pred, proba, nClasses);
-                if (!Number.isFinite(s)) throw new DialsError('INVALID_ARGUMENT', `${config.family} gave a non-finite ${metric} on fold ${k}`);
-                return s;
-              } finally {
-                p.model.dispose?.();
-              }
-            },
-          });
-        } finally {
-          trial.setUserAttr(SECONDS_ATTR, (Date.now() - t0) / 1000);
-        }
-      },
-      {
-        ...(timeMs === undefined ? {} : { timeoutMs: timeMs }),
-        ...(options.trials === undefined ? {} : { nTrials: options.trials }),
+    const objective = async (trial: Trial): Promise<number> => {
+      const t0 = Date.now();
+      const config = suggestPipeline(trial, task, families);
+      try {
+        return await crossValidate(trial, {
+          folds,
+          attr: CV_ATTR,
+          evaluate: async (k, trainIndex, testIndex) => {
+            // Past the budget, a trial still in flight stops between folds once another has completed.
+            if (k > 0 && Date.now() > deadline && completed > 0)
+              throw new TrialPruned(`trial ${trial.number} stopped after ${k} folds: the time budget is spent`);
+            const p = await fitPipeline(frame, features, target.y, trainIndex, config, { task, nClasses, seed: seed + k, needProba });
+            try {
+              const { pred, proba } = await predictPipeline(p, frame, testIndex, needProba);
+              const truth = testIndex.map((i) => target.y[i] as number);
+              const s = score(metric, truth, pred, proba, nClasses);
+              if (!Number.isFinite(s)) throw new DialsError('INVALID_ARGUMENT', `${config.family} gave a non-finite ${metric} on fold ${k}`);
+              return s;
+            } finally {
+              p.model.dispose?.();
+            }
+          },
+        });
+      } finally {
+        trial.setUserAttr(SECONDS_ATTR, (Date.now() - t0) / 1000);
+      }
+    };
+    const run = async (nTrials: number): Promise<void> => {
+      const left = deadline - Date.now();
+      if (nTrials <= 0 || left <= 0) return;
+      await study.optimize(objective, {
+        nTrials,
+        ...(Number.isFinite(left) ? { timeoutMs: left } : {}),
         catch: true,
         callbacks: [
           (_s, t) => {
+            ran++;
             if (t.state === 'COMPLETE') completed++;
             const e = entryOf(t);
             if (e) options.onTrial?.(e);
           },
         ],
-      },
-    );
+      });
+    };
+    let ran = 0;
+    const budget = options.trials ?? Number.POSITIVE_INFINITY;
+    // Phase 1: every family's default. Phase 2: trials focused on the families that lead (see focusFamily).
+    await run(Math.min(nDefaults, budget));
+    while (ran < budget && Date.now() < deadline) {
+      const leaders = rankFamilies(await study.getTrials({ states: ['COMPLETE'] }), direction);
+      const family = focusFamily(leaders, ran - nDefaults);
+      if (family !== null) await study.enqueueTrial({ family });
+      const before = ran;
+      await run(1);
+      if (ran === before) break;
+    }
     const searchSeconds = (Date.now() - started) / 1000;
     const leaderboard = rankLeaderboard(
       (await study.getTrials()).map(entryOf).filter((e): e is LeaderboardEntry => e !== null),

@@ -504,9 +504,15 @@ export function createApp(ctx: AppContext): Hono {
         return json(remember(key, st, () => encodeApiJson(pbtData(st.trials, maxPoints, cursor))));
       case 'intermediate': {
         const maxTrials = intParam(c.req.query('maxTrials'), 'maxTrials', 300, 1, 5000);
+        const ikey = `${key}:${maxTrials}`;
+        const hit = memo.get(ikey);
+        if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(STALE_MS, 4 * (hit.costMs ?? 0)))) return json(hit.value as string);
+        const t0 = performance.now();
         const { picked, total } = pickCurveTrials(st.trials, s.directions[0] as StudyDirection, maxTrials);
         const curves = await hub.loader.curves(s.studyId, picked);
-        return json({ curves: curvesOf(picked, curves), total, sampled: picked.length < total, cursor });
+        const text = encodeApiJson({ curves: curvesOf(picked, curves), total, sampled: picked.length < total, cursor });
+        memo.set(ikey, { version: st.version, at: Date.now(), value: text, costMs: performance.now() - t0 });
+        return json(text);
       }
     }
   });

@@ -62,7 +62,11 @@ function fitted(tfjs: Tfjs, model: LayersModel, state: () => MlpState, ctx: FitC
     predict: (x) => (ctx.task === 'classification' ? proba(x).map(argmax) : Array.from(raw(x).data, (v) => v * y.std + y.mean)),
     ...(ctx.task === 'classification' ? { predictProba: proba } : {}),
     toJSON: state,
-    dispose: () => model.dispose(),
+    dispose: () => {
+      // The model owns its layers' weights; Adam's moments live in the optimizer.
+      model.optimizer?.dispose();
+      model.dispose();
+    },
   };
 }
 

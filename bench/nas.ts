@@ -1,7 +1,9 @@
 /**
  * Neural architecture search benchmark (not a test).
  *
- *   npx tsx bench/nas.ts [--seeds 3] [--trials 24] [--epochs 15]
+ *   npx tsx bench/nas.ts [--seeds 3] [--from 0] [--trials 24] [--epochs 15]
+ *
+ * Seeds from..from+seeds−1; rows of other seeds already in the results file are kept.
  *
  * Digits (1,797 8×8 images, 10 classes), per seed: a stratified 25% test
  * split is held out; the rest is split again 80/20 into search-train and
@@ -16,7 +18,7 @@
  *
  * Results: bench/results/nas.json. Figures go to bench/README.md ("NAS").
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,19 +33,26 @@ import { loadTfjs } from '../src/tfjs/load-tfjs.js';
 import { MlpClassifier } from '../src/tfjs/mlp-classifier.js';
 
 const { values: args } = parseArgs({
-  options: { seeds: { type: 'string', default: '3' }, trials: { type: 'string', default: '24' }, epochs: { type: 'string', default: '15' } },
+  options: {
+    seeds: { type: 'string', default: '3' },
+    from: { type: 'string', default: '0' },
+    trials: { type: 'string', default: '24' },
+    epochs: { type: 'string', default: '15' },
+  },
 });
 const nSeeds = Number(args.seeds);
+const from = Number(args.from);
 const nTrials = Number(args.trials);
 const epochs = Number(args.epochs);
 const IMAGE = [8, 8, 1];
 
 const tfjs = await loadTfjs();
 const digits = loadDataset('digits');
-const rows: { seed: number; baseline: number; nas: number; best: string; params: number; searchEpochs: number; searchSeconds: number; validation: number }[] =
-  [];
-
-for (let seed = 0; seed < nSeeds; seed++) {
+type Row = { seed: number; baseline: number; nas: number; best: string; params: number; searchEpochs: number; searchSeconds: number; validation: number };
+const fresh: Row[] = [];
+const out = resolve(dirname(fileURLToPath(import.meta.url)), 'results', 'nas.json');
+const earlier: Row[] = existsSync(out) ? ((JSON.parse(readFileSync(out, 'utf8')) as { rows?: Row[] }).rows ?? []) : [];
+for (let seed = from; seed < from + nSeeds; seed++) {
   const outer = trainValidationSplit(digits, { validationFraction: 0.25, seed });
   const scaled = standardize({ train: outer.train, validation: outer.validation });
   const trainAll: Dataset = scaled.train;
@@ -74,10 +83,11 @@ for (let seed = 0; seed < nSeeds; seed++) {
   const params = net.countParams();
   net.dispose();
   const row = { seed, baseline, nas, best: describeArchitecture(arch), params, searchEpochs, searchSeconds, validation: bestTrial.value as number };
-  rows.push(row);
+  fresh.push(row);
   console.log(JSON.stringify(row));
 }
 
+const rows = [...earlier.filter((r) => !fresh.some((f) => f.seed === r.seed)), ...fresh].sort((a, b) => a.seed - b.seed);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const summary = {
   epochs,
@@ -95,6 +105,5 @@ for (const r of rows) console.log(`| ${r.seed} | ${r.baseline.toFixed(4)} | ${r.
 console.log(
   `| mean | ${summary.meanBaseline.toFixed(4)} | ${summary.meanNas.toFixed(4)} | NAS better in ${summary.nasWins}/${rows.length} | | ${summary.meanSearchEpochs.toFixed(0)} |`,
 );
-const out = resolve(dirname(fileURLToPath(import.meta.url)), 'results', 'nas.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(summary, null, 2)}\n`);

@@ -234,7 +234,7 @@ export function TrialsPage({ detail, tick }: StudyPageProps) {
       <VirtualRows
         count={total ?? 0}
         rowHeight={ROW}
-        height={Math.max(320, Math.min(window.innerHeight - 260, 900))}
+        height={Math.min(Math.max(320, Math.min(window.innerHeight - 260, 900)), ((total ?? 0) + 1) * ROW + 18)}
         width={width}
         header={
           <div className="vgrid" style={{ gridTemplateColumns: template }}>

@@ -56,14 +56,14 @@ describe('NAS vocabulary', () => {
   });
 
   it('builds and trains every sampled architecture, names parameters hierarchically, and keeps the tensor count flat', async () => {
-    const data = subset(48, 48);
-    const objective = nasObjective(tfjs, { split: data, imageShape: IMAGE, epochs: 1, batchSize: 48, space: { blocks: [1, 4] } });
+    const data = subset(32, 32);
+    const objective = nasObjective(tfjs, { split: data, imageShape: IMAGE, epochs: 1, batchSize: 32, space: { blocks: [1, 4] } });
     const search = async () => {
       const study = await createStudy({ storage: new MemoryStorage(), sampler: new RandomSampler({ seed: 5 }), direction: 'maximize' });
-      await study.optimize(objective, { nTrials: 10 });
+      await study.optimize(objective, { nTrials: 8 });
       return study.getTrials();
     };
-    // The first run fills tfjs's one-off caches (constants per layer type); the same ten networks again leave no tensor behind.
+    // The first run fills tfjs's one-off caches (constants per layer type); the same eight networks again leave no tensor behind.
     await search();
     const tensors = tfjs.tf.memory().numTensors;
     const trials = await search();
@@ -110,7 +110,7 @@ describe('NAS vocabulary', () => {
 
 describe('NAS search', () => {
   it('regularized evolution beats a deliberately poor fixed architecture at the same epochs', async () => {
-    const data = subset(300, 150);
+    const data = subset(200, 100);
     const poor: Architecture = {
       family: 'dense',
       head: 'flatten',
@@ -122,16 +122,16 @@ describe('NAS search', () => {
     net.dispose();
     const study = await createStudy({
       storage: new MemoryStorage(),
-      sampler: new RegularizedEvolutionSampler({ seed: 1, populationSize: 4, sampleSize: 2 }),
+      sampler: new RegularizedEvolutionSampler({ seed: 1, populationSize: 3, sampleSize: 2 }),
       direction: 'maximize',
     });
-    await study.optimize(nasObjective(tfjs, { split: data, epochs: 2, space: { families: ['dense'], blocks: [1, 2] } }), { nTrials: 8 });
+    await study.optimize(nasObjective(tfjs, { split: data, epochs: 2, space: { families: ['dense'], blocks: [1, 2] } }), { nTrials: 6 });
     const best = (await study.bestValue()) as number;
     expect(best, `poor ${poorAccuracy}, best ${best}`).toBeGreaterThan(poorAccuracy + 0.3);
   });
 
   it('Hyperband over epochs prunes some trials after fewer epochs', async () => {
-    const data = subset(150, 90);
+    const data = subset(100, 60);
     const study = await createStudy({
       storage: new MemoryStorage(),
       sampler: new RandomSampler({ seed: 2 }),

@@ -112,15 +112,16 @@ describe('RegularizedEvolutionSampler', () => {
     expect(await params(12)).not.toEqual(a);
   });
 
-  it('beats random search on a combinatorial toy architecture space (mean best of 8 seeds, 150 trials)', async () => {
+  it('beats random search on a combinatorial toy architecture space (mean best of 6 seeds, 120 trials)', async () => {
     let evo = 0;
     let rnd = 0;
-    for (let seed = 0; seed < 8; seed++) {
+    for (let seed = 0; seed < 6; seed++) {
       const best = (ts: readonly FrozenTrial[]) => Math.max(...ts.map((t) => t.value ?? -Infinity));
-      evo += best(await run(new RegularizedEvolutionSampler({ seed, populationSize: 20, sampleSize: 5 }), 150));
-      rnd += best(await run(new RandomSampler({ seed }), 150));
+      evo += best(await run(new RegularizedEvolutionSampler({ seed, populationSize: 20, sampleSize: 5 }), 120));
+      rnd += best(await run(new RandomSampler({ seed }), 120));
     }
-    expect(evo / 8).toBeGreaterThan(rnd / 8 + 0.5);
+    // Measured: 10.2 against 6.8 (the maximum is 11).
+    expect(evo / 6, `evolution ${evo / 6}, random ${rnd / 6}`).toBeGreaterThan(rnd / 6 + 2);
   });
 
   it('rejects a sample larger than the population, naming the bound', () => {

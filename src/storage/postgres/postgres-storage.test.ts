@@ -14,6 +14,7 @@ runStorageConformance(
   { describe, it },
   {
     name: 'postgres',
+    changesMayRepeat: true,
     open: async () => {
       const schema = newSchemaName('conf');
       schemas.push(schema);

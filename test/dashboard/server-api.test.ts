@@ -25,6 +25,7 @@ import { floatDistribution } from '../../src/space/distributions.js';
 import { createStudy, RandomSampler, type Study } from '../../src/index.js';
 import { paretoIndices } from '../../src/dashboard/server/views.js';
 import { SqlTrialLoader } from '../../src/dashboard/server/trial-loader.js';
+import { dropSchema, newSchemaName, pgSchemaUrl } from '../helpers/pg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dials-dash-api-'));
 const path = join(dir, 'api.db');
@@ -306,6 +307,34 @@ describe('dashboard over other storages', () => {
     } finally {
       await m.close();
       await s.close();
+    }
+  });
+
+  it('serves a PostgreSQL storage by URL, following its changes', async () => {
+    const schema = newSchemaName('dash');
+    const pgUrl = pgSchemaUrl(schema);
+    try {
+      const s = await createStudy({ studyName: 'pg', storage: pgUrl, sampler: new RandomSampler({ seed: 4 }) });
+      await s.optimize((t) => t.suggestFloat('x', 0, 1) + (t.report(1, 0), 0), { nTrials: 6 });
+      const m = await startDashboard({ storage: pgUrl, port: 0, uiDir: null, log: () => {} });
+      try {
+        const c = new ApiClient(fetch, { baseUrl: m.url.replace(/\/$/, '') });
+        expect((await c.info()).storageKind).toBe('postgresql');
+        const page = await c.trials(s.studyId, { sort: 'value', order: 'desc' });
+        const ref = (await s.getTrials()).sort((x, y) => (y.value as number) - (x.value as number)).map((t) => t.number);
+        expect(page.trials.map((t) => t.number)).toEqual(ref);
+        await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 2 });
+        await new Promise((r) => setTimeout(r, 30));
+        expect((await c.study(s.studyId)).study.nTrials).toBe(8);
+        expect((await c.plot(s.studyId, 'intermediate')).curves).toHaveLength(6);
+        await c.saveNote(s.studyId, { markdown: 'pg note', version: 0 });
+        expect((await c.note(s.studyId)).markdown).toBe('pg note');
+      } finally {
+        await m.close();
+        await s.close();
+      }
+    } finally {
+      await dropSchema(schema);
     }
   });
 

@@ -153,6 +153,32 @@ describe('live updates', () => {
     }
   }, 60_000);
 
+  it('`dials dashboard` serves until SIGTERM, and refuses 0.0.0.0 without a token', async () => {
+    const url = `sqlite:${join(dir, 'cli.db')}`;
+    const s = await createStudy({ studyName: 'cli', storage: url, sampler: new RandomSampler({ seed: 1 }) });
+    await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    await s.close();
+    const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+    const refused = spawn(process.execPath, ['--import', 'tsx', main, 'dashboard', '--storage', url, '--host', '0.0.0.0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    refused.stderr.on('data', (b) => {
+      err += String(b);
+    });
+    expect(await new Promise((r) => refused.on('exit', r))).toBe(1);
+    expect(err).toMatch(/--token/);
+    expect(err).not.toMatch(/\n\s+at /);
+    const cli = spawn(process.execPath, ['--import', 'tsx', main, 'dashboard', '--storage', url, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const line = await new Promise<string>((resolve) => createInterface({ input: cli.stdout }).once('line', resolve));
+    const served = /http:\/\/127\.0\.0\.1:\d+\//.exec(line)?.[0] as string;
+    expect(served).toBeTruthy();
+    const body = (await (await fetch(`${served}api/studies`)).json()) as { studies: { nTrials: number }[] };
+    expect(body.studies[0]?.nTrials).toBe(3);
+    cli.kill('SIGTERM');
+    expect(await new Promise((r) => cli.on('exit', (code) => r(code)))).toBe(0);
+  }, 60_000);
+
   it('rejects a Last-Event-ID that is not a cursor', async () => {
     const d = await startDashboard({ storage: 'memory:live-bad', port: 0, uiDir: null, log: () => {} });
     const r = await fetch(`${d.url}api/events`, { headers: { 'last-event-id': "1' OR 1=1" } });

@@ -140,7 +140,7 @@ export {
   type ParamSource,
   suggestArchitecture,
 } from './nas/architecture.js';
-export { countParams, type NasEvaluation, type NasInput, NasNetwork } from './nas/nas-network.js';
+export { buildModel, countParams, type NasEvaluation, type NasInput, NasNetwork } from './nas/nas-network.js';
 export { type NasObjectiveOptions, type NasTrialRecord, nasObjective, trainArchitecture } from './nas/nas-objective.js';
 export {
   agingPopulation,

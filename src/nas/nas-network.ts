@@ -13,7 +13,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../math/rng.js';
 import type { Dataset } from '../tfjs/datasets.js';
 import type { Tfjs } from '../tfjs/load-tfjs.js';
-import type { Architecture, NasBlock } from './architecture.js';
+import { type Architecture, type NasBlock, type NasSpaceOptions, type ParamSource, suggestArchitecture } from './architecture.js';
 import { ensureConv2dGradients } from './wasm-kernels.js';
 
 type Optimizer = InstanceType<Tfjs['tf']['Optimizer']>;
@@ -161,6 +161,20 @@ export class NasNetwork {
     const c = (this.optimizer as unknown as { c?: Tensor }).c;
     if (c !== undefined && !c.isDisposed) c.dispose();
   }
+}
+
+/**
+ * Draws an architecture from the trial (define-by-run) and builds it: the
+ * one-call form of `suggestArchitecture` + `NasNetwork.create`. The caller
+ * disposes the network.
+ * @example const net = buildModel(tfjs, trial, { inputs: 64, imageShape: [8, 8, 1], nClasses: 10, seed: trial.number });
+ */
+export function buildModel(tfjs: Tfjs, trial: ParamSource, options: NasInput & { readonly space?: NasSpaceOptions }): NasNetwork {
+  const architecture = suggestArchitecture(trial, {
+    ...(options.imageShape ? { imageShape: options.imageShape } : {}),
+    ...(options.space ? { space: options.space } : {}),
+  });
+  return NasNetwork.create(tfjs, architecture, options);
 }
 
 function mainPath(tfjs: Tfjs, block: NasBlock, from: SymbolicTensor, init: () => ReturnType<Tfjs['tfl']['initializers']['glorotUniform']>): SymbolicTensor {

@@ -9,7 +9,7 @@ import { createStudy, HyperbandPruner, MemoryStorage, NsgaIISampler, RandomSampl
 import { type Dataset, loadDataset, type Split, standardize, trainValidationSplit } from '../tfjs/datasets.js';
 import { loadTfjs, type Tfjs } from '../tfjs/load-tfjs.js';
 import { type Architecture, architectureFromParams, type DenseBlock, suggestArchitecture } from './architecture.js';
-import { countParams, NasNetwork } from './nas-network.js';
+import { buildModel, countParams, NasNetwork } from './nas-network.js';
 import { type NasTrialRecord, nasObjective, trainArchitecture } from './nas-objective.js';
 import { RegularizedEvolutionSampler } from './regularized-evolution-sampler.js';
 
@@ -101,6 +101,17 @@ describe('NAS vocabulary', () => {
       expect(Number.isFinite(net.evaluate(data.validation).loss)).toBe(true);
     } finally {
       net.dispose();
+    }
+    // buildModel: the trial's draw, built in one call.
+    const study = await createStudy({ storage: new MemoryStorage(), sampler: new RandomSampler({ seed: 9 }) });
+    const trial = await study.ask();
+    const built = buildModel(tfjs, trial, { inputs: 64, imageShape: IMAGE, nClasses: 10, seed: 3, space: { families: ['conv'] } });
+    try {
+      expect(built.architecture).toEqual(architectureFromParams(trial.params, { imageShape: IMAGE, space: { families: ['conv'] } }));
+      expect(built.architecture.family).toBe('conv');
+      expect(built.model.outputs[0]?.shape).toEqual([null, 10]);
+    } finally {
+      built.dispose();
     }
     expect(() =>
       suggestArchitecture({ suggestInt: () => 1, suggestFloat: () => 0, suggestCategorical: (_n, c) => c[0] as never }, { space: { families: ['conv'] } }),

@@ -153,6 +153,29 @@ export class NasNetwork {
     }
   }
 
+  /**
+   * Inference time of one batch (`data`'s first `batchSize` rows, default
+   * 256), in milliseconds: the median of `repeats` (5) timed predictions after
+   * one warm-up. Wall-clock, so it varies with the machine's load.
+   */
+  measureLatency(data: Dataset, options: { batchSize?: number; repeats?: number } = {}): number {
+    const { tf } = this.tfjs;
+    const n = Math.min(data.x.length, options.batchSize ?? 256);
+    const { xs, ys } = toTensors(this.tfjs, { ...data, x: data.x.slice(0, n), y: data.y.slice(0, n) }, null);
+    try {
+      const once = (): number => {
+        const t0 = performance.now();
+        tf.tidy(() => (this.model.predict(xs) as Tensor).dataSync());
+        return performance.now() - t0;
+      };
+      once();
+      const times = Array.from({ length: options.repeats ?? 5 }, once).sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)] as number;
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+  }
+
   /** Frees the weights and the optimizer's state. */
   dispose(): void {
     this.model.dispose();

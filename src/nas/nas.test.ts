@@ -183,6 +183,16 @@ describe('NAS search', () => {
       for (const t of trials) expect(dominates(t.values as number[], f.values as number[])).toBe(false);
     }
     const frontNumbers = new Set(front.map((f) => f.number));
+    // Latency instead of weights: the measured milliseconds are the second value.
+    const lat = await createStudy({ storage: new MemoryStorage(), sampler: new RandomSampler({ seed: 4 }), directions: ['maximize', 'minimize'] });
+    await lat.optimize(nasObjective(tfjs, { split: data, epochs: 1, batchSize: 50, objectives: ['accuracy', 'latency'], space: { families: ['dense'] } }), {
+      nTrials: 2,
+    });
+    for (const t of await lat.getTrials()) {
+      const rec = t.userAttrs.nas as unknown as NasTrialRecord;
+      expect(rec.latencyMs).toBeGreaterThan(0);
+      expect(t.values?.[1]).toBe(rec.latencyMs);
+    }
     for (const t of trials) if (!frontNumbers.has(t.number)) expect(front.some((f) => dominates(f.values as number[], t.values as number[]))).toBe(true);
   });
 });

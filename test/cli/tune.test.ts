@@ -4,7 +4,7 @@
  * (worker SIGKILLed), B2 (worker SIGSTOPped past grace), B10 (SIGINT,
  * SIGTERM, double Ctrl-C), resume, logs and exports.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -47,6 +47,20 @@ function start(args: string[], cwd: string, env: Record<string, string> = {}): R
   const r = startDials(args, { cwd, env });
   started.push(r);
   return r;
+}
+
+/** The group's members as "pid state comm", for a failure message. */
+function groupMembers(pgid: number): string {
+  const out: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid) out.push(`${name} ${f[0]} ppid ${f[1]} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`);
+    } catch {}
+  }
+  return out.join(', ') || 'none';
 }
 
 function pidsOf(file: string): number[] {
@@ -198,7 +212,9 @@ describe('dials tune', () => {
       run.child.kill('SIGKILL');
       await run.done;
       // The watchdog takes the trial's process group down with its worker.
-      await waitFor(() => !groupAlive(child), 10_000, 'the orphaned trial group to be killed');
+      await waitFor(() => !groupAlive(child), 30_000, 'the orphaned trial group to be killed').catch((e) => {
+        throw new Error(`${(e as Error).message}; group ${child}: ${groupMembers(child)}`);
+      });
       const observer = await loadStudy({ studyName: 'b1', storage: `sqlite:${db}` });
       try {
         // Liveness, not speed: the grace is 1 s; the bound only keeps a broken reaper from hanging the test.

@@ -80,14 +80,22 @@ export interface Acquisition {
 /** Variance added before taking σ, as Optuna's stabilizing noise, so log σ stays finite. */
 const STABILIZING_NOISE = 1e-12;
 
-/** log EI over the threshold f* (the best target so far). */
-export class LogEi implements Acquisition {
+/**
+ * An acquisition of the form w·log σ(x) + f(z(x)), z = (μ(x) − threshold)/σ(x),
+ * over one GP's posterior: the posterior plumbing and the chain rule are
+ * here, the subclass gives f, f′ and w.
+ */
+abstract class PosteriorScore implements Acquisition {
   readonly dim: number;
   private readonly post = { mean: 0, variance: 0 };
   private readonly gm: Float64Array;
   private readonly gv: Float64Array;
   private means = new Float64Array(0);
   private vars = new Float64Array(0);
+  /** w: the weight of log σ in the score. */
+  protected abstract readonly logSigmaWeight: number;
+  protected abstract f(z: number): number;
+  protected abstract fGrad(z: number): number;
 
   constructor(
     private readonly gp: GaussianProcess,
@@ -104,9 +112,11 @@ export class LogEi implements Acquisition {
       this.vars = new Float64Array(m);
     }
     this.gp.posteriorBatch(xs, m, this.means, this.vars);
+    const w = this.logSigmaWeight;
     for (let i = 0; i < m; i++) {
       const sigma = Math.sqrt((this.vars[i] as number) + STABILIZING_NOISE);
-      out[i] = Math.log(sigma) + standardLogEi(((this.means[i] as number) - this.threshold) / sigma);
+      const z = ((this.means[i] as number) - this.threshold) / sigma;
+      out[i] = w === 0 ? this.f(z) : w * Math.log(sigma) + this.f(z);
     }
   }
 
@@ -114,56 +124,36 @@ export class LogEi implements Acquisition {
     this.gp.posteriorWithGrad(x, this.post, this.gm, this.gv);
     const sigma = Math.sqrt(this.post.variance + STABILIZING_NOISE);
     const z = (this.post.mean - this.threshold) / sigma;
-    const dh = standardLogEiGrad(z);
-    // ∂/∂x [log σ + log h(z)] with ∂σ = ∂σ²/(2σ) and ∂z = (∂μ − z·∂σ)/σ.
+    const df = this.fGrad(z);
+    const w = this.logSigmaWeight;
+    // ∂/∂x [w·log σ + f(z)] with ∂σ = ∂σ²/(2σ) and ∂z = (∂μ − z·∂σ)/σ.
     for (let j = 0; j < this.dim; j++) {
       const dSigma = (this.gv[j] as number) / (2 * sigma);
-      grad[j] = dSigma / sigma + (dh * ((this.gm[j] as number) - z * dSigma)) / sigma;
+      grad[j] = (w * dSigma) / sigma + (df * ((this.gm[j] as number) - z * dSigma)) / sigma;
     }
-    return Math.log(sigma) + standardLogEi(z);
+    return w === 0 ? this.f(z) : w * Math.log(sigma) + this.f(z);
   }
 }
 
-/** log P(g(x) ≥ threshold) for a process g (a constraint's negation, standardized). */
-export class LogProbabilityOfFeasibility implements Acquisition {
-  readonly dim: number;
-  private readonly post = { mean: 0, variance: 0 };
-  private readonly gm: Float64Array;
-  private readonly gv: Float64Array;
-  private means = new Float64Array(0);
-  private vars = new Float64Array(0);
-
-  constructor(
-    private readonly gp: GaussianProcess,
-    private readonly threshold: number,
-  ) {
-    this.dim = gp.d;
-    this.gm = new Float64Array(gp.d);
-    this.gv = new Float64Array(gp.d);
+/** log EI over the threshold f* (the best target so far): log σ + log h(z). */
+export class LogEi extends PosteriorScore {
+  protected readonly logSigmaWeight = 1;
+  protected f(z: number): number {
+    return standardLogEi(z);
   }
-
-  values(xs: Float64Array, m: number, out: Float64Array): void {
-    if (this.means.length < m) {
-      this.means = new Float64Array(m);
-      this.vars = new Float64Array(m);
-    }
-    this.gp.posteriorBatch(xs, m, this.means, this.vars);
-    for (let i = 0; i < m; i++) {
-      const sigma = Math.sqrt((this.vars[i] as number) + STABILIZING_NOISE);
-      out[i] = logNormalCdf(((this.means[i] as number) - this.threshold) / sigma);
-    }
+  protected fGrad(z: number): number {
+    return standardLogEiGrad(z);
   }
+}
 
-  valueAndGrad(x: Float64Array, grad: Float64Array): number {
-    this.gp.posteriorWithGrad(x, this.post, this.gm, this.gv);
-    const sigma = Math.sqrt(this.post.variance + STABILIZING_NOISE);
-    const z = (this.post.mean - this.threshold) / sigma;
-    const dl = logNormalCdfGrad(z);
-    for (let j = 0; j < this.dim; j++) {
-      const dSigma = (this.gv[j] as number) / (2 * sigma);
-      grad[j] = (dl * ((this.gm[j] as number) - z * dSigma)) / sigma;
-    }
+/** log P(g(x) ≥ threshold) for a process g (a constraint's negation, standardized): log Φ(z). */
+export class LogProbabilityOfFeasibility extends PosteriorScore {
+  protected readonly logSigmaWeight = 0;
+  protected f(z: number): number {
     return logNormalCdf(z);
+  }
+  protected fGrad(z: number): number {
+    return logNormalCdfGrad(z);
   }
 }
 

@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../math/rng.js';
 import type { Dataset } from '../tfjs/datasets.js';
 import type { Tfjs } from '../tfjs/load-tfjs.js';
+import { datasetTensors } from '../tfjs/mlp-classifier.js';
 import { type Architecture, type NasBlock, type NasSpaceOptions, type ParamSource, suggestArchitecture } from './architecture.js';
 import { ensureConv2dGradients } from './wasm-kernels.js';
 
@@ -121,7 +122,7 @@ export class NasNetwork {
   /** One pass over `data` in a seeded random order; returns the mean training loss. */
   async fitEpoch(data: Dataset, options: { batchSize: number; seed: number }): Promise<number> {
     const order = new Rng(options.seed).shuffled(data.x.map((_, i) => i));
-    const { xs, ys } = toTensors(this.tfjs, data, order);
+    const { xs, ys } = datasetTensors(this.tfjs, data, order);
     try {
       const h = await this.model.fit(xs, ys, { epochs: 1, batchSize: options.batchSize, shuffle: false, verbose: 0 });
       return (h.history.loss?.[0] as number) ?? Number.NaN;
@@ -133,7 +134,7 @@ export class NasNetwork {
   /** Accuracy and mean cross-entropy on `data` (inference mode: no dropout, batch-norm moving statistics). */
   evaluate(data: Dataset): NasEvaluation {
     const { tf } = this.tfjs;
-    const { xs, ys } = toTensors(this.tfjs, data, null);
+    const { xs, ys } = datasetTensors(this.tfjs, data, null);
     try {
       const probs = tf.tidy(() => (this.model.predict(xs) as Tensor).dataSync());
       const k = this.nClasses;
@@ -161,7 +162,7 @@ export class NasNetwork {
   measureLatency(data: Dataset, options: { batchSize?: number; repeats?: number } = {}): number {
     const { tf } = this.tfjs;
     const n = Math.min(data.x.length, options.batchSize ?? 256);
-    const { xs, ys } = toTensors(this.tfjs, { ...data, x: data.x.slice(0, n), y: data.y.slice(0, n) }, null);
+    const { xs, ys } = datasetTensors(this.tfjs, { ...data, x: data.x.slice(0, n), y: data.y.slice(0, n) }, null);
     try {
       const once = (): number => {
         const t0 = performance.now();
@@ -209,18 +210,4 @@ function mainPath(tfjs: Tfjs, block: NasBlock, from: SymbolicTensor, init: () =>
   if (block.norm === 'batch') y = tfl.layers.batchNormalization({}).apply(y) as SymbolicTensor;
   else if (block.norm === 'layer') y = tfl.layers.layerNormalization({}).apply(y) as SymbolicTensor;
   return tfl.layers.activation({ activation: block.activation }).apply(y) as SymbolicTensor;
-}
-
-function toTensors(tfjs: Tfjs, data: Dataset, order: readonly number[] | null): { xs: Tensor; ys: Tensor } {
-  const n = data.x.length;
-  const d = data.nFeatures;
-  const k = data.nClasses;
-  const xb = new Float32Array(n * d);
-  const yb = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) {
-    const i = order === null ? r : (order[r] as number);
-    xb.set(data.x[i] as Float32Array, r * d);
-    yb[r * k + (data.y[i] as number)] = 1;
-  }
-  return { xs: tfjs.tf.tensor2d(xb, [n, d]), ys: tfjs.tf.tensor2d(yb, [n, k]) };
 }

@@ -103,7 +103,7 @@ export class MlpClassifier {
   async fitEpoch(data: Dataset, options: { batchSize: number; seed: number }): Promise<number> {
     const { tf } = this.tfjs;
     const order = new Rng(options.seed).shuffled(data.x.map((_, i) => i));
-    const { xs, ys } = tensors(this.tfjs, data, order);
+    const { xs, ys } = datasetTensors(this.tfjs, data, order);
     try {
       const h = await this.model.fit(xs, ys, { epochs: 1, batchSize: options.batchSize, shuffle: false, verbose: 0 });
       return (h.history.loss?.[0] as number) ?? Number.NaN;
@@ -115,7 +115,7 @@ export class MlpClassifier {
   /** Accuracy and mean cross-entropy on `data`. */
   evaluate(data: Dataset): Evaluation {
     const { tf } = this.tfjs;
-    const { xs, ys } = tensors(this.tfjs, data, null);
+    const { xs, ys } = datasetTensors(this.tfjs, data, null);
     try {
       const probs = (this.model.predict(xs) as Tensor).dataSync();
       const truth = data.y;
@@ -165,7 +165,8 @@ function checkLr(lr: number): void {
     throw new InvalidArgumentError(`the learning rate must be a positive number, got ${lr}`, ['lr']);
 }
 
-function tensors(tfjs: Tfjs, data: Dataset, order: readonly number[] | null): { xs: Tensor; ys: Tensor } {
+/** The dataset as tensors (rows in `order`, or as stored), labels one-hot. */
+export function datasetTensors(tfjs: Tfjs, data: Dataset, order: readonly number[] | null): { xs: Tensor; ys: Tensor } {
   const n = data.x.length;
   const d = data.nFeatures;
   const k = data.nClasses;

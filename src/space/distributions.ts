@@ -137,6 +137,21 @@ export function parseDistribution(name: string, d: unknown): Distribution {
   }
 }
 
+/** Parses stored distribution JSON once per distinct text (storages and readers see the same few texts over and over). */
+export class DistributionCache {
+  private readonly byJson = new Map<string, Distribution>();
+
+  /** `name` only labels a parse error. */
+  parse(name: string, json: string): Distribution {
+    let d = this.byJson.get(json);
+    if (!d) {
+      d = parseDistribution(name, JSON.parse(json));
+      this.byJson.set(json, d);
+    }
+    return d;
+  }
+}
+
 export function distributionsEqual(a: Distribution, b: Distribution): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'categorical') {

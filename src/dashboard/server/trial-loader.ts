@@ -6,7 +6,7 @@
  * storage through the Storage contract.
  */
 import { decodeJson, type JsonValue } from '../../json.js';
-import { type Distribution, fromInternal, type ParamValue, parseDistribution } from '../../space/distributions.js';
+import { type Distribution, DistributionCache, fromInternal, type ParamValue } from '../../space/distributions.js';
 import type { SqlDriver, SqlExecutor } from '../../storage/sql/driver.js';
 import type { Storage } from '../../storage/storage.js';
 import { MAX_NUMBERS_FILTER } from '../../storage/storage.js';
@@ -70,7 +70,7 @@ function placeholders(n: number): string {
 
 /** Reads through a SqlDriver (a read-only SQLite connection, or PostgreSQL): six queries per load. */
 export class SqlTrialLoader implements TrialLoader {
-  private readonly dists = new Map<string, Distribution>();
+  private readonly dists = new DistributionCache();
   /** Counts statements, for the constant-query tests. */
   queries = 0;
 
@@ -101,12 +101,7 @@ export class SqlTrialLoader implements TrialLoader {
   }
 
   private distribution(name: string, json: string): Distribution {
-    let d = this.dists.get(json);
-    if (!d) {
-      d = parseDistribution(name, JSON.parse(json));
-      this.dists.set(json, d);
-    }
-    return d;
+    return this.dists.parse(name, json);
   }
 
   private all<R>(tx: SqlExecutor, sql: string, args: readonly unknown[]): Promise<R[]> {

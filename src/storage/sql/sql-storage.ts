@@ -7,7 +7,7 @@
  */
 import { DuplicateStudyError, StudyNotFoundError, TrialNotFoundError } from '../../errors.js';
 import { decodeJson, type JsonValue } from '../../json.js';
-import { type Distribution, fromInternal, type ParamValue, parseDistribution, toInternal } from '../../space/distributions.js';
+import { type Distribution, DistributionCache, fromInternal, type ParamValue, toInternal } from '../../space/distributions.js';
 import type { FrozenTrial, IntermediateValue } from '../../trial/frozen-trial.js';
 import { type StudyDirection, TRIAL_STATES, type TrialState } from '../../trial/state.js';
 import { newLeaseId, REASON_LEASE_EXPIRED, resolveStaleWrite } from '../lease.js';
@@ -115,7 +115,7 @@ function attrsOf(rows: readonly AttrRow[], kind: string): Record<string, JsonVal
 export class SqlStorage implements Storage {
   readonly url: string;
   readonly capabilities: StorageCapabilities = { multiProcess: true, persistent: true };
-  private readonly distCache = new Map<string, Distribution>();
+  private readonly distCache = new DistributionCache();
 
   constructor(private readonly driver: SqlDriver) {
     this.url = driver.url;
@@ -126,12 +126,7 @@ export class SqlStorage implements Storage {
   }
 
   private distribution(name: string, json: string): Distribution {
-    let d = this.distCache.get(json);
-    if (!d) {
-      d = parseDistribution(name, JSON.parse(json));
-      this.distCache.set(json, d);
-    }
-    return d;
+    return this.distCache.parse(name, json);
   }
 
   private async studyRecord(tx: SqlExecutor, row: StudyRow): Promise<StudyRecord> {

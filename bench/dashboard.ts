@@ -12,6 +12,7 @@
  * Results: bench/results/dashboard.json and a table on stdout (copied into
  * bench/README.md, section "Dashboard").
  */
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,10 +20,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ApiClient } from '../src/dashboard/api.js';
 import { startDashboard } from '../src/dashboard/server/start.js';
-import { pageLoadTimings } from './dashboard-pages.js';
 import { createStudy } from '../src/index.js';
+import { Rng } from '../src/math/rng.js';
 import { floatDistribution } from '../src/space/distributions.js';
 import { SQLITE_V1_TO_V2 } from '../src/storage/sqlite/schema.js';
+import { pageLoadTimings } from './dashboard-pages.js';
 
 const N_TRIALS = Number(process.env.DIALS_BENCH_TRIALS ?? 100_000);
 const N_WORKERS = Number(process.env.DIALS_BENCH_WORKERS ?? 8);
@@ -42,18 +44,6 @@ function log(s: string): void {
   process.stdout.write(`${s}\n`);
 }
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The fixture, by bulk SQL in one transaction (the library would take minutes
  * for 100k trials). The change-log triggers are dropped for the load and
@@ -65,7 +55,8 @@ async function buildFixture(): Promise<number> {
   await study.close();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  const rnd = prng(42);
+  const rng = new Rng(42);
+  const rnd = () => rng.random();
   const dists = Array.from({ length: N_PARAMS }, (_, k) => JSON.stringify(floatDistribution(`p${k}`, 0, 1, k % 3 === 0 ? { log: false } : {})));
   const changeTriggers = SQLITE_V1_TO_V2.split(/;\s*\n(?=CREATE|INSERT)/)
     .map((s) => s.trim())

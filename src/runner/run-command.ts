@@ -68,7 +68,8 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
   const stderrTail = new OutputTail();
   let killed: KillReason | null = null;
   let stopRequested = false;
-  const reader = new ReportReader(o.metrics, (r) => {
+  // An intermediate report, from stdout or the result file alike: the pruner may stop the trial.
+  const onIntermediate = (r: Parameters<NonNullable<RunCommandOptions['onIntermediate']>>[0]) => {
     if (killed !== null || !o.onIntermediate) return;
     let prune = false;
     try {
@@ -77,17 +78,9 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
       prune = false;
     }
     if (prune) kill('pruned');
-  });
-  const fileReader = new ReportReader(o.metrics, (r) => {
-    if (killed !== null || !o.onIntermediate) return;
-    let prune = false;
-    try {
-      prune = o.onIntermediate(r);
-    } catch {
-      prune = false;
-    }
-    if (prune) kill('pruned');
-  });
+  };
+  const reader = new ReportReader(o.metrics, onIntermediate);
+  const fileReader = new ReportReader(o.metrics, onIntermediate);
   let lastFinalFrom: 'stdout' | 'file' | null = null;
 
   let child: ReturnType<typeof spawn>;

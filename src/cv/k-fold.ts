@@ -14,16 +14,14 @@ export interface KFoldOptions {
   readonly seed?: number;
 }
 
-export class KFold implements Splitter {
-  readonly name: string = 'KFold';
+/** What KFold and StratifiedKFold share: k folds, optionally shuffled by a seed. */
+export abstract class ShuffledFolds implements Splitter {
+  abstract readonly name: string;
   readonly nSplits: number;
   readonly shuffle: boolean;
   readonly seed: number | undefined;
 
-  /**
-   * @example const folds = new KFold({ nSplits: 5, seed: 1 }).split(150);
-   */
-  constructor(options: KFoldOptions = {}) {
+  constructor(options: KFoldOptions) {
     this.nSplits = checkSplits(new.target.name, options.nSplits ?? 5);
     this.shuffle = options.shuffle ?? options.seed !== undefined;
     this.seed = checkSeed(new.target.name, options.seed);
@@ -31,6 +29,19 @@ export class KFold implements Splitter {
 
   get nFolds(): number {
     return this.nSplits;
+  }
+
+  abstract split(input: number | SplitInput): Fold[];
+}
+
+export class KFold extends ShuffledFolds {
+  readonly name: string = 'KFold';
+
+  /**
+   * @example const folds = new KFold({ nSplits: 5, seed: 1 }).split(150);
+   */
+  constructor(options: KFoldOptions = {}) {
+    super(options);
   }
 
   split(input: number | SplitInput): Fold[] {

@@ -7,8 +7,8 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../math/rng.js';
-import { checkSeed, checkSplits, sampleCount } from './k-fold.js';
-import { type Fold, foldsFromAssignment, type Label, type SplitInput, type Splitter } from './splitter.js';
+import { ShuffledFolds, sampleCount } from './k-fold.js';
+import { type Fold, foldsFromAssignment, type Label, type SplitInput } from './splitter.js';
 
 export interface StratifiedKFoldOptions {
   readonly nSplits?: number;
@@ -16,23 +16,14 @@ export interface StratifiedKFoldOptions {
   readonly seed?: number;
 }
 
-export class StratifiedKFold implements Splitter {
+export class StratifiedKFold extends ShuffledFolds {
   readonly name: string = 'StratifiedKFold';
-  readonly nSplits: number;
-  readonly shuffle: boolean;
-  readonly seed: number | undefined;
 
   /**
    * @example const folds = new StratifiedKFold({ nSplits: 5, seed: 1 }).split({ labels: y });
    */
   constructor(options: StratifiedKFoldOptions = {}) {
-    this.nSplits = checkSplits(new.target.name, options.nSplits ?? 5);
-    this.shuffle = options.shuffle ?? options.seed !== undefined;
-    this.seed = checkSeed(new.target.name, options.seed);
-  }
-
-  get nFolds(): number {
-    return this.nSplits;
+    super(options);
   }
 
   split(input: number | SplitInput): Fold[] {

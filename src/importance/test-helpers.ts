@@ -1,7 +1,7 @@
 /** Synthetic trials for the importance tests and benchmark (not exported from the package). */
 import { Rng } from '../math/rng.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
-import type { FrozenTrial } from '../trial/frozen-trial.js';
+import { type FrozenTrial, frozenTrial as makeTrial } from '../trial/frozen-trial.js';
 import type { TrialState } from '../trial/state.js';
 
 const UNIT: Distribution = { kind: 'float', low: 0, high: 1, log: false, step: null };
@@ -13,24 +13,7 @@ export function frozenTrial(
   values: readonly number[] | null,
   state: TrialState = 'COMPLETE',
 ): FrozenTrial {
-  return {
-    trialId: number,
-    number,
-    state,
-    value: values === null ? null : (values[0] ?? null),
-    values,
-    params,
-    distributions,
-    fixedParams: {},
-    intermediateValues: [],
-    userAttrs: {},
-    systemAttrs: {},
-    datetimeStart: null,
-    datetimeComplete: null,
-    failReason: null,
-    retryOf: null,
-    gridIndex: null,
-  };
+  return makeTrial({ number, state, value: values === null ? null : (values[0] ?? null), values, params, distributions });
 }
 
 /** n trials of D uniform parameters x0 … x{D-1} on [0, 1], target f(x). */

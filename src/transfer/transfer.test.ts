@@ -1,36 +1,19 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { transferTask, taskObjective, regretCurve } from '../../bench/transfer-tasks.js';
+import { regretCurve, taskObjective, transferTask } from '../../bench/transfer-tasks.js';
 import { CmaEsSampler } from '../samplers/cmaes/cmaes-sampler.js';
 import { GpSampler } from '../samplers/gp/gp-sampler.js';
 import { RandomSampler } from '../samplers/random/random-sampler.js';
-import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
 import type { Sampler } from '../samplers/sampler.js';
+import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
 import { createStudy } from '../study/create-study.js';
-import type { FrozenTrial } from '../trial/frozen-trial.js';
+import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
 import { mapTrials } from './mapping.js';
 import { computeMetaFeatures, suggestWarmStart } from './meta-features.js';
 import { WARM_START_ATTR, warmStartCmaEs } from './warm-start.js';
 
 function trial(number: number, params: Record<string, number | string>, value: number, dists: FrozenTrial['distributions'] = {}): FrozenTrial {
-  return {
-    trialId: number,
-    number,
-    state: 'COMPLETE',
-    value,
-    values: [value],
-    params,
-    distributions: dists,
-    fixedParams: {},
-    intermediateValues: [],
-    userAttrs: {},
-    systemAttrs: {},
-    datetimeStart: null,
-    datetimeComplete: null,
-    failReason: null,
-    retryOf: null,
-    gridIndex: null,
-  };
+  return frozenTrial({ number, values: [value], params, distributions: dists });
 }
 
 describe('mapping', () => {

@@ -41,6 +41,33 @@ export interface FrozenTrial {
   readonly gridIndex: number | null;
 }
 
+/**
+ * A snapshot built by hand, for histories in tests and tools: every field not
+ * given takes its empty value, `value` follows `values` (its single entry).
+ * @example frozenTrial({ number: 3, values: [0.5], params: { x: 1 }, distributions: { x: d } })
+ */
+export function frozenTrial(fields: Partial<FrozenTrial> & { readonly number: number }): FrozenTrial {
+  const values = fields.values ?? null;
+  return {
+    trialId: fields.number,
+    state: 'COMPLETE',
+    value: values !== null && values.length === 1 ? (values[0] as number) : null,
+    params: {},
+    distributions: {},
+    fixedParams: {},
+    intermediateValues: [],
+    userAttrs: {},
+    systemAttrs: {},
+    datetimeStart: null,
+    datetimeComplete: null,
+    failReason: null,
+    retryOf: null,
+    gridIndex: null,
+    ...fields,
+    values,
+  };
+}
+
 /** Last intermediate value of the first objective, over all folds, or null. */
 export function lastIntermediateValue(t: FrozenTrial): number | null {
   let best: IntermediateValue | null = null;

@@ -1,7 +1,7 @@
 /** Hand-built histories for pruner tests: frozen trials and a study view over them. */
 import type { JsonValue } from '../../src/json.js';
 import type { StudyView } from '../../src/samplers/sampler.js';
-import type { FrozenTrial, IntermediateValue } from '../../src/trial/frozen-trial.js';
+import { type FrozenTrial, frozenTrial, type IntermediateValue } from '../../src/trial/frozen-trial.js';
 import type { StudyDirection, TrialState } from '../../src/trial/state.js';
 
 /** A report: [step, value or values, fold?]. */
@@ -23,24 +23,7 @@ export function trial(number: number, spec: TrialSpec = {}): FrozenTrial {
     values: typeof v === 'number' ? [v] : v.slice(),
   }));
   ivs.sort((a, b) => (a.fold ?? -1) - (b.fold ?? -1) || a.step - b.step);
-  return {
-    trialId: number + 1,
-    number,
-    state,
-    value: values && values.length === 1 ? (values[0] as number) : null,
-    values,
-    params: {},
-    distributions: {},
-    fixedParams: {},
-    intermediateValues: ivs,
-    userAttrs: {},
-    systemAttrs: spec.systemAttrs ?? {},
-    datetimeStart: null,
-    datetimeComplete: null,
-    failReason: null,
-    retryOf: null,
-    gridIndex: null,
-  };
+  return frozenTrial({ trialId: number + 1, number, state, values, intermediateValues: ivs, systemAttrs: spec.systemAttrs ?? {} });
 }
 
 /** Completed trials with one value per step (a learning curve), numbered from `from`. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { floatDistribution } from '../../space/distributions.js';
 import { CONSTRAINTS_ATTR } from '../../trial/constraints.js';
-import type { FrozenTrial, IntermediateValue } from '../../trial/frozen-trial.js';
+import { type FrozenTrial, frozenTrial, type IntermediateValue } from '../../trial/frozen-trial.js';
 import type { TrialState } from '../../trial/state.js';
-import { defaultGamma, defaultWeights, motpeWeights, nonDominationRanks, splitTrials } from './split.js';
 import { groupDecomposedSearchSpace } from './group-search-space.js';
+import { defaultGamma, defaultWeights, motpeWeights, nonDominationRanks, splitTrials } from './split.js';
 
 function frozen(
   number: number,
@@ -14,24 +14,14 @@ function frozen(
   intermediate: IntermediateValue[] = [],
 ): FrozenTrial {
   const dist = floatDistribution('x', -100, 100);
-  return {
-    trialId: number,
+  return frozenTrial({
     number,
     state,
-    value: values && values.length === 1 ? (values[0] as number) : null,
     values,
     params,
     distributions: Object.fromEntries(Object.keys(params).map((k) => [k, dist])),
-    fixedParams: {},
     intermediateValues: intermediate,
-    userAttrs: {},
-    systemAttrs: {},
-    datetimeStart: null,
-    datetimeComplete: null,
-    failReason: null,
-    retryOf: null,
-    gridIndex: null,
-  };
+  });
 }
 
 const nums = (ts: readonly FrozenTrial[]) => ts.map((t) => t.number);

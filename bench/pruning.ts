@@ -38,6 +38,7 @@ import {
   RandomSampler,
   StratifiedKFold,
   SuccessiveHalvingPruner,
+  TrialPruned,
   WilcoxonPruner,
 } from '../src/index.js';
 import { hypervolume } from '../src/math/hypervolume.js';
@@ -82,7 +83,7 @@ async function curveRun(seed: number, pruner: Pruner): Promise<CurveRun> {
         epochs++;
         loss = curve(t);
         trial.report(loss, t);
-        if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+        if (trial.shouldPrune()) throw new TrialPruned();
       }
       return loss;
     },
@@ -122,7 +123,7 @@ async function moCurveRun(seed: number, pruner: Pruner): Promise<{ front: number
         epochs++;
         values = [curve(t), 0.2 + width + 1 / (t + 2)];
         trial.report(values, t);
-        if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+        if (trial.shouldPrune()) throw new TrialPruned();
       }
       return values;
     },
@@ -158,7 +159,7 @@ async function replayRun(curves: RecordedCurves, order: readonly number[], seed:
       for (let e = 0; e < curves.epochs; e++) {
         epochs++;
         trial.report(loss[e] as number, e);
-        if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+        if (trial.shouldPrune()) throw new TrialPruned();
       }
       return loss[curves.epochs - 1] as number;
     },

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { TrialPruned } from '../errors.js';
+import { hypervolume } from '../math/hypervolume.js';
 import { RandomSampler } from '../samplers/random/random-sampler.js';
 import { MemoryStorage } from '../storage/memory/memory-storage.js';
-import { hypervolume } from '../math/hypervolume.js';
 import { createStudy } from '../study/create-study.js';
 import { HyperbandPruner } from './hyperband-pruner.js';
 import { learningCurve } from './learning-curves.js';
 import { MedianPruner } from './percentile-pruner.js';
-import { type Pruner, NopPruner } from './pruner.js';
+import { NopPruner, type Pruner } from './pruner.js';
 import { SuccessiveHalvingPruner } from './successive-halving-pruner.js';
 
 const EPOCHS = 27;
@@ -29,7 +30,7 @@ async function run(pruner: Pruner): Promise<{ best: number; epochs: number; prun
         epochs++;
         loss = curve(t);
         trial.report(loss, t);
-        if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+        if (trial.shouldPrune()) throw new TrialPruned();
       }
       return loss;
     },
@@ -81,7 +82,7 @@ describe('multi-objective pruning saves work', () => {
           epochs++;
           values = [curve(t), 0.2 + width + 1 / (t + 2)];
           trial.report(values, t);
-          if (trial.shouldPrune()) return { state: 'PRUNED' } as never;
+          if (trial.shouldPrune()) throw new TrialPruned();
         }
         return values;
       },

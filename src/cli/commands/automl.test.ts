@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dials as runCli } from '../../../test/cli/cli-harness.js';
 import { parseCsv } from '../../automl/csv.js';
 import { loadStudy } from '../../study/create-study.js';
 
-const run = promisify(execFile);
-const root = new URL('../../../', import.meta.url).pathname;
-const main = join(root, 'src/cli/main.ts');
-
-async function dials(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: { ...process.env, DIALS_STORAGE: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** The built CLI as a child process, without a storage from the environment. */
+const dials = (args: readonly string[]) => runCli(args, { env: { DIALS_STORAGE: '' } });
 
 // Three classes from two numeric columns and a categorical one, with gaps and labels that need quoting.
 const labels = ['setosa', 'versi"color, x', 'virginica'];

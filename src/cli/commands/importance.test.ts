@@ -1,26 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dials as runCli } from '../../../test/cli/cli-harness.js';
 import { decodeJson } from '../../json.js';
 import { RandomSampler } from '../../samplers/random/random-sampler.js';
 import { createStudy } from '../../study/create-study.js';
 
-const run = promisify(execFile);
-const root = new URL('../../../', import.meta.url).pathname;
-const main = join(root, 'src/cli/main.ts');
-
-async function dials(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: { ...process.env, DIALS_STORAGE: '' } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** The built CLI as a child process, without a storage from the environment. */
+const dials = (args: readonly string[]) => runCli(args, { env: { DIALS_STORAGE: '' } });
 
 describe('dials importance (a real child process on a SQLite file)', () => {
   let dir: string;

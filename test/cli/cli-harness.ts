@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadStudy } from '../../src/study/create-study.js';
+import type { FrozenTrial } from '../../src/trial/frozen-trial.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
@@ -79,4 +81,14 @@ export function ok(r: CliResult): CliResult {
 // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary JSON output
 export function json(r: CliResult): any {
   return JSON.parse(ok(r).stdout);
+}
+
+/** Every trial of a study, read through a fresh connection that is closed afterwards. */
+export async function trialsOf(storage: string, study: string): Promise<FrozenTrial[]> {
+  const s = await loadStudy({ studyName: study, storage });
+  try {
+    return await s.getTrials();
+  } finally {
+    await s.close();
+  }
 }

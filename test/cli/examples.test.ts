@@ -3,20 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadStudy } from '../../src/study/create-study.js';
-import { dials, ROOT } from './cli-harness.js';
+import { dials, ROOT, trialsOf } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dials-examples-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function trials(storage: string, study: string) {
-  const s = await loadStudy({ studyName: study, storage });
-  try {
-    return await s.getTrials();
-  } finally {
-    await s.close();
-  }
-}
 
 /** Real processes on a shared 2-core machine: generous bounds, never a measure of speed. */
 const SLOW = 240_000;
@@ -40,7 +30,7 @@ describe('examples', () => {
         'none',
       ]);
       expect(r.code, r.stderr).toBe(0);
-      const ts = await trials(storage, 'python-demo');
+      const ts = await trialsOf(storage, 'python-demo');
       expect(ts.map((t) => t.state)).toEqual(Array(4).fill('COMPLETE'));
       for (const t of ts) {
         const { lr, depth, opt } = t.params as { lr: number; depth: number; opt: string };
@@ -61,7 +51,7 @@ describe('examples', () => {
         timeoutMs: 60_000,
       });
       expect(r.code, r.stderr).toBe(0);
-      const ts = await trials(storage, 'digits-mlp');
+      const ts = await trialsOf(storage, 'digits-mlp');
       expect(ts.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE']);
       for (const t of ts) expect(t.intermediateValues.length).toBe(20);
       // TPE's first trials are seeded random draws; the better of the two learns the digits well.

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { groupAlive } from '../../src/runner/kill-group.js';
 import { loadStudy } from '../../src/study/create-study.js';
-import type { FrozenTrial } from '../../src/trial/frozen-trial.js';
 import { dropSchema, newSchemaName, pgSchemaUrl } from '../helpers/pg.js';
-import { dials, json, ok, pidAlive, type RunningCli, startDials, waitFor } from './cli-harness.js';
+import { dials, json, ok, pidAlive, type RunningCli, startDials, trialsOf, waitFor } from './cli-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dials-tune-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -65,15 +64,6 @@ function groupMembers(pgid: number): string {
 
 function pidsOf(file: string): number[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
-}
-
-async function trialsOf(storage: string, study: string): Promise<FrozenTrial[]> {
-  const s = await loadStudy({ studyName: study, storage });
-  try {
-    return await s.getTrials();
-  } finally {
-    await s.close();
-  }
 }
 
 /** Real processes on a shared 2-core machine: generous bounds, never a measure of speed. */

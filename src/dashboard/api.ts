@@ -258,7 +258,25 @@ export interface StudyDetailResponse {
     readonly folds: readonly number[];
   };
   readonly hasPbt: boolean;
+  /**
+   * Single objective only: the best COMPLETE trial against the best COMPLETE
+   * trial enqueued from an established baseline (system attr
+   * `dials:baseline`); null when no baseline trial has completed.
+   */
+  readonly baselineImprovement: BaselineImprovementDto | null;
   readonly cursor: ChangeCursor;
+}
+
+/** The best trial against the best baseline trial (see src/baselines). */
+export interface BaselineImprovementDto {
+  readonly direction: StudyDirection;
+  /** Baseline reference 'name@version', its trial number and value. */
+  readonly baseline: { readonly ref: string; readonly number: number; readonly value: number };
+  readonly best: { readonly number: number; readonly value: number };
+  /** How much better the best trial is, in objective units: ≥ 0 whatever the direction. */
+  readonly absolute: number;
+  /** absolute / |baseline value|; null when the baseline value is 0. */
+  readonly relative: number | null;
 }
 
 export const MAX_BEST_TRIALS = 1000;

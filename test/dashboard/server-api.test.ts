@@ -11,20 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiClient,
   ApiError,
-  type HistoryData,
-  type ParamsData,
-  type ParetoData,
-  type TrialRowDto,
   decodeApiJson,
   encodeTrialFilter,
+  type HistoryData,
+  type ParamsData,
   parseTrialFilter,
+  type TrialRowDto,
 } from '../../src/dashboard/api.js';
-import { startDashboard, type Dashboard } from '../../src/dashboard/server/start.js';
-import { encodeAttr } from '../../src/json.js';
-import { floatDistribution } from '../../src/space/distributions.js';
-import { createStudy, RandomSampler, type Study } from '../../src/index.js';
+import { type Dashboard, startDashboard } from '../../src/dashboard/server/start.js';
+import type { SqlTrialLoader } from '../../src/dashboard/server/trial-loader.js';
 import { paretoIndices } from '../../src/dashboard/server/views.js';
-import { SqlTrialLoader } from '../../src/dashboard/server/trial-loader.js';
+import { createStudy, improvementOverBaseline, RandomSampler, type Study } from '../../src/index.js';
+import { encodeAttr } from '../../src/json.js';
+import { categoricalDistribution, floatDistribution } from '../../src/space/distributions.js';
 import { dropSchema, newSchemaName, pgSchemaUrl } from '../helpers/pg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dials-dash-api-'));
@@ -243,6 +242,48 @@ describe('dashboard API over HTTP', () => {
     expect(body.trials[5]?.values).toEqual([Number.POSITIVE_INFINITY]);
   });
 
+  it('states the improvement of the best trial over the best baseline trial, through both trial loaders', async () => {
+    expect((await api.study(main.studyId)).baselineImprovement).toBeNull();
+    expect((await api.study(mo.studyId)).baselineImprovement).toBeNull();
+    const b = await createStudy({
+      studyName: 'with baselines',
+      storage: url,
+      sampler: new RandomSampler({ seed: 5 }),
+      baselines: {
+        use: ['adam-default@1', 'sgd-momentum@1'],
+        space: { lr: floatDistribution('lr', 1e-5, 1, { log: true }), optimizer: categoricalDistribution('optimizer', ['adam', 'sgd']) },
+      },
+    });
+    try {
+      const objective = (t: import('../../src/index.js').Trial) => {
+        const lr = t.suggestFloat('lr', 1e-5, 1, { log: true });
+        return (Math.log10(lr) + 2.5) ** 2 + (t.suggestCategorical('optimizer', ['adam', 'sgd']) === 'adam' ? 0 : 0.5);
+      };
+      // Enqueued, not yet run: no baseline value to compare with (requests within 20 ms share one look at the cursor).
+      await new Promise((r) => setTimeout(r, 30));
+      expect((await api.study(b.studyId)).baselineImprovement).toBeNull();
+      await b.optimize(objective, { nTrials: 25 });
+      // The overview may be up to STALE_MS (1 s) old while trials keep changing: let it lapse.
+      await new Promise((r) => setTimeout(r, 1100));
+      const ref = await improvementOverBaseline(b);
+      // adam: (−3 + 2.5)² = 0.25 beats sgd's 0.75; the best sampled trial does better still.
+      expect(ref?.baseline).toEqual({ ref: 'adam-default@1', number: 0, value: 0.25 });
+      expect(ref?.absolute).toBeGreaterThan(0);
+      const viaSql = (await api.study(b.studyId)).baselineImprovement;
+      expect(viaSql).toEqual(ref);
+      // The same study served from a Storage object (the Storage-contract loader).
+      const m = await startDashboard({ storage: b.storage, port: 0, uiDir: null, log: () => {} });
+      try {
+        const c = new ApiClient(fetch, { baseUrl: m.url.replace(/\/$/, '') });
+        expect((await c.study(b.studyId)).baselineImprovement).toEqual(ref);
+      } finally {
+        await m.close();
+      }
+    } finally {
+      await b.close();
+    }
+  });
+
   it('reads a 400-trial study in the same number of queries as a 10-trial one (A8)', async () => {
     const big = await createStudy({ studyName: 'big', storage: url, sampler: new RandomSampler({ seed: 1 }) });
     await big.optimize(
@@ -254,6 +295,8 @@ describe('dashboard API over HTTP', () => {
       },
       { nTrials: 10 },
     );
+    // Requests within 20 ms share one look at the change cursor: let the new study become visible.
+    await new Promise((r) => setTimeout(r, 30));
     const loader = d.loader as SqlTrialLoader;
     const count = async () => {
       const before = loader.queries;

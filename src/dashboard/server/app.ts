@@ -17,8 +17,8 @@ import {
   API_VERSION,
   DEFAULT_MAX_POINTS,
   encodeApiJson,
-  type ImportanceEvaluator,
   IMPORTANCE_EVALUATORS,
+  type ImportanceEvaluator,
   type ImportanceResponse,
   type InfoResponse,
   type InteractionsResponse,
@@ -37,14 +37,14 @@ import {
   type PlotKind,
   type SamplerInfoDto,
   type SessionResponse,
-  type SseEvent,
   SSE_POLL_MS,
+  type SseEvent,
   type StudiesResponse,
   type StudyDetailResponse,
+  TOKEN_COOKIE,
   type TrialDetailResponse,
   type TrialLogDto,
   type TrialsResponse,
-  TOKEN_COOKIE,
 } from '../api.js';
 import type { DataHub, StudyTrials } from './hub.js';
 import { errorResponse, type GuardOptions, guards, requestToken, tokenMatches } from './security.js';
@@ -52,6 +52,7 @@ import type { StaticFiles } from './static-files.js';
 import { PBT_SEGMENT_ATTR } from './trial-loader.js';
 import {
   BadRequest,
+  baselineImprovement,
   bestIndex,
   curvesOf,
   durationStats,
@@ -391,6 +392,7 @@ export function createApp(ctx: AppContext): Hono {
         userAttrKeys: extras.userAttrKeys,
         intermediate: { trials: withReports, maxStep, folds: [...folds].sort((a, b) => a - b) },
         hasPbt,
+        baselineImprovement: s.directions.length === 1 ? baselineImprovement(st.trials, s.directions[0] as StudyDirection) : null,
       };
     });
     const systemAttrs: Record<string, JsonValue> = {};

@@ -6,9 +6,10 @@
  * queries whatever the size of the study, and a reader never holds a
  * transaction open (it never makes a worker wait).
  */
+
+import type { Distribution } from '../../space/distributions.js';
 import type { Storage, StudySummary } from '../../storage/storage.js';
 import { MAX_CHANGES_LIMIT } from '../../storage/storage.js';
-import type { Distribution } from '../../space/distributions.js';
 import type { SlimTrial, TrialLoader } from './trial-loader.js';
 
 function learnSpace(space: Map<string, Distribution>, t: SlimTrial): void {

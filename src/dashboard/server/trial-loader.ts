@@ -5,6 +5,7 @@
  * with the dashboard's own SELECTs on a read-only connection; any other
  * storage through the Storage contract.
  */
+import { BASELINE_ATTR } from '../../baselines/baselines.js';
 import { decodeJson, type JsonValue } from '../../json.js';
 import { type Distribution, DistributionCache, fromInternal, type ParamValue } from '../../space/distributions.js';
 import type { SqlDriver, SqlExecutor } from '../../storage/sql/driver.js';
@@ -35,6 +36,8 @@ export interface SlimTrial {
   readonly folds: readonly [number, number] | null;
   readonly worker: string | null;
   readonly pbt: JsonValue | null;
+  /** The baseline reference ('name@version') of a trial enqueued from a baseline, else null. */
+  readonly baseline: string | null;
 }
 
 export interface Curve {
@@ -178,8 +181,8 @@ export class SqlTrialLoader implements TrialLoader {
       );
       const attrs = await this.all<{ trial_id: number; key: string; value: string }>(
         tx,
-        `SELECT x.trial_id, x.key, x.value FROM dials_trial_attrs x ${join} AND x.kind = 'system' AND x.key IN (?, ?)`,
-        [...args, WORKER_ATTR, PBT_SEGMENT_ATTR],
+        `SELECT x.trial_id, x.key, x.value FROM dials_trial_attrs x ${join} AND x.kind = 'system' AND x.key IN (?, ?, ?)`,
+        [...args, WORKER_ATTR, PBT_SEGMENT_ATTR, BASELINE_ATTR],
       );
       interface Acc {
         values: number[];
@@ -190,6 +193,7 @@ export class SqlTrialLoader implements TrialLoader {
         folds: [number, number] | null;
         worker: string | null;
         pbt: JsonValue | null;
+        baseline: string | null;
       }
       const acc = new Map<number, Acc>();
       for (const r of rows) {
@@ -202,9 +206,10 @@ export class SqlTrialLoader implements TrialLoader {
           folds: null,
           worker: null,
           pbt: null,
+          baseline: null,
         });
       }
-      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, lastStep: null, folds: null, worker: null, pbt: null };
+      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, lastStep: null, folds: null, worker: null, pbt: null, baseline: null };
       const get = (id: number): Acc => acc.get(Number(id)) ?? stray;
       for (const v of values) get(v.trial_id).values[Number(v.objective)] = v.value === null ? Number.NaN : Number(v.value);
       for (const p of params) {
@@ -226,6 +231,7 @@ export class SqlTrialLoader implements TrialLoader {
         const a = get(r.trial_id);
         const v = decodeJson(r.value);
         if (r.key === WORKER_ATTR) a.worker = typeof v === 'string' ? v : JSON.stringify(v);
+        else if (r.key === BASELINE_ATTR) a.baseline = typeof v === 'string' ? v : null;
         else a.pbt = v;
       }
       return rows.map((r) => {
@@ -246,6 +252,7 @@ export class SqlTrialLoader implements TrialLoader {
           folds: a.folds,
           worker: a.worker,
           pbt: a.pbt,
+          baseline: a.baseline,
         };
       });
     });
@@ -301,6 +308,7 @@ function slimOf(t: FrozenTrial): SlimTrial {
     if (iv.fold !== null) folds = folds === null ? [iv.fold, iv.fold] : [Math.min(folds[0], iv.fold), Math.max(folds[1], iv.fold)];
   }
   const worker = t.systemAttrs[WORKER_ATTR];
+  const baseline = t.systemAttrs[BASELINE_ATTR];
   return {
     trialId: t.trialId,
     number: t.number,
@@ -317,6 +325,7 @@ function slimOf(t: FrozenTrial): SlimTrial {
     folds,
     worker: worker === undefined ? null : typeof worker === 'string' ? worker : JSON.stringify(worker),
     pbt: t.systemAttrs[PBT_SEGMENT_ATTR] ?? null,
+    baseline: typeof baseline === 'string' ? baseline : null,
   };
 }
 

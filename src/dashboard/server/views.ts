@@ -3,11 +3,14 @@
  * table (sorting and filtering on allowlisted keys), the overview and the
  * columnar, downsampled plot data. Pure functions of their inputs.
  */
+import { BASELINE_ATTR, improvementFromTrials } from '../../baselines/baselines.js';
 import type { JsonValue } from '../../json.js';
 import type { Distribution, ParamValue } from '../../space/distributions.js';
 import type { StudySummary } from '../../storage/storage.js';
+import { frozenTrial } from '../../trial/frozen-trial.js';
 import type { StudyDirection, TrialState } from '../../trial/state.js';
 import {
+  type BaselineImprovementDto,
   type DurationStatsDto,
   type EdfData,
   FIXED_SORT_KEYS,
@@ -72,6 +75,32 @@ export function bestIndex(trials: readonly (SlimTrial | undefined)[], direction:
     }
   }
   return best;
+}
+
+/**
+ * The best trial against the best baseline trial (single objective), by the
+ * library's improvementFromTrials over the only trials it can pick: the best
+ * trial and the finished baseline trials (a handful, not the whole study).
+ */
+export function baselineImprovement(trials: readonly (SlimTrial | undefined)[], direction: StudyDirection): BaselineImprovementDto | null {
+  const candidates: SlimTrial[] = [];
+  const bi = bestIndex(trials, direction);
+  for (let i = 0; i < trials.length; i++) {
+    const t = trials[i];
+    if (!t || t.state !== 'COMPLETE' || !t.values || t.values.length !== 1 || Number.isNaN(t.values[0])) continue;
+    if (i === bi || t.baseline !== null) candidates.push(t);
+  }
+  return improvementFromTrials(
+    candidates.map((t) =>
+      frozenTrial({
+        trialId: t.trialId,
+        number: t.number,
+        values: t.values,
+        systemAttrs: t.baseline === null ? {} : { [BASELINE_ATTR]: t.baseline },
+      }),
+    ),
+    direction,
+  );
 }
 
 export function summaryDto(s: StudySummary, trials: readonly (SlimTrial | undefined)[] | null): StudySummaryDto {

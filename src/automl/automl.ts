@@ -13,13 +13,14 @@
  * - No trial starts after the budget; one in flight stops at its next fold
  *   (PRUNED) once some trial has completed, else it finishes.
  */
-import { DialsError, InvalidArgumentError, TrialPruned } from '../errors.js';
+
 import { type CrossValidationRecord, crossValidate } from '../cv/cross-validate.js';
 import { KFold } from '../cv/k-fold.js';
 import type { Fold } from '../cv/splitter.js';
 import { StratifiedKFold } from '../cv/stratified-k-fold.js';
-import { NopPruner, type Pruner } from '../pruners/pruner.js';
+import { DialsError, InvalidArgumentError, TrialPruned } from '../errors.js';
 import { MedianPruner } from '../pruners/percentile-pruner.js';
+import { NopPruner, type Pruner } from '../pruners/pruner.js';
 import { WilcoxonPruner } from '../pruners/wilcoxon-pruner.js';
 import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
 import type { ParamValue } from '../space/distributions.js';

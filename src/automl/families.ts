@@ -10,11 +10,11 @@ import type { Trial } from '../study/trial.js';
 import { gbdtFamily } from './models/gbdt.js';
 import { knnFamily } from './models/knn.js';
 import { linearFamily } from './models/linear.js';
-import { FAMILY_NAMES, type FamilyName, type ModelFamily, type ModelParams, type Task } from './models/model.js';
 import { mlpFamily } from './models/mlp.js';
+import { FAMILY_NAMES, type FamilyName, type ModelFamily, type ModelParams, type Task } from './models/model.js';
 import { naiveBayesFamily } from './models/naive-bayes.js';
 import { svmFamily } from './models/svm.js';
-import { decisionTreeFamily, randomForestFamily } from './models/tree-models.js';
+import { decisionTreeFamily, randomForestFamily, UNLIMITED_DEPTH } from './models/tree-models.js';
 
 export const MODEL_FAMILIES: Readonly<Record<FamilyName, ModelFamily>> = {
   gbdt: gbdtFamily,
@@ -38,9 +38,10 @@ export interface PipelineConfig {
 
 /**
  * Each family's default configuration per task: the library's own defaults
- * where it has them (scikit-learn's or XGBoost's otherwise), trimmed where
- * a default would not fit a time budget (logistic regression's 50 000 steps;
- * ml-random-forest's trees cost O(n²) per node, so 20 trees of depth ≤ 10).
+ * where it has them (scikit-learn's or XGBoost's otherwise; the forest and
+ * the tree are scikit-learn's RandomForest* and DecisionTree* defaults, an
+ * unlimited depth being UNLIMITED_DEPTH), trimmed where a default would not
+ * fit a time budget (logistic regression's 50 000 steps).
  */
 export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, ModelParams>>>> = {
   gbdt: {
@@ -48,12 +49,20 @@ export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, M
     regression: { nRounds: 100, learningRate: 0.1, maxDepth: 6, minChildWeight: 1, lambda: 1, subsample: 1, colsample: 1 },
   },
   random_forest: {
-    classification: { nEstimators: 20, maxFeatures: 0.5, maxDepth: 10, minNumSamples: 3 },
-    regression: { nEstimators: 20, maxFeatures: 0.5, maxDepth: 10, minNumSamples: 3 },
+    classification: {
+      nEstimators: 100,
+      splitter: 'best',
+      maxFeatures: 'sqrt',
+      maxDepth: UNLIMITED_DEPTH,
+      minSamplesLeaf: 1,
+      bootstrap: true,
+      criterion: 'gini',
+    },
+    regression: { nEstimators: 100, splitter: 'best', maxFeatures: 1, maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1, bootstrap: true },
   },
   decision_tree: {
-    classification: { maxDepth: 30, minNumSamples: 3 },
-    regression: { maxDepth: 30, minNumSamples: 3 },
+    classification: { maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1, criterion: 'gini' },
+    regression: { maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1 },
   },
   knn: {
     classification: { k: 5 },

@@ -14,6 +14,7 @@
  * η·w* at its leaves.
  */
 import { Rng } from '../../math/rng.js';
+import { binFeatures } from './binning.js';
 import { argmax, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num } from './model.js';
 
 export type GbdtLoss = 'squared' | 'logistic' | 'softmax';
@@ -63,37 +64,6 @@ export interface GbdtTraining {
   readonly trainLoss: number[];
 }
 
-/** Quantile bin thresholds of one feature: at most maxBins − 1 cut points. */
-function binThresholds(values: Float64Array, maxBins: number): number[] {
-  const sorted = Float64Array.from(values).sort();
-  const uniq: number[] = [];
-  for (const v of sorted) if (uniq.length === 0 || v !== uniq[uniq.length - 1]) uniq.push(v);
-  if (uniq.length <= 1) return [];
-  if (uniq.length <= maxBins) return uniq.slice(0, -1).map((v, k) => (v + (uniq[k + 1] as number)) / 2);
-  const cuts: number[] = [];
-  const n = sorted.length;
-  for (let b = 1; b < maxBins; b++) {
-    const pos = Math.floor((b * n) / maxBins);
-    const lo = sorted[pos - 1] as number;
-    const hi = sorted[pos] as number;
-    if (lo === hi) continue;
-    const t = (lo + hi) / 2;
-    if (cuts.length === 0 || t > (cuts[cuts.length - 1] as number)) cuts.push(t);
-  }
-  return cuts;
-}
-
-function binOf(thresholds: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = thresholds.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (v <= (thresholds[mid] as number)) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /** Fits the boosted ensemble; y holds targets (squared) or class indices (logistic: 0/1, softmax: 0…K−1). */
 export function trainGbdt(x: readonly (readonly number[])[], y: readonly number[], options: GbdtOptions): GbdtTraining {
   const n = x.length;
@@ -107,16 +77,7 @@ export function trainGbdt(x: readonly (readonly number[])[], y: readonly number[
   const rng = new Rng(options.seed ?? 0);
   const K = options.loss === 'softmax' ? (options.nClasses as number) : 1;
 
-  // Bin the features once (column-major).
-  const thresholds: number[][] = [];
-  const bins = new Uint8Array(n * d);
-  const col = new Float64Array(n);
-  for (let f = 0; f < d; f++) {
-    for (let i = 0; i < n; i++) col[i] = (x[i] as readonly number[])[f] as number;
-    const t = binThresholds(col, maxBins);
-    thresholds.push(t);
-    for (let i = 0; i < n; i++) bins[f * n + i] = binOf(t, col[i] as number);
-  }
+  const { thresholds, bins } = binFeatures(x, maxBins);
 
   // Initial scores.
   const base = new Array<number>(K).fill(0);

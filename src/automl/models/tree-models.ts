@@ -1,8 +1,57 @@
-/** Random forest (ml-random-forest) and a single CART tree (ml-cart). */
-import type * as RandomForestModule from 'ml-random-forest';
+/**
+ * The random forest (with extra-trees as its 'random' splitter) and the
+ * single decision tree families, both on the histogram trees of forest.ts.
+ * Models saved before those existed hold ml-random-forest / ml-cart state;
+ * `load` still reads them through those packages.
+ */
 import type * as CartModule from 'ml-cart';
-import { cjsDefault, type FitContext, type FittedModel, type HyperParam, importOptional, type ModelFamily, type ModelParams, num, oneHot } from './model.js';
+import type * as RandomForestModule from 'ml-random-forest';
+import { type ForestState, forestOutputs, trainForest } from './forest.js';
+import {
+  argmax,
+  cjsDefault,
+  type FitContext,
+  type FittedModel,
+  type HyperParam,
+  importOptional,
+  type ModelFamily,
+  type ModelParams,
+  num,
+  oneHot,
+  str,
+} from './model.js';
 
+function isForestState(state: unknown): state is ForestState {
+  return typeof state === 'object' && state !== null && (state as { kind?: unknown }).kind === 'histogram-forest';
+}
+
+function histogramModel(state: ForestState, ctx: FitContext): FittedModel {
+  const K = state.nOutputs;
+  const proba = (x: readonly (readonly number[])[]): number[][] => {
+    const out = forestOutputs(state, x);
+    return x.map((_, i) => Array.from(out.subarray(i * K, (i + 1) * K)));
+  };
+  return {
+    predict: (x) => (ctx.task === 'classification' ? proba(x).map(argmax) : Array.from(forestOutputs(state, x))),
+    ...(ctx.task === 'classification' ? { predictProba: proba } : {}),
+    toJSON: () => state,
+  };
+}
+
+/** maxFeatures: a fraction of the features, or 'sqrt' / 'log2' of their number (scikit-learn's names). */
+function featureCount(p: ModelParams, d: number): number {
+  const v = p.maxFeatures;
+  const count = v === 'sqrt' ? Math.sqrt(d) : v === 'log2' ? Math.log2(d) : num(p, 'maxFeatures') * d;
+  return Math.max(1, Math.min(d, Math.floor(count)));
+}
+
+const criterionOf = (p: ModelParams, ctx: FitContext): 'gini' | 'entropy' =>
+  ctx.task === 'classification' && str(p, 'criterion') === 'entropy' ? 'entropy' : 'gini';
+
+/** Trees deeper than this are not grown: in practice "unlimited" for tabular data (2^50 leaves). */
+export const UNLIMITED_DEPTH = 50;
+
+/** Legacy (ml-random-forest) state. */
 async function rfModule(): Promise<typeof RandomForestModule> {
   return cjsDefault(await importOptional('ml-random-forest'));
 }
@@ -43,29 +92,32 @@ export const randomForestFamily: ModelFamily = {
   name: 'random_forest',
   tasks: ['classification', 'regression'],
   scale: false,
-  space: (): readonly HyperParam[] => [
-    { kind: 'int', name: 'nEstimators', low: 5, high: 60, log: true },
-    { kind: 'float', name: 'maxFeatures', low: 0.1, high: 1 },
-    { kind: 'int', name: 'maxDepth', low: 2, high: 20, log: true },
-    { kind: 'int', name: 'minNumSamples', low: 2, high: 20, log: true },
+  space: (task): readonly HyperParam[] => [
+    { kind: 'int', name: 'nEstimators', low: 10, high: 300, log: true },
+    { kind: 'categorical', name: 'splitter', choices: ['best', 'random'] },
+    { kind: 'categorical', name: 'maxFeatures', choices: ['sqrt', 'log2', 0.1, 0.2, 0.35, 0.5, 0.75, 1] },
+    { kind: 'int', name: 'maxDepth', low: 2, high: UNLIMITED_DEPTH, log: true },
+    { kind: 'int', name: 'minSamplesLeaf', low: 1, high: 20, log: true },
+    { kind: 'categorical', name: 'bootstrap', choices: [true, false] },
+    ...(task === 'classification' ? [{ kind: 'categorical', name: 'criterion', choices: ['gini', 'entropy'] } as const] : []),
   ],
   async fit(x, y, p: ModelParams, ctx) {
-    const { RandomForestClassifier, RandomForestRegression } = await rfModule();
-    const d = x[0]?.length ?? 1;
-    const options = {
+    const state = trainForest(x, y, {
+      task: ctx.task,
+      nClasses: ctx.nClasses,
       nEstimators: num(p, 'nEstimators'),
-      maxFeatures: Math.max(1, Math.min(d, Math.round(num(p, 'maxFeatures') * d))),
-      replacement: true,
-      useSampleBagging: true,
-      noOOB: true,
+      maxFeatures: featureCount(p, x[0]?.length ?? 1),
+      maxDepth: num(p, 'maxDepth'),
+      minSamplesLeaf: num(p, 'minSamplesLeaf'),
+      criterion: criterionOf(p, ctx),
+      bootstrap: p.bootstrap === true,
+      splitter: str(p, 'splitter') === 'random' ? 'random' : 'best',
       seed: ctx.seed,
-      treeOptions: { maxDepth: num(p, 'maxDepth'), minNumSamples: num(p, 'minNumSamples') },
-    };
-    const model = ctx.task === 'classification' ? new RandomForestClassifier(options) : new RandomForestRegression(options);
-    model.train(x, y);
-    return forestModel(model, ctx);
+    });
+    return histogramModel(state, ctx);
   },
   async load(state, ctx) {
+    if (isForestState(state)) return histogramModel(state, ctx);
     const { RandomForestClassifier, RandomForestRegression } = await rfModule();
     const model =
       ctx.task === 'classification'
@@ -75,6 +127,7 @@ export const randomForestFamily: ModelFamily = {
   },
 };
 
+/** Legacy (ml-cart) state. */
 function treeModel(model: Predictor, ctx: FitContext): FittedModel {
   return {
     predict: (x) => model.predict(x as number[][]),
@@ -87,18 +140,28 @@ export const decisionTreeFamily: ModelFamily = {
   name: 'decision_tree',
   tasks: ['classification', 'regression'],
   scale: false,
-  space: (): readonly HyperParam[] => [
-    { kind: 'int', name: 'maxDepth', low: 1, high: 30, log: true },
-    { kind: 'int', name: 'minNumSamples', low: 2, high: 40, log: true },
+  space: (task): readonly HyperParam[] => [
+    { kind: 'int', name: 'maxDepth', low: 1, high: UNLIMITED_DEPTH, log: true },
+    { kind: 'int', name: 'minSamplesLeaf', low: 1, high: 40, log: true },
+    ...(task === 'classification' ? [{ kind: 'categorical', name: 'criterion', choices: ['gini', 'entropy'] } as const] : []),
   ],
   async fit(x, y, p, ctx) {
-    const { DecisionTreeClassifier, DecisionTreeRegression } = await cartModule();
-    const options = { maxDepth: num(p, 'maxDepth'), minNumSamples: num(p, 'minNumSamples') };
-    const model = ctx.task === 'classification' ? new DecisionTreeClassifier({ ...options, gainFunction: 'gini' }) : new DecisionTreeRegression(options);
-    model.train(x, y);
-    return treeModel(model, ctx);
+    const state = trainForest(x, y, {
+      task: ctx.task,
+      nClasses: ctx.nClasses,
+      nEstimators: 1,
+      maxFeatures: x[0]?.length ?? 1,
+      maxDepth: num(p, 'maxDepth'),
+      minSamplesLeaf: num(p, 'minSamplesLeaf'),
+      criterion: criterionOf(p, ctx),
+      bootstrap: false,
+      splitter: 'best',
+      seed: ctx.seed,
+    });
+    return histogramModel(state, ctx);
   },
   async load(state, ctx) {
+    if (isForestState(state)) return histogramModel(state, ctx);
     const { DecisionTreeClassifier, DecisionTreeRegression } = await cartModule();
     return treeModel(ctx.task === 'classification' ? DecisionTreeClassifier.load(state) : DecisionTreeRegression.load(state), ctx);
   },

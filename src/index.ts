@@ -111,6 +111,7 @@ export {
   type PbtMemberContext,
   type PbtMemberResult,
   type PbtResult,
+  PbtSegmentFailed,
   type PbtSegmentFn,
   type PbtSegmentIo,
   type PbtSegmentJob,

@@ -6,9 +6,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { DialsError } from '../errors.js';
+import type { PbtExploreOption } from '../pbt/run-pbt.js';
 import { categoricalDistribution, type Distribution, floatDistribution, intDistribution, type ParamValue, validateName } from '../space/distributions.js';
 import type { StudyDirection } from '../trial/state.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
@@ -42,8 +43,29 @@ export interface TuneConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Where commands run: `workdir` resolved against the config's folder, else that folder. */
   readonly workdir: string;
-  /** Parameter sets to run first (each once per study). */
+  /** Parameter sets to run first (each once per study); with `pbt`, the starting hyperparameters of the first members. */
   readonly enqueue: readonly Readonly<Record<string, ParamValue>>[];
+  /** Population-based training instead of independent trials (the `pbt:` section). */
+  readonly pbt?: PbtConfig;
+}
+
+/** The `pbt:` section: `dials tune` trains a population of the command with runPbt. */
+export interface PbtConfig {
+  readonly population: number;
+  /** Steps per segment (one run of the command). */
+  readonly readyEvery: number;
+  /** Steps each member trains in total. */
+  readonly totalSteps: number;
+  /** Share of the population in the bottom (exploits) and in the top (is copied). */
+  readonly quantile: number;
+  readonly explore: PbtExploreOption;
+  /** Parameters explore may change; the others are drawn once per member and travel with its checkpoint. Undefined: all. */
+  readonly mutable: readonly string[] | undefined;
+  readonly synchronous: boolean;
+  readonly seed: number | undefined;
+  /** Checkpoint folder, absolute (resolved against the config's folder); undefined: beside the SQLite file. */
+  readonly artifacts: string | undefined;
+  readonly keepCheckpoints: number;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
@@ -95,6 +117,7 @@ const TOP = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   workdir: z.string().min(1).optional(),
   enqueue: z.array(z.record(z.string(), scalar)).optional(),
+  pbt: z.record(z.string(), z.unknown()).optional(),
 });
 const TOP_KEYS = Object.keys(TOP.shape);
 
@@ -107,6 +130,7 @@ const UNION_HINTS: Readonly<Record<string, string>> = {
   timeout: 'must be a duration such as 90s, 10m, 2h or 1h30m',
   kill_grace: 'must be a duration such as 5s',
   enqueue: 'parameter values must be strings, numbers, booleans or null',
+  pbt: 'must be perturb, pb2, { type: perturb, factors: [0.8, 1.2], resample_probability: 0.25 } or { type: pb2, resample_probability: 0.25 }',
 };
 
 /** Collects issues with their positions in the parsed document. */
@@ -325,6 +349,172 @@ function checkRegistry(issues: Issues, root: unknown, kind: RegistryKind, raw: R
   }
 }
 
+const PBT_EXPLORE_KINDS = ['perturb', 'pb2'] as const;
+const PBT_SCHEMA = z.strictObject({
+  population: z.int().min(2).max(1024),
+  readyEvery: z.int().min(1),
+  totalSteps: z.int().min(1),
+  quantile: z.number().gt(0).max(0.5).optional(),
+  explore: z
+    .union([
+      z.enum(PBT_EXPLORE_KINDS),
+      z.strictObject({
+        type: z.literal('perturb'),
+        factors: z.array(z.number().positive()).min(1).optional(),
+        resampleProbability: z.number().min(0).max(1).optional(),
+      }),
+      z.strictObject({ type: z.literal('pb2'), resampleProbability: z.number().min(0).max(1).optional() }),
+    ])
+    .optional(),
+  mutable: z.array(z.string().min(1)).min(1).optional(),
+  synchronous: z.boolean().optional(),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
+  artifacts: z.string().min(1).optional(),
+  keepCheckpoints: z.int().min(2).optional(),
+});
+/** The keys of `pbt:` as written in files (camelCase is accepted too). */
+const PBT_KEYS = ['population', 'ready_every', 'total_steps', 'quantile', 'explore', 'mutable', 'synchronous', 'seed', 'artifacts', 'keep_checkpoints'];
+
+/**
+ * Reads `pbt:` and checks it against the rest of the file: PBT ranks members
+ * by one metric, draws and explores its own hyperparameters (no sampler, no
+ * enqueue beyond the population), replaces bad members itself (no pruner),
+ * and its budget is population × total_steps (no trials or time).
+ */
+function parsePbt(
+  issues: Issues,
+  root: unknown,
+  o: Partial<Top>,
+  space: readonly ParamSpec[],
+  directions: readonly StudyDirection[],
+  dir: string,
+): PbtConfig | undefined {
+  const raw = o.pbt;
+  if (raw === undefined) return undefined;
+  const { options, original } = camelCaseKeys(raw);
+  if (options.explore !== null && typeof options.explore === 'object' && !Array.isArray(options.explore)) {
+    const inner = camelCaseKeys(options.explore as Record<string, unknown>);
+    // `kind` is the library's name for the explore type.
+    if (Object.hasOwn(inner.options, 'kind') && !Object.hasOwn(inner.options, 'type')) {
+      inner.options.type = inner.options.kind;
+      delete inner.options.kind;
+      inner.original.set('type', 'kind');
+    }
+    options.explore = inner.options;
+    for (const [k, v] of inner.original) original.set(`explore.${k}`, v);
+  }
+  const r = PBT_SCHEMA.safeParse(options);
+  // Keys are reported as written, or in snake_case when missing.
+  const snake = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const rename = (path: readonly PropertyKey[]): (string | number)[] =>
+    path.map((p, j) => {
+      if (typeof p === 'number') return p;
+      const key = String(p);
+      if (j === 0) return original.get(key) ?? snake(key);
+      if (j === 1 && path[0] === 'explore') return original.get(`explore.${key}`) ?? snake(key);
+      return key;
+    });
+  if (!r.success) {
+    const mapped = new z.ZodError(r.error.issues.map((i) => ({ ...i, path: rename(i.path) })) as z.core.$ZodIssue[]);
+    for (const i of mapped.issues) {
+      if (i.code === 'unrecognized_keys') {
+        const inExplore = i.path[0] === 'explore';
+        (i as { keys: string[] }).keys = i.keys.map((k) => original.get(inExplore ? `explore.${k}` : k) ?? k);
+      }
+    }
+    addZodIssues(issues, mapped, root, ['pbt'], (p) =>
+      p.length === 0 ? PBT_KEYS : p[0] === 'explore' ? ['type (perturb or pb2)', 'factors (perturb)', 'resample_probability'] : [],
+    );
+  }
+  const at = (key: string): (string | number)[] => ['pbt', original.get(key) ?? key];
+  const why = 'with pbt, ';
+  if (o.pruner !== undefined) {
+    issues.add(
+      ['pruner'],
+      `${why}the population replaces its bad members itself (every pbt.ready_every steps the bottom quantile copies the top); remove pruner, or remove pbt to run independent trials with a pruner`,
+      true,
+    );
+  }
+  if (o.sampler !== undefined) {
+    issues.add(
+      ['sampler'],
+      `${why}the initial population is drawn by PBT (seeded by pbt.seed) and changed by pbt.explore; remove sampler (to start members at chosen values, list them under enqueue)`,
+      true,
+    );
+  }
+  if (o.trials !== undefined) {
+    issues.add(
+      ['trials'],
+      `${why}the budget is pbt.population members × pbt.total_steps steps (one trial per pbt.ready_every steps of a member); remove trials`,
+      true,
+    );
+  }
+  if (o.time !== undefined) {
+    issues.add(['time'], `${why}a run ends when every member reaches pbt.total_steps; remove time (Ctrl-C stops a run, and running it again resumes it)`, true);
+  }
+  if (o.heartbeat !== undefined) {
+    issues.add(
+      ['heartbeat'],
+      `${why}one dials tune process drives the population and running it again recovers a crashed run, so heartbeat does not apply; remove it`,
+      true,
+    );
+  }
+  if (directions.length !== 1) {
+    issues.add(
+      [o.directions ? 'directions' : 'metrics'],
+      `${why}members are ranked by one metric; give direction and metric, not ${directions.length} objectives`,
+      true,
+    );
+  }
+  for (const p of space) {
+    if (p.when !== null)
+      issues.add(['space', p.name, 'when'], `${why}every member has every hyperparameter; conditional parameters (when) are not supported`, true);
+  }
+  const mutable = Array.isArray(options.mutable) ? (options.mutable as unknown[]) : [];
+  for (const [i, name] of mutable.entries()) {
+    if (typeof name === 'string' && !space.some((p) => p.name === name)) {
+      issues.add([...at('mutable'), i], `${JSON.stringify(name)} is not a parameter of the space (parameters: ${space.map((p) => p.name).join(', ')})`);
+    }
+  }
+  if (new Set(mutable).size !== mutable.length) issues.add(at('mutable'), 'lists a parameter twice');
+  if (!r.success) return undefined;
+  const d = r.data;
+  const population = d.population;
+  if ((o.enqueue ?? []).length > population) {
+    issues.add(
+      ['enqueue'],
+      `${why}enqueue gives the starting hyperparameters of the first members: at most pbt.population (${population}) entries, got ${(o.enqueue ?? []).length}`,
+      true,
+    );
+  }
+  const e = d.explore ?? 'perturb';
+  let explore: PbtExploreOption;
+  if (typeof e === 'string') explore = { kind: e };
+  else if (e.type === 'perturb') {
+    explore = {
+      kind: 'perturb',
+      ...(e.factors !== undefined ? { factors: e.factors } : {}),
+      ...(e.resampleProbability !== undefined ? { resampleProbability: e.resampleProbability } : {}),
+    };
+  } else explore = { kind: 'pb2', ...(e.resampleProbability !== undefined ? { resampleProbability: e.resampleProbability } : {}) };
+  return {
+    population,
+    readyEvery: d.readyEvery,
+    totalSteps: d.totalSteps,
+    quantile: d.quantile ?? 0.25,
+    explore,
+    mutable: d.mutable,
+    synchronous: d.synchronous ?? true,
+    seed: d.seed,
+    artifacts: d.artifacts === undefined ? undefined : resolve(dir, d.artifacts),
+    keepCheckpoints: d.keepCheckpoints ?? 2,
+  };
+}
+
 /** Placeholders in a command (`{name}` for a parameter, `{args}` for all of them). */
 export const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_.-]*)\}/g;
 
@@ -394,6 +584,7 @@ function validate(file: string, name: string, root: unknown, doc: Document | nul
   for (const k of Object.keys(o.env ?? {})) if (k.startsWith('DIALS_')) issues.add(['env', k], 'DIALS_* variables are set by the runner for each trial', true);
 
   const dir = dirname(file);
+  const pbt = parsePbt(issues, root, o, space, directions, dir);
   if (o.workdir !== undefined && !existsSync(resolve(dir, o.workdir))) issues.add(['workdir'], `${resolve(dir, o.workdir)} does not exist; commands run there`);
   if (issues.list.length > 0) throw new ConfigError(name, issues.list);
   return {
@@ -416,6 +607,7 @@ function validate(file: string, name: string, root: unknown, doc: Document | nul
     env: o.env ?? {},
     workdir: o.workdir === undefined ? dir : resolve(dir, o.workdir),
     enqueue: o.enqueue ?? [],
+    ...(pbt !== undefined ? { pbt } : {}),
   };
 }
 

@@ -277,4 +277,45 @@ describe('runPbt options', () => {
     expect(segs.find((s) => s.member === 0 && s.parent === first?.trialNumber)?.exploit).not.toBeNull();
     expect(Number.isFinite(result.members[0]?.score)).toBe(true);
   });
+  it('explores only the mutable hyperparameters; the others travel with the copied checkpoint', async () => {
+    const study = await newStudy();
+    await runPbt({ study, space: TOY_SPACE, member: toyMember(), population: 4, readyEvery: 2, totalSteps: 10, seed: 4, mutable: ['h0'] });
+    const segs = await pbtSegments(study);
+    expect(segs.some((s) => s.exploit !== null)).toBe(true);
+    checkLineage(segs, 4, 2, 10, true, ['h0']);
+    // Every member's h1 is one of the initial population's: never perturbed, only copied.
+    const initial = new Set(segs.filter((s) => s.generation === 0).map((s) => s.params.h1));
+    for (const s of segs) expect(initial.has(s.params.h1)).toBe(true);
+    await expect(runPbt({ study, space: TOY_SPACE, member: toyMember(), population: 4, readyEvery: 2, totalSteps: 10 })).rejects.toThrow(
+      /holds a PBT run with mutable = \["h0"\], not \["h0","h1"\]/,
+    );
+    await expect(
+      runPbt({ study: await newStudy(), space: TOY_SPACE, member: toyMember(), population: 4, readyEvery: 2, totalSteps: 10, mutable: ['lr' as never] }),
+    ).rejects.toThrow(/mutable names "lr", which is not in the space \(h0, h1\)/);
+  });
+
+  it('stops starting segments when its signal is aborted, and a later run resumes to the same end', async () => {
+    const reference = await runPbt({ study: await newStudy(), space: TOY_SPACE, member: toyMember(), population: 4, readyEvery: 2, totalSteps: 8, seed: 6 });
+    const study = await newStudy();
+    const controller = new AbortController();
+    let segments = 0;
+    const stopped = runPbt({
+      study,
+      space: TOY_SPACE,
+      member: toyMember(),
+      population: 4,
+      readyEvery: 2,
+      totalSteps: 8,
+      seed: 6,
+      signal: controller.signal,
+      onSegment: () => {
+        if (++segments === 5) controller.abort(new Error('stop here'));
+      },
+    });
+    await expect(stopped).rejects.toThrow('stop here');
+    expect((await pbtSegments(study)).length).toBe(5);
+    const resumed = await runPbt({ study, space: TOY_SPACE, member: toyMember(), population: 4, readyEvery: 2, totalSteps: 8 });
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.members.map((m) => [m.score, m.params])).toEqual(reference.members.map((m) => [m.score, m.params]));
+  });
 });

@@ -27,7 +27,7 @@ import type { AttrWrite, ParamWrite, StartedTrial } from '../storage/storage.js'
 import type { Study } from '../study/study.js';
 import type { StudyDirection } from '../trial/state.js';
 import { type ArtifactStore, resolveArtifactStore } from './artifact-store.js';
-import { pb2Select, type Pb2Observation } from './pb2.js';
+import { type Pb2Observation, pb2Select } from './pb2.js';
 import { quantiles, type Scored } from './quantiles.js';
 import { PBT_CONFIG_ATTR, PBT_LEASE_ATTR, PBT_SEGMENT_ATTR, type PbtExploit, type PbtSegmentInfo, type PbtSegmentRecord, segmentsOf } from './records.js';
 import { type PbtChange, type PbtParams, type PbtSpace, perturbParams, sampleValue, toDistributions } from './space.js';
@@ -86,6 +86,20 @@ export interface PbtSegmentIo {
   readonly artifacts: ArtifactStore;
   /** Records the score after `step` steps (start < step ≤ end). */
   report(step: number, score: number): Promise<void>;
+  /** Stores system attributes on the segment's trial (for example a command's output tails), before it ends. */
+  setSystemAttrs(attrs: Readonly<Record<string, JsonValue>>): Promise<void>;
+}
+
+/**
+ * Thrown by a segment function to fail its trial with exactly `reason`
+ * (`exit code 1`, `timeout`, `interrupted`…) instead of the error's name and message.
+ */
+export class PbtSegmentFailed extends DialsError {
+  readonly reason: string;
+  constructor(reason: string, message = reason) {
+    super('INVALID_VALUE', message);
+    this.reason = reason;
+  }
 }
 
 /** Runs one segment: trains from `start` to `end`, reports scores, writes the checkpoint to `checkpointOutTemp`. */
@@ -138,6 +152,18 @@ interface RunPbtCommon<S extends PbtSpace> {
   readonly keepCheckpoints?: number;
   /** Fixed starting hyperparameters for the first members (the rest are drawn from the space). */
   readonly initialParams?: readonly Partial<PbtParams<S>>[];
+  /**
+   * The hyperparameters explore may change (default: all of the space). The
+   * others are drawn once per member and travel with the checkpoint: an
+   * exploit copies them unchanged (they describe the model, e.g. its width).
+   */
+  readonly mutable?: readonly (keyof S & string)[];
+  /**
+   * Stops the run: no segment starts after it is aborted (stop the running
+   * ones in your `segment` function), and runPbt rejects with the signal's
+   * reason once they have ended. Run again to resume.
+   */
+  readonly signal?: AbortSignal;
   /** Called after each segment ends. */
   readonly onSegment?: (segment: PbtSegmentInfo) => void | Promise<void>;
 }
@@ -347,6 +373,17 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
         throw new InvalidArgumentError(`initialParams[${i}].${k} = ${JSON.stringify(v)} is outside ${JSON.stringify(d)}`, ['initialParams', i, k]);
     }
   });
+  const mutableNames = o.mutable ?? dists.map(([k]) => k);
+  if (!Array.isArray(mutableNames) || mutableNames.length === 0) {
+    throw new InvalidArgumentError('mutable must list at least one hyperparameter of the space for explore to change', ['mutable']);
+  }
+  for (const k of mutableNames) {
+    if (!distByName.has(k)) {
+      throw new InvalidArgumentError(`mutable names ${JSON.stringify(k)}, which is not in the space (${dists.map(([n]) => n).join(', ')})`, ['mutable']);
+    }
+  }
+  const mutableSet = new Set<string>(mutableNames);
+  const mutableDists = dists.filter(([k]) => mutableSet.has(k));
   const storage = study.storage;
   const studyId = study.studyId;
   const artifacts = resolveArtifactStore(o.artifacts, storage, studyId);
@@ -362,12 +399,15 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
     space: Object.fromEntries(dists.map(([k, d]) => [k, d as unknown as JsonValue])),
     mode: hasMember ? 'member' : 'segment',
     seed,
+    mutable: mutableDists.map(([k]) => k),
   };
   if (previous !== undefined) {
-    for (const key of ['population', 'readyEvery', 'space', 'mode', 'seed'] as const) {
-      if (encodeJson(normalizeJson(previous[key] ?? null, key)) !== encodeJson(normalizeJson(config[key], key))) {
+    // Runs recorded before `mutable` existed explored every hyperparameter.
+    const before: { [k: string]: JsonValue } = { ...previous, mutable: previous.mutable ?? dists.map(([k]) => k) };
+    for (const key of ['population', 'readyEvery', 'space', 'mode', 'seed', 'mutable'] as const) {
+      if (encodeJson(normalizeJson(before[key] ?? null, key)) !== encodeJson(normalizeJson(config[key], key))) {
         throw new InvalidArgumentError(
-          `study ${JSON.stringify(study.studyName)} holds a PBT run with ${key} = ${encodeJson(normalizeJson(previous[key] ?? null, key))}, not ${encodeJson(normalizeJson(config[key], key))}; resume it with the same ${key}, or use a new study`,
+          `study ${JSON.stringify(study.studyName)} holds a PBT run with ${key} = ${encodeJson(normalizeJson(before[key] ?? null, key))}, not ${encodeJson(normalizeJson(config[key], key))}; resume it with the same ${key}, or use a new study`,
           [key],
         );
       }
@@ -497,9 +537,9 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
     const sourceId = top[rng.int(top.length)] as number;
     const source = members[sourceId] as MemberState;
     const from = at.get(sourceId) as History;
-    let { params, changes } = perturbParams(dists, from.params, rng, { resampleProbability, factors });
+    let { params, changes } = perturbParams(mutableDists, from.params, rng, { resampleProbability, factors });
     if (explore.kind === 'pb2') {
-      const numeric = dists.filter(([, d]) => d.kind !== 'categorical');
+      const numeric = mutableDists.filter(([, d]) => d.kind !== 'categorical');
       if (numeric.length > 0) {
         const obs: Pb2Observation[] = [];
         for (const m of members) {
@@ -708,7 +748,14 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
           checkpointOutTemp: `${checkpointOut}.part`,
           seed: mixSeed(seed, st.member, start + 1),
         };
-        await (o.segment as PbtSegmentFn)(job, { artifacts, report });
+        const setSystemAttrs = async (values: Readonly<Record<string, JsonValue>>): Promise<void> => {
+          const attrs: AttrWrite[] = Object.entries(values).map(([key, v]) => ({ kind: 'system', key, json: encodeAttr(v, key) }));
+          if (attrs.some((a) => a.key.startsWith('dials:pbt:'))) {
+            throw new InvalidArgumentError('the dials:pbt:* attributes of a segment are written by runPbt only', ['attrs']);
+          }
+          await storage.updateTrial(started.trialId, started.leaseId, { attrs });
+        };
+        await (o.segment as PbtSegmentFn)(job, { artifacts, report, setSystemAttrs });
         if (!scores.some((s) => s.step === end)) {
           throw new DialsError(
             'INVALID_VALUE',
@@ -728,9 +775,10 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
       score = scores.find((s) => s.step === end)?.score ?? score;
       if (Number.isNaN(score)) throw new DialsError('INVALID_VALUE', `member ${st.member} finished steps ${start} to ${end} without a score`);
     } catch (e) {
+      const reason = e instanceof PbtSegmentFailed ? e.reason : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       try {
         await storage.updateTrial(started.trialId, started.leaseId, {
-          finish: { state: 'FAIL', values: null, reason: (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 2000) },
+          finish: { state: 'FAIL', values: null, reason: reason.slice(0, 2000) },
         });
       } catch {
         // The original error matters more.
@@ -765,7 +813,7 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
 
   const worker = async (): Promise<void> => {
     for (;;) {
-      if (stopping) return;
+      if (stopping || o.signal?.aborted) return;
       const next = nextMember();
       if (next === null) return;
       if (next === 'wait') {
@@ -790,8 +838,15 @@ export async function runPbt<const S extends PbtSpace, M>(options: RunPbtOptions
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, population) }, worker));
+  const onAbort = (): void => notify();
+  o.signal?.addEventListener('abort', onAbort);
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, population) }, worker));
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
   if (firstError !== undefined) throw firstError;
+  if (o.signal?.aborted) throw o.signal.reason ?? new DialsError('INVALID_VALUE', 'the PBT run was stopped');
 
   const results: PbtMemberResult<PbtParams<S>>[] = members.map((st) => {
     const h = st.last as History;

@@ -10,9 +10,17 @@ import type { PbtSegmentInfo } from '../../src/pbt/records.js';
  * a segment without exploit continues its parent's checkpoint with its
  * parent's hyperparameters; an exploit names a COMPLETE segment of the
  * copied member that ended where this one starts, whose hyperparameters
- * are the ones explored from, with every change recorded.
+ * are the ones explored from, with a change recorded for every mutable
+ * hyperparameter (`mutable`, default all) and the others copied unchanged.
  */
-export function checkLineage(segments: readonly PbtSegmentInfo[], population: number, readyEvery: number, totalSteps: number, synchronous = true): void {
+export function checkLineage(
+  segments: readonly PbtSegmentInfo[],
+  population: number,
+  readyEvery: number,
+  totalSteps: number,
+  synchronous = true,
+  mutable?: readonly string[],
+): void {
   const byNumber = new Map(segments.map((s) => [s.trialNumber, s]));
   for (let m = 0; m < population; m++) {
     const chain = segments.filter((s) => s.member === m && s.state === 'COMPLETE');
@@ -43,7 +51,9 @@ export function checkLineage(segments: readonly PbtSegmentInfo[], population: nu
         expect(s.exploit.paramsBefore).toEqual(prev.params);
         expect(s.exploit.score).toBe(prev.score);
         expect(s.checkpointIn).toMatch(new RegExp(`^m${m}-s${prev.end}-copy-t${src.trialNumber}\\.ckpt$`));
-        expect(s.exploit.changes.map((c) => c.name).sort()).toEqual(Object.keys(s.params).sort());
+        const changed = mutable ?? Object.keys(s.params);
+        expect(s.exploit.changes.map((c) => c.name).sort()).toEqual([...changed].sort());
+        for (const k of Object.keys(s.params)) if (!changed.includes(k)) expect(s.params[k], `${k} is not mutable`).toBe(s.exploit.paramsCopied[k]);
         for (const c of s.exploit.changes) {
           expect(c.from).toBe(s.exploit.paramsCopied[c.name]);
           expect(c.to).toBe(s.params[c.name]);

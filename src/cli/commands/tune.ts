@@ -1,6 +1,7 @@
 /** `dials tune <config>`: run a config file's command as the trials of a study. */
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/duration.js';
+import type { TuneConfig } from '../../config/load-config.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ProgressMode } from '../../runner/progress.js';
 import { printJson, show } from '../output.js';
@@ -38,7 +39,6 @@ export function registerTune(program: Command): void {
     .option('--json', 'print a JSON summary at the end')
     .action(async (file: string, opts: Opts) => {
       const { loadConfig } = await import('../../config/load-config.js');
-      const { tune } = await import('../../runner/tune.js');
       const loaded = loadConfig(file);
       const config = opts.study ? { ...loaded, study: opts.study } : loaded;
       const progress = opts.progress as ProgressMode;
@@ -52,6 +52,11 @@ export function registerTune(program: Command): void {
       }
       const storage =
         opts.storage ?? (opts.storageFile ? (await import('../storage-option.js')).storageUrl(opts) : (config.storage ?? process.env.DIALS_STORAGE));
+      if (config.pbt !== undefined) {
+        await tunePbt(config, { storage: storage || undefined, parallel: intOption('--parallel', opts.parallel, 1), progress, json: opts.json === true, opts });
+        return;
+      }
+      const { tune } = await import('../../runner/tune.js');
       const summary = await tune({
         config,
         storage: storage || undefined,
@@ -74,4 +79,32 @@ export function registerTune(program: Command): void {
       }
       if (summary.signal !== null) process.exitCode = summary.signal === 'SIGINT' ? 130 : 143;
     });
+}
+
+/** `dials tune` for a config with a `pbt:` section: population-based training of its command. */
+async function tunePbt(
+  config: TuneConfig,
+  o: { storage: string | undefined; parallel: number | undefined; progress: ProgressMode; json: boolean; opts: Opts },
+): Promise<void> {
+  if (o.opts.trials !== undefined || o.opts.time !== undefined) {
+    throw new InvalidArgumentError(
+      `${config.file} trains a PBT population: its budget is pbt.population × pbt.total_steps, so --trials and --time do not apply (raise pbt.total_steps and rerun to train longer)`,
+    );
+  }
+  const { pbtTune } = await import('../../runner/pbt-tune.js');
+  const summary = await pbtTune({ config, storage: o.storage, parallel: o.parallel, progress: o.progress, handleSignals: true });
+  if (o.json) printJson(summary);
+  else {
+    const metric = show(config.metrics[0] ?? 'value');
+    process.stdout.write(
+      `study ${show(summary.study)} in ${summary.storage}: PBT, ${summary.ran.complete} segment(s) complete and ${summary.ran.fail} failed here; ${summary.studyTrials} trials in the study (stopped: ${summary.stoppedBy})\n`,
+    );
+    const b = summary.best;
+    if (b !== null) {
+      process.stdout.write(`best member ${b.member}: ${metric}=${b.score} after ${b.step} steps (trial #${b.trialNumber})\n`);
+      for (const [k, v] of Object.entries(b.params)) process.stdout.write(`  ${show(k)} = ${show(v)}\n`);
+      process.stdout.write(`  checkpoint: ${show(b.checkpoint)}\n`);
+    }
+  }
+  if (summary.signal !== null) process.exitCode = summary.signal === 'SIGINT' ? 130 : 143;
 }

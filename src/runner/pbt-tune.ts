@@ -1,0 +1,367 @@
+/**
+ * `dials tune` for a config with a `pbt:` section: population-based training
+ * of the config's command. runPbt schedules the population; each segment (one
+ * member from step START to step END) is one run of the command through
+ * runCommand, with the PBT environment of pbtCommandEnv (checkpoint in and
+ * out, step range, member) besides DIALS_PARAMS, DIALS_STUDY and
+ * DIALS_RESULT_FILE.
+ *
+ * A segment's score is the command's final `dials:` result; without one, its
+ * intermediate report for step END. A segment whose command fails (after
+ * `retries`, run in place with the same checkpoint) fails its trial with the
+ * reason, lets the segments running beside it finish, and stops the run;
+ * running the config again runs that segment again with the same
+ * hyperparameters and checkpoint (runPbt's restart). Ctrl-C and SIGTERM stop
+ * the commands, fail their segments as `interrupted` and exit 130/143; the
+ * next run resumes them the same way, as it does after `kill -9`.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PbtConfig, TuneConfig } from '../config/load-config.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { ArtifactStore } from '../pbt/artifact-store.js';
+import { pbtCommandEnv } from '../pbt/command.js';
+import type { PbtSegmentInfo } from '../pbt/records.js';
+import { PbtSegmentFailed, type PbtSegmentFn, type PbtSegmentIo, type PbtSegmentJob, runPbt } from '../pbt/run-pbt.js';
+import type { PbtParamSpec, PbtParams, PbtSpace } from '../pbt/space.js';
+import type { ParamValue } from '../space/distributions.js';
+import { createStudy } from '../study/create-study.js';
+import { buildArgv } from './command.js';
+import { signalGroup } from './kill-group.js';
+import { createProgress, type ProgressMode } from './progress.js';
+import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
+import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
+import { DEFAULT_TUNE_STORAGE } from './tune.js';
+import { Watchdog } from './watchdog.js';
+
+export interface PbtTuneOptions {
+  /** A config with a `pbt:` section. */
+  readonly config: TuneConfig;
+  /** Overrides the config's storage. */
+  readonly storage?: string | undefined;
+  /** Members trained at once (overrides the config's `parallel`). */
+  readonly parallel?: number | undefined;
+  readonly progress?: ProgressMode;
+  /** Handle SIGINT and SIGTERM (the CLI does). */
+  readonly handleSignals?: boolean;
+  /** Stops the run as a first Ctrl-C would. */
+  readonly abort?: AbortSignal;
+}
+
+export interface PbtTuneMember {
+  readonly member: number;
+  readonly score: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly step: number;
+  /** The trial of the member's last segment. */
+  readonly trialNumber: number;
+  /** The file of the member's final checkpoint. */
+  readonly checkpoint: string;
+}
+
+export interface PbtTuneSummary {
+  readonly kind: 'pbt';
+  readonly study: string;
+  /** The storage URL, password removed. */
+  readonly storage: string;
+  /** Segments this process ran, by final state. */
+  readonly ran: { complete: number; fail: number };
+  readonly stoppedBy: 'done' | 'interrupted';
+  readonly signal: 'SIGINT' | 'SIGTERM' | null;
+  /** True when this run picked up segments of an earlier one. */
+  readonly resumed: boolean;
+  /** The run's seed (recorded on the study; a rerun keeps it). */
+  readonly seed: number | null;
+  /** Where the checkpoints are. */
+  readonly artifacts: string;
+  /** The member with the best final score (null when the run was interrupted). */
+  readonly best: PbtTuneMember | null;
+  readonly members: readonly PbtTuneMember[];
+  readonly studyTrials: number;
+}
+
+/** The config's space as runPbt takes it (conditional parameters are refused by the config loader). */
+export function pbtSpaceOf(config: TuneConfig): PbtSpace {
+  const space: Record<string, PbtParamSpec> = {};
+  for (const p of config.space) {
+    const d = p.distribution;
+    if (d.kind === 'categorical') space[p.name] = { kind: 'categorical', choices: d.choices };
+    else if (d.kind === 'int') space[p.name] = { kind: 'int', low: d.low, high: d.high, log: d.log, step: d.step };
+    else
+      space[p.name] =
+        d.step === null ? { kind: 'float', low: d.low, high: d.high, log: d.log } : { kind: 'float', low: d.low, high: d.high, log: d.log, step: d.step };
+  }
+  return space;
+}
+
+function commandFailure(o: CommandOutcome): string | null {
+  if (o.spawnError !== null) return `cannot start the command: ${o.spawnError}`;
+  if (o.killed === 'timeout') return 'timeout';
+  if (o.signal !== null) return `killed by signal ${o.signal}`;
+  if (o.exitCode !== 0) return `exit code ${o.exitCode}`;
+  return null;
+}
+
+function show(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
+/**
+ * Trains the config's command as a PBT population until every member has
+ * done `pbt.total_steps` steps; run again to resume.
+ * @example const summary = await pbtTune({ config: loadConfig('examples/pbt-command/dials.yaml'), progress: 'lines' });
+ */
+export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> {
+  const { config } = options;
+  const pbt = config.pbt as PbtConfig;
+  if (pbt === undefined) throw new InvalidArgumentError(`${config.file} has no pbt: section`);
+  const parallel = options.parallel ?? config.parallel;
+  if (!Number.isSafeInteger(parallel) || parallel < 1) throw new InvalidArgumentError(`--parallel must be a positive integer, got ${parallel}`);
+  const storageUrl = options.storage ?? config.storage ?? DEFAULT_TUNE_STORAGE;
+  if (pbt.artifacts === undefined && !storageUrl.startsWith('sqlite:')) {
+    throw new InvalidArgumentError(
+      `${config.file}: pbt.artifacts: a study outside a SQLite file has no folder of its own for checkpoints; set pbt.artifacts to a folder (every machine that runs members must reach it)`,
+    );
+  }
+  const metric = config.metrics[0] as string;
+  const study = await createStudy({ studyName: config.study, storage: storageUrl, directions: config.directions, loadIfExists: true });
+  const direction = config.directions[0];
+  const progressMode = options.progress ?? 'auto';
+  const progress = createProgress(progressMode);
+  const resultDir = mkdtempSync(join(tmpdir(), 'dials-pbt-'));
+  const watchdog = new Watchdog(config.killGraceMs);
+  const running = new Set<RunningCommand>();
+  const controller = new AbortController();
+  const ran = { complete: 0, fail: 0 };
+  let exitSignal: 'SIGINT' | 'SIGTERM' | null = null;
+  let signals = 0;
+  const interrupt = (sig: 'SIGINT' | 'SIGTERM' | null) => {
+    signals++;
+    exitSignal ??= sig;
+    if (signals === 1) {
+      progress.note(`interrupted: stopping ${running.size} running segment(s)${sig === 'SIGINT' ? ' (Ctrl-C again to kill them at once)' : ''}`);
+      controller.abort(new PbtSegmentFailed('interrupted', 'the PBT run was interrupted; run the same config again to resume it'));
+      for (const h of running) h.kill('interrupted');
+    } else {
+      for (const h of running) h.killNow('interrupted');
+    }
+  };
+  const onSigint = () => interrupt('SIGINT');
+  const onSigterm = () => interrupt('SIGTERM');
+  const onAbort = () => interrupt(null);
+  const onExit = () => {
+    for (const h of running) if (h.pid !== undefined) signalGroup(h.pid, 'SIGKILL');
+  };
+  if (options.handleSignals) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  options.abort?.addEventListener('abort', onAbort);
+  process.on('exit', onExit);
+
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'DIALS_STORAGE') baseEnv[k] = v;
+  Object.assign(baseEnv, config.env);
+  const names = config.space.map((p) => p.name);
+  const segmentsPerMember = Math.ceil(pbt.totalSteps / pbt.readyEvery);
+  const totalSegments = pbt.population * segmentsPerMember;
+  let done = 0;
+  let best: { score: number; text: string } | null = null;
+  const t0 = Date.now();
+  let doneHere = 0;
+  const better = (a: number, b: number) => (direction === 'maximize' ? a > b : a < b);
+
+  const segment: PbtSegmentFn = async (job: PbtSegmentJob, io: PbtSegmentIo) => {
+    const env: Record<string, string> = { ...baseEnv, ...pbtCommandEnv(job, io.artifacts), DIALS_STUDY: study.studyName };
+    const checkpointOut = env.DIALS_CHECKPOINT_OUT as string;
+    const argv = buildArgv(config.command, names, job.params);
+    const where = `member ${job.member} (trial ${job.trialNumber}, steps ${job.start} to ${job.end})`;
+    // Steps below END are recorded as they arrive (once: a retry does not repeat them); END is the segment's score.
+    const recorded = new Set<number>();
+    let chain: Promise<void> = Promise.resolve();
+    let recordError: unknown;
+    let outcome: CommandOutcome | null = null;
+    let reason: string | null = null;
+    let endReport: number | undefined;
+    const attempts: { exitCode: number | null; signal: string | null; killed: string | null; durationMs: number }[] = [];
+    for (let attempt = 0; ; attempt++) {
+      if (controller.signal.aborted) {
+        reason = 'interrupted';
+        break;
+      }
+      rmSync(checkpointOut, { force: true });
+      endReport = undefined;
+      let badStep: string | null = null;
+      const resultFile = join(resultDir, `trial-${job.trialNumber}-${attempt}.jsonl`);
+      const handle = runCommand({
+        argv,
+        cwd: config.workdir,
+        env: { ...env, DIALS_RESULT_FILE: resultFile },
+        resultFile,
+        metrics: config.metrics,
+        timeoutMs: config.timeoutMs,
+        killGraceMs: config.killGraceMs,
+        watchdog,
+        onIntermediate: (r) => {
+          if (r.step <= job.start || r.step > job.end) {
+            badStep =
+              `reported step ${r.step} in a segment from step ${job.start} to ${job.end}; with pbt, "step" counts the steps done, ` +
+              `so after training step s (DIALS_STEP_START ≤ s < DIALS_STEP_END) report step s + 1`;
+            return true;
+          }
+          const v = r.values[0] as number;
+          if (r.step === job.end) {
+            endReport = v;
+            return false;
+          }
+          if (recorded.has(r.step)) return false;
+          recorded.add(r.step);
+          chain = chain
+            .then(() => io.report(r.step, v))
+            .catch((e: unknown) => {
+              recordError ??= e;
+            });
+          return false;
+        },
+      });
+      running.add(handle);
+      if (controller.signal.aborted) handle.kill('interrupted');
+      outcome = await handle.done;
+      running.delete(handle);
+      await chain;
+      if (recordError !== undefined) throw recordError;
+      attempts.push({ exitCode: outcome.exitCode, signal: outcome.signal, killed: outcome.killed, durationMs: outcome.durationMs });
+      if (outcome.killed === 'interrupted') reason = 'interrupted';
+      else if (badStep !== null) reason = badStep;
+      else reason = commandFailure(outcome);
+      if (reason === null && outcome.final === null && endReport === undefined) {
+        const hint = outcome.protocol.problems.length > 0 ? `; malformed report lines: ${outcome.protocol.problems.join('; ')}` : '';
+        reason = `the command exited 0 without a score for step ${job.end}: print dials: ${JSON.stringify({ step: job.end, [metric]: 0.5 })} or a final dials: ${JSON.stringify({ [metric]: 0.5 })}${hint}`;
+      }
+      if (reason === null && !existsSync(checkpointOut)) {
+        reason = 'the command exited 0 without writing its checkpoint to the file DIALS_CHECKPOINT_OUT names';
+      }
+      if (reason === null || reason === 'interrupted' || attempt >= config.retries) break;
+      progress.note(`${where} failed (${reason}); retrying (${attempt + 1}/${config.retries})`);
+    }
+    if (outcome !== null) {
+      await io.setSystemAttrs({
+        [STDOUT_ATTR]: outcome.stdout,
+        [STDERR_ATTR]: outcome.stderr,
+        [RUN_ATTR]: {
+          exitCode: outcome.exitCode,
+          signal: outcome.signal,
+          killed: outcome.killed,
+          durationMs: outcome.durationMs,
+          attempts,
+          stdoutBytes: outcome.stdoutBytes,
+          stderrBytes: outcome.stderrBytes,
+          reports: outcome.protocol.reports,
+          invalidReports: outcome.protocol.invalid,
+          oversizedLines: outcome.protocol.oversized,
+          problems: outcome.protocol.problems,
+        },
+      });
+    }
+    if (reason !== null) {
+      if (reason !== 'interrupted') ran.fail++;
+      throw new PbtSegmentFailed(
+        reason,
+        reason === 'interrupted'
+          ? `${where} was interrupted`
+          : `${where} failed: ${reason}; its output: dials logs --study ${study.studyName} --trial ${job.trialNumber}. Fix the command and run the config again: the segment runs again with the same hyperparameters and checkpoint`,
+      );
+    }
+    const o = outcome as CommandOutcome;
+    await io.report(job.end, o.final !== null ? (o.final[0] as number) : (endReport as number));
+  };
+
+  const onSegment = async (s: PbtSegmentInfo) => {
+    ran.complete++;
+    done++;
+    doneHere++;
+    const score = s.score as number;
+    if (best === null || better(score, best.score)) best = { score, text: `${metric}=${show(score)} (#${s.trialNumber}, member ${s.member}, step ${s.end})` };
+    let what = '';
+    if (s.exploit !== null) {
+      const changes = s.exploit.changes
+        .filter((c) => c.from !== c.to)
+        .map((c) => `${c.name} ${typeof c.from === 'number' ? show(c.from) : String(c.from)}→${typeof c.to === 'number' ? show(c.to) : String(c.to)}`);
+      what = ` · copied member ${s.exploit.fromMember} at step ${s.exploit.fromStep}${changes.length > 0 ? ` (${changes.join(', ')})` : ''}`;
+    }
+    const elapsed = Date.now() - t0;
+    progress.trialEnded(`trial ${s.trialNumber} member ${s.member} steps ${s.start}→${s.end} ${metric}=${show(score)}${what}`, {
+      done: Math.min(done, totalSegments),
+      total: totalSegments,
+      best: best.text,
+      leftMs: (Math.max(0, totalSegments - done) * elapsed) / doneHere,
+    });
+  };
+
+  let artifacts: ArtifactStore | null = null;
+  try {
+    const attrs = await study.systemAttrs();
+    if (JSON.stringify(attrs[METRICS_ATTR]) !== JSON.stringify(config.metrics)) await study.setSystemAttr(METRICS_ATTR, config.metrics);
+    done = await study.storage.countTrials(study.studyId, { states: ['COMPLETE'] });
+    watchdog.start();
+    let result: Awaited<ReturnType<typeof runPbt>> | null = null;
+    try {
+      result = await runPbt({
+        study,
+        space: pbtSpaceOf(config),
+        population: pbt.population,
+        readyEvery: pbt.readyEvery,
+        totalSteps: pbt.totalSteps,
+        quantile: pbt.quantile,
+        explore: pbt.explore,
+        synchronous: pbt.synchronous,
+        concurrency: parallel,
+        keepCheckpoints: pbt.keepCheckpoints,
+        initialParams: config.enqueue as readonly Partial<PbtParams<PbtSpace>>[],
+        signal: controller.signal,
+        segment: async (job, io) => {
+          artifacts ??= io.artifacts;
+          await segment(job, io);
+        },
+        onSegment,
+        ...(pbt.mutable !== undefined ? { mutable: pbt.mutable } : {}),
+        ...(pbt.seed !== undefined ? { seed: pbt.seed } : {}),
+        ...(pbt.artifacts !== undefined ? { artifacts: pbt.artifacts } : {}),
+      });
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+    }
+    const studyTrials = await study.storage.countTrials(study.studyId);
+    const seedAttr = ((await study.systemAttrs())['dials:pbt:config'] as { seed?: unknown } | undefined)?.seed;
+    const store = result?.artifacts ?? artifacts;
+    const fileOf = (key: string) => store?.filePath?.(key) ?? key;
+    const members: PbtTuneMember[] = (result?.members ?? []).map((m) => ({ ...m, params: { ...m.params }, checkpoint: fileOf(m.checkpoint) }));
+    const bestMember = result === null ? null : (members.find((m) => m.member === result.best.member) ?? null);
+    return {
+      kind: 'pbt',
+      study: study.studyName,
+      storage: study.storage.url,
+      ran,
+      stoppedBy: result === null ? 'interrupted' : 'done',
+      signal: exitSignal,
+      resumed: result?.resumed ?? done > ran.complete,
+      seed: result?.seed ?? (typeof seedAttr === 'number' ? seedAttr : null),
+      artifacts: store?.location ?? pbt.artifacts ?? '',
+      best: bestMember,
+      members,
+      studyTrials,
+    };
+  } finally {
+    progress.stop();
+    watchdog.stop();
+    if (options.handleSignals) {
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
+    }
+    options.abort?.removeEventListener('abort', onAbort);
+    process.removeListener('exit', onExit);
+    rmSync(resultDir, { recursive: true, force: true });
+    await study.close();
+  }
+}

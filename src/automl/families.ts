@@ -40,8 +40,8 @@ export interface PipelineConfig {
  * Each family's default configuration per task: the library's own defaults
  * where it has them (scikit-learn's or XGBoost's otherwise; the forest and
  * the tree are scikit-learn's RandomForest* and DecisionTree* defaults, an
- * unlimited depth being UNLIMITED_DEPTH), trimmed where a default would not
- * fit a time budget (logistic regression's 50 000 steps).
+ * unlimited depth being UNLIMITED_DEPTH); logistic regression is scikit-learn's
+ * lbfgs with C = 1 and max_iter = 100).
  */
 export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, ModelParams>>>> = {
   gbdt: {
@@ -65,11 +65,11 @@ export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, M
     regression: { maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1 },
   },
   knn: {
-    classification: { k: 5 },
+    classification: { k: 5, weights: 'uniform' },
     regression: { k: 5, weights: 'uniform' },
   },
   linear: {
-    classification: { numSteps: 500, learningRate: 1 },
+    classification: { C: 1 },
     regression: { alpha: 1 },
   },
   naive_bayes: {

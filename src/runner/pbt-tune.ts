@@ -15,12 +15,12 @@
  * the commands, fail their segments as `interrupted` and exit 130/143; the
  * next run resumes them the same way, as it does after `kill -9`.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PbtConfig, TuneConfig } from '../config/load-config.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { ArtifactStore } from '../pbt/artifact-store.js';
+import { type ArtifactStore, resolveArtifactStore } from '../pbt/artifact-store.js';
 import { pbtCommandEnv } from '../pbt/command.js';
 import type { PbtSegmentInfo } from '../pbt/records.js';
 import { PbtSegmentFailed, type PbtSegmentFn, type PbtSegmentIo, type PbtSegmentJob, runPbt } from '../pbt/run-pbt.js';
@@ -93,6 +93,77 @@ export function pbtSpaceOf(config: TuneConfig): PbtSpace {
         d.step === null ? { kind: 'float', low: d.low, high: d.high, log: d.log } : { kind: 'float', low: d.low, high: d.high, log: d.log, step: d.step };
   }
   return space;
+}
+
+/** How often a driver renews its lock, and when a lock from another machine counts as abandoned. */
+const LOCK_RENEW_MS = 5000;
+const LOCK_STALE_MS = 30_000;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One `dials tune` drives a PBT study at a time: a second one would close the
+ * first's running segments as interrupted and schedule the same members.
+ * The lock is a file in the checkpoint folder (every machine that could
+ * drive the study reaches it): `{ pid, host }`, renewed every 5 s. A lock
+ * whose process is gone (same machine) or that was not renewed for 30 s
+ * (another machine) is taken over.
+ */
+function lockDriver(folder: string, study: string): () => void {
+  mkdirSync(folder, { recursive: true });
+  const path = join(folder, '.dials-driver.lock');
+  const me = { pid: process.pid, host: hostname() };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, JSON.stringify({ ...me, since: new Date().toISOString() }));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      let holder: { pid?: unknown; host?: unknown } = {};
+      let age = 0;
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8')) as typeof holder;
+        age = Date.now() - statSync(path).mtimeMs;
+      } catch {
+        // Unreadable or half-written: treated as abandoned.
+      }
+      const sameHost = holder.host === me.host;
+      const alive = typeof holder.pid === 'number' && (sameHost ? pidAlive(holder.pid) : age < LOCK_STALE_MS);
+      if (alive) {
+        throw new InvalidArgumentError(
+          `another dials tune (pid ${holder.pid} on ${String(holder.host)}) is driving the PBT study ${JSON.stringify(study)}; one process runs a population (parallel: N trains N members at once). Wait for it, or stop it and run this again to resume (lock: ${path})`,
+        );
+      }
+      rmSync(path, { force: true });
+    }
+  }
+  const renew = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // The folder went away: the run fails on its next checkpoint anyway.
+    }
+  }, LOCK_RENEW_MS);
+  renew.unref();
+  return () => {
+    clearInterval(renew);
+    try {
+      const holder = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; host?: unknown };
+      if (holder.pid === me.pid && holder.host === me.host) rmSync(path, { force: true });
+    } catch {
+      // Already gone.
+    }
+  };
 }
 
 function commandFailure(o: CommandOutcome): string | null {
@@ -299,8 +370,13 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
     });
   };
 
-  let artifacts: ArtifactStore | null = null;
+  let unlock: (() => void) | null = null;
   try {
+    const artifacts: ArtifactStore = resolveArtifactStore(pbt.artifacts, study.storage, study.studyId);
+    if (artifacts.filePath === undefined) {
+      throw new InvalidArgumentError(`${config.file}: pbt.artifacts: commands read and write checkpoints as files; ${artifacts.location} keeps none`);
+    }
+    unlock = lockDriver(artifacts.location, study.studyName);
     const attrs = await study.systemAttrs();
     if (JSON.stringify(attrs[METRICS_ATTR]) !== JSON.stringify(config.metrics)) await study.setSystemAttr(METRICS_ATTR, config.metrics);
     done = await study.storage.countTrials(study.studyId, { states: ['COMPLETE'] });
@@ -320,22 +396,18 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
         keepCheckpoints: pbt.keepCheckpoints,
         initialParams: config.enqueue as readonly Partial<PbtParams<PbtSpace>>[],
         signal: controller.signal,
-        segment: async (job, io) => {
-          artifacts ??= io.artifacts;
-          await segment(job, io);
-        },
+        segment,
         onSegment,
+        artifacts,
         ...(pbt.mutable !== undefined ? { mutable: pbt.mutable } : {}),
         ...(pbt.seed !== undefined ? { seed: pbt.seed } : {}),
-        ...(pbt.artifacts !== undefined ? { artifacts: pbt.artifacts } : {}),
       });
     } catch (e) {
       if (!controller.signal.aborted) throw e;
     }
     const studyTrials = await study.storage.countTrials(study.studyId);
     const seedAttr = ((await study.systemAttrs())['dials:pbt:config'] as { seed?: unknown } | undefined)?.seed;
-    const store = result?.artifacts ?? artifacts;
-    const fileOf = (key: string) => store?.filePath?.(key) ?? key;
+    const fileOf = (key: string) => artifacts.filePath?.(key) ?? key;
     const members: PbtTuneMember[] = (result?.members ?? []).map((m) => ({ ...m, params: { ...m.params }, checkpoint: fileOf(m.checkpoint) }));
     const bestMember = result === null ? null : (members.find((m) => m.member === result.best.member) ?? null);
     return {
@@ -347,12 +419,13 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       signal: exitSignal,
       resumed: result?.resumed ?? done > ran.complete,
       seed: result?.seed ?? (typeof seedAttr === 'number' ? seedAttr : null),
-      artifacts: store?.location ?? pbt.artifacts ?? '',
+      artifacts: artifacts.location,
       best: bestMember,
       members,
       studyTrials,
     };
   } finally {
+    unlock?.();
     progress.stop();
     watchdog.stop();
     if (options.handleSignals) {

@@ -210,7 +210,7 @@ describe('dials tune with pbt', () => {
   );
 
   it(
-    'a failing command stops the run with its reason; Ctrl-C stops it as interrupted; each rerun resumes to the same end',
+    'a failing command stops the run with its reason; a second driver is refused; Ctrl-C stops the run as interrupted; each rerun resumes',
     async () => {
       const { dir, cfg, db, pids } = setup(config('pbt-fail', 'retries: 1\n'));
       writeFileSync(join(dir, 'fail'), '');
@@ -230,6 +230,10 @@ describe('dials tune with pbt', () => {
       const run = start(['tune', cfg, '--progress', 'lines'], dir);
       const before = pidsOf(pids).length;
       await waitFor(() => pidsOf(pids).length >= before + 2, 60_000, 'segments to start');
+      // One process drives a population: a second dials tune on the same study is refused.
+      const second = await dials(['tune', cfg, '--progress', 'none'], { cwd: dir });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`another dials tune (pid ${run.child.pid} on`);
       run.child.kill('SIGINT');
       const stopped = await run.done;
       expect(stopped.code, stopped.stderr).toBe(130);

@@ -10,7 +10,15 @@ import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocum
 import { z } from 'zod';
 import { DialsError } from '../errors.js';
 import type { PbtExploreOption } from '../pbt/run-pbt.js';
-import { categoricalDistribution, type Distribution, floatDistribution, intDistribution, type ParamValue, validateName } from '../space/distributions.js';
+import {
+  categoricalDistribution,
+  contains,
+  type Distribution,
+  floatDistribution,
+  intDistribution,
+  type ParamValue,
+  validateName,
+} from '../space/distributions.js';
 import type { StudyDirection } from '../trial/state.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { parseDuration } from './duration.js';
@@ -484,6 +492,14 @@ function parsePbt(
   if (!r.success) return undefined;
   const d = r.data;
   const population = d.population;
+  for (const [i, e] of (o.enqueue ?? []).entries()) {
+    for (const [k, v] of Object.entries(e)) {
+      const p = space.find((q) => q.name === k);
+      if (p !== undefined && !contains(p.distribution, v as ParamValue)) {
+        issues.add(['enqueue', i, k], `${show(v)} is outside the space of ${JSON.stringify(k)}; a member cannot start there`);
+      }
+    }
+  }
   if ((o.enqueue ?? []).length > population) {
     issues.add(
       ['enqueue'],

@@ -27,7 +27,7 @@ import { PbtSegmentFailed, type PbtSegmentFn, type PbtSegmentIo, type PbtSegment
 import type { PbtParamSpec, PbtParams, PbtSpace } from '../pbt/space.js';
 import type { ParamValue } from '../space/distributions.js';
 import { createStudy } from '../study/create-study.js';
-import { buildArgv } from './command.js';
+import { buildArgv, shellQuote } from './command.js';
 import { signalGroup } from './kill-group.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
@@ -341,7 +341,7 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
         reason,
         reason === 'interrupted'
           ? `${where} was interrupted`
-          : `${where} failed: ${reason}; its output: dials logs --study ${study.studyName} --trial ${job.trialNumber}. Fix the command and run the config again: the segment runs again with the same hyperparameters and checkpoint`,
+          : `${where} failed: ${reason}; its output: dials logs --study ${shellQuote(study.studyName)} --trial ${job.trialNumber}. Fix the command and run the config again: the segment runs again with the same hyperparameters and checkpoint`,
       );
     }
     const o = outcome as CommandOutcome;

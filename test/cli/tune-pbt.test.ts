@@ -365,6 +365,9 @@ describe('dials tune with pbt', () => {
     expect(issues(`${base}  act: { type: categorical, choices: [a, b], when: { width: 4 } }\n${pbt}`)).toEqual([
       'd.yaml:8:46: space.act.when: with pbt, every member has every hyperparameter; conditional parameters (when) are not supported',
     ]);
+    expect(issues(`${base}${pbt}enqueue: [{ lr: 0.1 }, { lr: 2 }]\n`)).toEqual([
+      'd.yaml:9:30: enqueue[1].lr: 2 is outside the space of "lr"; a member cannot start there',
+    ]);
     expect(issues(`${base}${pbt}enqueue: [{ lr: 0.1 }, { lr: 0.2 }, { lr: 0.3 }]\ntime: 1h\n`)).toEqual([
       'd.yaml:10:1: time: with pbt, a run ends when every member reaches pbt.total_steps; remove time (Ctrl-C stops a run, and running it again resumes it)',
       'd.yaml:9:1: enqueue: with pbt, enqueue gives the starting hyperparameters of the first members: at most pbt.population (2) entries, got 3',

@@ -22,7 +22,7 @@ import type { PbtConfig, TuneConfig } from '../config/load-config.js';
 import { InvalidArgumentError } from '../errors.js';
 import { type ArtifactStore, resolveArtifactStore } from '../pbt/artifact-store.js';
 import { pbtCommandEnv } from '../pbt/command.js';
-import type { PbtSegmentInfo } from '../pbt/records.js';
+import { PBT_CONFIG_ATTR, type PbtSegmentInfo } from '../pbt/records.js';
 import { PbtSegmentFailed, type PbtSegmentFn, type PbtSegmentIo, type PbtSegmentJob, runPbt } from '../pbt/run-pbt.js';
 import type { PbtParamSpec, PbtParams, PbtSpace } from '../pbt/space.js';
 import type { ParamValue } from '../space/distributions.js';
@@ -406,7 +406,7 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       if (!controller.signal.aborted) throw e;
     }
     const studyTrials = await study.storage.countTrials(study.studyId);
-    const seedAttr = ((await study.systemAttrs())['dials:pbt:config'] as { seed?: unknown } | undefined)?.seed;
+    const seedAttr = ((await study.systemAttrs())[PBT_CONFIG_ATTR] as { seed?: unknown } | undefined)?.seed;
     const fileOf = (key: string) => artifacts.filePath?.(key) ?? key;
     const members: PbtTuneMember[] = (result?.members ?? []).map((m) => ({ ...m, params: { ...m.params }, checkpoint: fileOf(m.checkpoint) }));
     const bestMember = result === null ? null : (members.find((m) => m.member === result.best.member) ?? null);

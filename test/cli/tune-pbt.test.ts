@@ -153,6 +153,19 @@ describe('dials tune with pbt', () => {
       expect(again.ran).toEqual({ complete: 0, fail: 0 });
       expect(again.studyTrials).toBe(16);
       expect(again.best).toEqual(summary.best);
+
+      // dials trials shows each segment's lineage: the member's own chain, or whom it copied after an exploit.
+      const listed = json(await dials(['trials', '--study', 'pbt-basic', '--storage', `sqlite:${db}`, '--json'], { cwd: dir })) as {
+        number: number;
+        pbt: { member: number; parent: number | null; exploit: { fromTrial: number } | null };
+      }[];
+      expect(listed.map((t) => t.pbt.member)).toEqual(segments.map((s) => s.member));
+      expect(listed.map((t) => t.pbt.exploit?.fromTrial ?? null)).toEqual(segments.map((s) => s.exploit?.fromTrial ?? null));
+      const table = (await dials(['trials', '--study', 'pbt-basic', '--storage', `sqlite:${db}`], { cwd: dir })).stdout;
+      expect(table.split('\n')[0]).toContain('PBT');
+      const exploited = segments.find((s) => s.exploit !== null);
+      expect(table).toContain(`m${exploited?.member} [${exploited?.start},${exploited?.end}] ← m${exploited?.exploit?.fromMember} #${exploited?.exploit?.fromTrial}`);
+      expect(table).toMatch(/m0 \[0,\d+\] new/);
     },
     SLOW,
   );

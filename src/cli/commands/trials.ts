@@ -11,6 +11,7 @@ import type { FrozenTrial } from '../../trial/frozen-trial.js';
 import type { StudyDirection } from '../../trial/state.js';
 import { parseDuration } from '../../config/duration.js';
 import { formatImprovement, improvementFromTrials } from '../../baselines/baselines.js';
+import { type PbtSegmentRecord, segmentRecordOf } from '../../pbt/records.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 import { printJson, printTable, show } from '../output.js';
 
@@ -50,6 +51,23 @@ function parseDirections(direction: string | undefined, directions: string | und
   const list = directions !== undefined ? directions.split(',').map((s) => s.trim()) : [direction ?? 'minimize'];
   for (const d of list) if (d !== 'minimize' && d !== 'maximize') throw new InvalidArgumentError(`direction ${JSON.stringify(d)} is not minimize or maximize`);
   return list as StudyDirection[];
+}
+
+/**
+ * A PBT segment in one cell: member, step range, and where its weights came
+ * from — `m2 [8,12] ← m5 #41 lr 0.01→0.012 (×1.2)` after an exploit, else
+ * `m2 [8,12] ← #17` (its own previous segment) or `m2 [0,4] new`.
+ */
+export function lineageCell(r: PbtSegmentRecord): string {
+  const head = `m${r.member} [${r.start},${r.end}]`;
+  if (r.exploit !== null) {
+    const changes = r.exploit.changes
+      .map((c) => `${show(c.name)} ${show(c.from)}→${show(c.to)}${c.how === 'perturb' && c.factor !== undefined ? ` (×${c.factor})` : c.how === 'perturb' ? '' : ` (${c.how})`}`)
+      .join(' ');
+    return `${head} ← m${r.exploit.fromMember} #${r.exploit.fromTrial}${changes === '' ? '' : ` ${changes}`}`;
+  }
+  const rerun = r.rerunOf !== null ? ` (rerun of #${r.rerunOf})` : '';
+  return `${head} ${r.parent === null ? 'new' : `← #${r.parent}`}${rerun}`;
 }
 
 function seconds(ms: number | null): string {
@@ -92,6 +110,8 @@ export function registerTrials(program: Command): void {
     const study = await loadStudy({ studyName: opts.study, storage: storageUrl(opts) });
     try {
       const trials = await study.getTrials(state ? { states: [state as FrozenTrial['state']] } : {});
+      /** A population-based training study: each trial is a segment, shown with its lineage. */
+      const pbt = trials.some((t) => segmentRecordOf(t) !== null);
       if (opts.json) {
         printJson(
           trials.map((t) => ({
@@ -102,22 +122,27 @@ export function registerTrials(program: Command): void {
             failReason: t.failReason,
             datetimeStart: t.datetimeStart?.toISOString() ?? null,
             datetimeComplete: t.datetimeComplete?.toISOString() ?? null,
+            ...(pbt ? { pbt: segmentRecordOf(t) } : {}),
           })),
         );
         return;
       }
       printTable([
-        ['#', 'STATE', 'VALUES', 'SECONDS', 'PARAMS', 'REASON'],
-        ...trials.map((t) => [
-          String(t.number),
-          t.state,
-          t.values?.map(String).join(',') ?? '',
-          seconds(t.datetimeStart && t.datetimeComplete ? t.datetimeComplete.getTime() - t.datetimeStart.getTime() : null),
-          Object.entries(t.params)
-            .map(([k, v]) => `${show(k)}=${show(v)}`)
-            .join(' '),
-          show(t.failReason ?? ''),
-        ]),
+        ['#', 'STATE', 'VALUES', 'SECONDS', 'PARAMS', ...(pbt ? ['PBT'] : []), 'REASON'],
+        ...trials.map((t) => {
+          const r = pbt ? segmentRecordOf(t) : null;
+          return [
+            String(t.number),
+            t.state,
+            t.values?.map(String).join(',') ?? '',
+            seconds(t.datetimeStart && t.datetimeComplete ? t.datetimeComplete.getTime() - t.datetimeStart.getTime() : null),
+            Object.entries(t.params)
+              .map(([k, v]) => `${show(k)}=${show(v)}`)
+              .join(' '),
+            ...(pbt ? [r === null ? '' : lineageCell(r)] : []),
+            show(t.failReason ?? ''),
+          ];
+        }),
       ]);
       const baseline =
         study.directions.length === 1 ? formatImprovement(improvementFromTrials(await study.getTrials({ states: ['COMPLETE'] }), study.direction)) : null;

@@ -164,7 +164,9 @@ describe('dials tune with pbt', () => {
       const table = (await dials(['trials', '--study', 'pbt-basic', '--storage', `sqlite:${db}`], { cwd: dir })).stdout;
       expect(table.split('\n')[0]).toContain('PBT');
       const exploited = segments.find((s) => s.exploit !== null);
-      expect(table).toContain(`m${exploited?.member} [${exploited?.start},${exploited?.end}] ← m${exploited?.exploit?.fromMember} #${exploited?.exploit?.fromTrial}`);
+      expect(table).toContain(
+        `m${exploited?.member} [${exploited?.start},${exploited?.end}] ← m${exploited?.exploit?.fromMember} #${exploited?.exploit?.fromTrial}`,
+      );
       expect(table).toMatch(/m0 \[0,\d+\] new/);
     },
     SLOW,

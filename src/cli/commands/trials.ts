@@ -62,7 +62,10 @@ export function lineageCell(r: PbtSegmentRecord): string {
   const head = `m${r.member} [${r.start},${r.end}]`;
   if (r.exploit !== null) {
     const changes = r.exploit.changes
-      .map((c) => `${show(c.name)} ${show(c.from)}→${show(c.to)}${c.how === 'perturb' && c.factor !== undefined ? ` (×${c.factor})` : c.how === 'perturb' ? '' : ` (${c.how})`}`)
+      .map(
+        (c) =>
+          `${show(c.name)} ${show(c.from)}→${show(c.to)}${c.how === 'perturb' && c.factor !== undefined ? ` (×${c.factor})` : c.how === 'perturb' ? '' : ` (${c.how})`}`,
+      )
       .join(' ');
     return `${head} ← m${r.exploit.fromMember} #${r.exploit.fromTrial}${changes === '' ? '' : ` ${changes}`}`;
   }

@@ -12,7 +12,7 @@
  * leave nothing RUNNING; a rerun of the same config resumes the study.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TuneConfig } from '../config/load-config.js';
 import { buildFromRegistry } from '../config/registry.js';
@@ -25,11 +25,11 @@ import type { TrialResult } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { buildArgv } from './command.js';
-import { suggestSpace } from './suggest-space.js';
-import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
 import { signalGroup } from './kill-group.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
+import { suggestSpace } from './suggest-space.js';
+import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR, WORKER_ATTR } from './trial-attrs.js';
 import { Watchdog } from './watchdog.js';
 
 export const DEFAULT_TUNE_STORAGE = 'sqlite:dials.db';
@@ -67,6 +67,17 @@ export interface TuneSummary {
 interface Slot {
   readonly trial: Trial;
   handle: RunningCommand | null;
+}
+
+/** What the start of a trial stored with it: the suggested parameters, or why suggesting failed. */
+interface Prepared {
+  readonly params: Record<string, ParamValue>;
+  readonly error: string | null;
+}
+
+/** The `dials:worker` of the trials one slot of this process runs: host, process and slot (1-based). */
+export function workerId(slot: number): string {
+  return `${hostname()}:${process.pid}/${slot}`;
 }
 
 function childEnv(config: TuneConfig): Record<string, string> {
@@ -209,13 +220,28 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
   const names = config.space.map((p) => p.name);
   let runError: unknown;
 
-  const runSlot = async (): Promise<void> => {
+  const runSlot = async (slotNumber: number): Promise<void> => {
+    const worker = workerId(slotNumber);
     while (!stopping) {
       if (Date.now() >= deadline) {
         stoppedBy ??= 'time';
         return;
       }
-      const trial = await study.tryAsk(maxTrials !== undefined ? { maxTrials } : {});
+      let prepared: Prepared = { params: {}, error: 'internal: the trial started without its suggestions' };
+      // The parameters and the worker are stored with the trial's start, in one transaction,
+      // so they are there before the command starts: a retry after this worker dies reuses them.
+      const trial = await study.tryAsk({
+        ...(maxTrials !== undefined ? { maxTrials } : {}),
+        prepare: (t) => {
+          t.setSystemAttr(WORKER_ATTR, worker);
+          try {
+            prepared = { params: suggestSpace(t, config.space), error: null };
+          } catch (e) {
+            // The trial still starts, and fails with the reason (a throw here would leave an enqueued trial WAITING forever).
+            prepared = { params: {}, error: e instanceof Error ? e.message : String(e) };
+          }
+        },
+      });
       if (trial === null) {
         stoppedBy ??= maxTrials !== undefined ? 'budget' : 'grid';
         return;
@@ -223,29 +249,20 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       const slot: Slot = { trial, handle: null };
       slots.add(slot);
       try {
-        await runTrial(slot);
+        await runTrial(slot, prepared);
       } finally {
         slots.delete(slot);
       }
     }
   };
 
-  const runTrial = async (slot: Slot): Promise<void> => {
+  const runTrial = async (slot: Slot, prepared: Prepared): Promise<void> => {
     const { trial } = slot;
-    let params: Record<string, ParamValue> = {};
-    let result: TrialResult = { state: 'FAIL', reason: 'interrupted' };
-    let suggested = false;
+    const { params } = prepared;
+    let result: TrialResult = prepared.error === null ? { state: 'FAIL', reason: 'interrupted' } : { state: 'FAIL', reason: prepared.error };
     let outcome: CommandOutcome | null = null;
     const attempts: { exitCode: number | null; signal: string | null; killed: string | null; durationMs: number }[] = [];
-    try {
-      params = suggestSpace(trial, config.space);
-      // Stored before the command starts, so a retry after this worker dies uses the same parameters.
-      await trial.flush();
-      suggested = true;
-    } catch (e) {
-      result = { state: 'FAIL', reason: e instanceof Error ? e.message : String(e) };
-    }
-    if (suggested) {
+    if (prepared.error === null) {
       const argv = buildArgv(config.command, names, params);
       const trialEnv = {
         ...env,
@@ -340,8 +357,8 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     await refreshBest(true).catch(() => {});
     watchdog.start();
     await Promise.all(
-      Array.from({ length: parallel }, () =>
-        runSlot().catch((e) => {
+      Array.from({ length: parallel }, (_, i) =>
+        runSlot(i + 1).catch((e) => {
           runError ??= e;
           stopping = true;
           for (const s of slots) s.handle?.kill('interrupted');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { DuplicateStudyError, LeaseLostError, StudyNotFoundError, TrialFinishedError } from '../errors.js';
 import { encodeAttr } from '../json.js';
 import { categoricalDistribution, floatDistribution, intDistribution } from '../space/distributions.js';
-import type { Storage } from './storage.js';
+import type { StartedTrial, Storage } from './storage.js';
 
 type Fn = () => Promise<void> | void;
 export interface TestApi {
@@ -279,6 +279,73 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.equal(byNumber.get(retry?.number as number), null);
       assert.equal(typeof byNumber.get(live.number), 'number');
       assert.equal(await s.countTrials(st.studyId, { states: ['WAITING'] }), 1);
+    });
+
+    test('stores the writes of init with the start, on every start path', async (s) => {
+      const st = await s.createStudy({ studyName: 'init', directions: ['minimize'] });
+      const x = floatDistribution('x', 0, 1);
+      const seen: { number: number; fixed: Record<string, unknown>; grid: number | null }[] = [];
+      const init = (tag: string) => (started: StartedTrial) => {
+        seen.push({ number: started.number, fixed: { ...started.fixedParams }, grid: started.gridIndex });
+        return {
+          params: [{ name: 'x', value: typeof started.fixedParams.x === 'number' ? started.fixedParams.x : started.number / 10, distribution: x }],
+          attrs: [
+            { kind: 'system' as const, key: 'dials:worker', json: encodeAttr('old', 'w') },
+            { kind: 'system' as const, key: 'dials:worker', json: encodeAttr(tag, 'w') },
+            { kind: 'user' as const, key: 'n', json: encodeAttr(started.number, 'n') },
+          ],
+        };
+      };
+      await s.enqueueTrial(st.studyId, { params: { x: 0.25 } });
+      const paths = [
+        ['claim', { maxTrials: 10 }],
+        ['new', {}],
+        ['budget', { maxTrials: 10 }],
+        ['grid', { gridSize: 5 }],
+        ['lease', { lease: { graceMs: 60_000, maxRetries: 1 } }],
+      ] as const;
+      for (const [tag, input] of paths) {
+        const t = await s.startTrial(st.studyId, { ...input, init: init(tag) });
+        assert.ok(t, tag);
+        const f = await s.getTrial(t.trialId);
+        assert.equal(f.state, 'RUNNING', tag);
+        assert.equal(seen.at(-1)?.number, t.number, tag);
+        assert.equal(f.params.x, tag === 'claim' ? 0.25 : t.number / 10, tag);
+        assert.deepEqual(f.distributions.x, x, tag);
+        assert.equal(f.systemAttrs['dials:worker'], tag, tag);
+        assert.equal(f.userAttrs.n, t.number, tag);
+        // The trial goes on as any other: later writes and the end under its lease.
+        await s.updateTrial(t.trialId, t.leaseId, {
+          intermediate: [{ step: 0, fold: null, values: [1] }],
+          finish: { state: 'COMPLETE', values: [2], reason: null },
+        });
+      }
+      assert.deepEqual(seen[0]?.fixed, { x: 0.25 });
+      assert.equal(seen.find((v) => v.grid !== null)?.grid, 0);
+      assert.deepEqual(
+        (await s.getTrials(st.studyId)).map((t) => [t.number, t.state]),
+        paths.map((_, i) => [i, 'COMPLETE']),
+      );
+      // An init with nothing to write starts the trial all the same.
+      const empty = await s.startTrial(st.studyId, { maxTrials: 10, init: () => ({}) });
+      assert.equal(empty?.number, paths.length);
+    });
+
+    test('starts nothing when init throws', async (s) => {
+      const st = await s.createStudy({ studyName: 'init-throws', directions: ['minimize'] });
+      const boom = () => {
+        throw new Error('sampler failed');
+      };
+      for (const input of [{}, { maxTrials: 5 }, { gridSize: 3 }]) await assert.rejects(s.startTrial(st.studyId, { ...input, init: boom }), /sampler failed/);
+      assert.equal(await s.countTrials(st.studyId), 0);
+      const fresh = await s.startTrial(st.studyId, { gridSize: 3 });
+      assert.deepEqual([fresh?.number, fresh?.gridIndex], [0, 0]);
+      await s.enqueueTrial(st.studyId, { params: { x: 1 } });
+      await assert.rejects(s.startTrial(st.studyId, { maxTrials: 5, init: boom }), /sampler failed/);
+      assert.equal(await s.countTrials(st.studyId, { states: ['WAITING'] }), 1);
+      const claimed = await s.startTrial(st.studyId, { maxTrials: 5 });
+      assert.deepEqual([claimed?.number, claimed?.fixedParams], [1, { x: 1 }]);
+      assert.equal(await s.countTrials(st.studyId), 2);
     });
 
     test('filters and counts trials by state', async (s) => {

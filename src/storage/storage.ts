@@ -79,6 +79,21 @@ export interface StartTrialInput {
    * processes and machines share one budget exactly.
    */
   readonly maxTrials?: number;
+  /**
+   * Writes made in the start's own transaction (one commit instead of two):
+   * called once the trial is claimed or created, before the start commits; the
+   * parameters and attributes it returns are stored with the start. It may be
+   * called more than once (a retried transaction; use the last call's result)
+   * and runs while the start holds its locks, so it must be synchronous and
+   * quick. If it throws, nothing is started and the error is rethrown.
+   */
+  readonly init?: (started: StartedTrial) => TrialInit;
+}
+
+/** What `StartTrialInput.init` stores with a trial's start. */
+export interface TrialInit {
+  readonly params?: readonly ParamWrite[];
+  readonly attrs?: readonly AttrWrite[];
 }
 
 /**

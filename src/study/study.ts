@@ -8,7 +8,7 @@ import { encodeAttr, normalizeJson, type JsonValue } from '../json.js';
 import type { Pruner } from '../pruners/pruner.js';
 import type { Sampler, StudyView } from '../samplers/sampler.js';
 import { validateName, type ParamValue } from '../space/distributions.js';
-import { type LeasePolicy, MAX_NUMBERS_FILTER, paramsKey, type Storage, type StudyRecord } from '../storage/storage.js';
+import { type LeasePolicy, MAX_NUMBERS_FILTER, paramsKey, type StartedTrial, type Storage, type StudyRecord } from '../storage/storage.js';
 import { lastIntermediateValue, type FrozenTrial } from '../trial/frozen-trial.js';
 import { type FinalState, isFinal, type StudyDirection, type TrialState } from '../trial/state.js';
 import { exportTrialsCsv, exportTrialsJson } from './export.js';
@@ -194,24 +194,45 @@ export class Study {
   }
 
   /** Starts a trial, or null when the sampler's grid is exhausted. */
-  private async askOrNull(maxTrials?: number): Promise<Trial | null> {
+  private async askOrNull(maxTrials?: number, prepare?: (trial: Trial) => void): Promise<Trial | null> {
     if (this.closed) throw new InvalidArgumentError(`study ${JSON.stringify(this.studyName)} is closed`);
-    const started = await this.storage.startTrial(this.studyId, {
+    const input = {
       ...(this.lease ? { lease: this.lease } : {}),
       ...(this.sampler.gridSize !== undefined ? { gridSize: this.sampler.gridSize } : {}),
       ...(maxTrials !== undefined ? { maxTrials } : {}),
-    });
-    if (started === null) return null;
-    const view = await this.history();
+    };
+    let trial: Trial;
+    if (prepare) {
+      // The sampler runs inside the start's transaction, so the history is read before it.
+      const view = await this.history();
+      let made: Trial | undefined;
+      const started = await this.storage.startTrial(this.studyId, {
+        ...input,
+        init: (s) => {
+          made = this.newTrial(s, view);
+          prepare(made);
+          return made.takeStartWrites();
+        },
+      });
+      if (started === null) return null;
+      trial = made as Trial;
+    } else {
+      const started = await this.storage.startTrial(this.studyId, input);
+      if (started === null) return null;
+      trial = this.newTrial(started, await this.history());
+    }
+    this.running.set(trial.number, trial);
+    await this.recordSamplerNotes();
+    return trial;
+  }
+
+  private newTrial(started: StartedTrial, view: StudyView): Trial {
     const trialView = { number: started.number, gridIndex: started.gridIndex, fixedParams: started.fixedParams, params: {} };
     // A pruner may narrow what the sampler sees (Hyperband: the trial's bracket); it judges on the whole view.
     const samplerView = this.pruner.samplerView?.(view, trialView) ?? view;
     const space = this.sampler.inferRelativeSearchSpace(samplerView, trialView);
     const relative = Object.keys(space).length > 0 ? this.sampler.sampleRelative(samplerView, trialView, space) : {};
-    const trial = new Trial(this.internals, started, samplerView, relative, this.pruner.usesHistory ? this.prunerView() : view);
-    this.running.set(trial.number, trial);
-    await this.recordSamplerNotes();
-    return trial;
+    return new Trial(this.internals, started, samplerView, relative, this.pruner.usesHistory ? this.prunerView() : view);
   }
 
   /** Writes the sampler's notes (systemAttrs) whose value changed since the last write. */
@@ -230,13 +251,20 @@ export class Study {
    * Starts a trial unless the study already counts `maxTrials` trials (a
    * study-wide budget shared exactly by every worker; see StartTrialInput.maxTrials)
    * or its grid is exhausted; null then.
+   *
+   * `prepare` runs on the new trial before its start commits: the parameters
+   * it suggests and the attributes it sets are stored with the start, in one
+   * transaction (for a runner that must have them stored before it launches
+   * the trial's work). It runs under the start's locks, so keep it to
+   * suggestions; it may run more than once (a retried transaction), and if it
+   * throws, no trial starts.
    * @example while ((t = await study.tryAsk({ maxTrials: 100 })) !== null) await study.tell(t, f(t));
    */
-  async tryAsk(options: { maxTrials?: number } = {}): Promise<Trial | null> {
+  async tryAsk(options: { maxTrials?: number; prepare?: (trial: Trial) => void } = {}): Promise<Trial | null> {
     const m = options.maxTrials;
     if (m !== undefined && (!Number.isSafeInteger(m) || m < 0))
       throw new InvalidArgumentError(`maxTrials must be a non-negative integer, got ${m}`, ['maxTrials']);
-    return this.askOrNull(m);
+    return this.askOrNull(m, options.prepare);
   }
 
   /**

@@ -18,7 +18,7 @@ import {
   validateName,
 } from '../space/distributions.js';
 import type { StudyView, TrialView } from '../samplers/sampler.js';
-import type { AttrWrite, ParamWrite, StartedTrial, TrialPatch } from '../storage/storage.js';
+import type { AttrWrite, ParamWrite, StartedTrial, TrialInit, TrialPatch } from '../storage/storage.js';
 import { CONSTRAINTS_ATTR } from '../trial/constraints.js';
 import type { FrozenTrial, IntermediateValue } from '../trial/frozen-trial.js';
 import type { StudyInternals } from './study-internals.js';
@@ -247,6 +247,13 @@ export class Trial implements TrialView {
   }
 
   private unsent: TrialPatch[] = [];
+
+  /** @internal The parameters and attributes buffered so far, taken to be stored with the trial's start. */
+  takeStartWrites(): TrialInit {
+    const { params, attrs } = this.pending;
+    this.pending = { params: [], intermediate: this.pending.intermediate, attrs: [] };
+    return { params, attrs };
+  }
 
   private takePending(): TrialPatch | null {
     const p = this.pending;

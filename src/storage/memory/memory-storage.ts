@@ -3,11 +3,11 @@
  * databases, no durability. Finished trials are frozen once and shared, so
  * reading a long history costs no copies.
  */
-import { DuplicateStudyError, StudyNotFoundError, TrialNotFoundError, InvalidArgumentError } from '../../errors.js';
+import { DuplicateStudyError, InvalidArgumentError, StudyNotFoundError, TrialNotFoundError } from '../../errors.js';
 import { decodeJson, type JsonValue } from '../../json.js';
 import type { Distribution, ParamValue } from '../../space/distributions.js';
 import type { FrozenTrial, IntermediateValue } from '../../trial/frozen-trial.js';
-import { isFinal, type StudyDirection, type TrialState, TRIAL_STATES } from '../../trial/state.js';
+import { isFinal, type StudyDirection, TRIAL_STATES, type TrialState } from '../../trial/state.js';
 import { newLeaseId, REASON_LEASE_EXPIRED, resolveStaleWrite } from '../lease.js';
 import type {
   AttrWrite,
@@ -238,32 +238,47 @@ export class MemoryStorage implements Storage {
   async startTrial(studyId: number, input: StartTrialInput): Promise<StartedTrial | null> {
     const s = this.study(studyId);
     if (input.maxTrials !== undefined && this.budgetCount(s) >= input.maxTrials) return null;
-    let t = s.waiting.shift();
-    if (t) {
+    const waiting = s.waiting[0];
+    if (!waiting && input.gridSize !== undefined && s.gridCursor >= input.gridSize) return null;
+    const leaseId = newLeaseId();
+    const started: StartedTrial = waiting
+      ? {
+          trialId: waiting.trialId,
+          number: waiting.number,
+          leaseId,
+          fixedParams: { ...waiting.fixedParams },
+          gridIndex: waiting.gridIndex,
+          retryOf: waiting.retryOf === null ? null : this.trial(waiting.retryOf).number,
+        }
+      : {
+          trialId: this.nextTrialId,
+          number: s.trials.length,
+          leaseId,
+          fixedParams: {},
+          gridIndex: input.gridSize !== undefined ? s.gridCursor : null,
+          retryOf: null,
+        };
+    // Called before anything changes, so a throwing init leaves the study as it was.
+    const init = input.init?.(started);
+    let t: MemTrial;
+    if (waiting) {
+      s.waiting.shift();
+      t = waiting;
       t.state = 'RUNNING';
     } else {
-      let gridIndex: number | null = null;
-      if (input.gridSize !== undefined) {
-        if (s.gridCursor >= input.gridSize) return null;
-        gridIndex = s.gridCursor++;
-      }
+      if (input.gridSize !== undefined) s.gridCursor++;
       t = this.newTrial(s, 'RUNNING');
-      t.gridIndex = gridIndex;
+      t.gridIndex = started.gridIndex;
     }
     t.start = this.now();
-    t.leaseId = newLeaseId();
+    t.leaseId = leaseId;
     t.heartbeatAt = t.start;
     t.graceMs = input.lease?.graceMs ?? null;
     t.maxRetries = input.lease?.maxRetries ?? 0;
+    for (const p of init?.params ?? []) if (!t.params.has(p.name)) t.params.set(p.name, { value: p.value, distribution: p.distribution });
+    for (const a of init?.attrs ?? []) (a.kind === 'user' ? t.userAttrs : t.systemAttrs).set(a.key, decodeJson(a.json));
     this.touchTrial(t);
-    return {
-      trialId: t.trialId,
-      number: t.number,
-      leaseId: t.leaseId,
-      fixedParams: { ...t.fixedParams },
-      gridIndex: t.gridIndex,
-      retryOf: t.retryOf === null ? null : this.trial(t.retryOf).number,
-    };
+    return started;
   }
 
   async updateTrial(trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {

@@ -227,6 +227,15 @@ export class PostgresDriver implements SqlDriver {
     return this.run(mode, fn, RETRY_BUDGET_MS);
   }
 
+  /**
+   * One read transaction that gives up after the short opening budget (a
+   * one-shot command against a server that is down should fail fast).
+   */
+  readOnce<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StorageError(`the storage ${this.url} is closed`));
+    return this.run('read', fn, OPEN_RETRY_BUDGET_MS);
+  }
+
   private async run<T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>, budgetMs: number): Promise<T> {
     const start = Date.now();
     for (let attempt = 0; ; attempt++) {

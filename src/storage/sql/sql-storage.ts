@@ -23,6 +23,7 @@ import type {
   StorageCapabilities,
   StudyRecord,
   StudySummary,
+  TrialInit,
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
@@ -104,6 +105,11 @@ function readReal(v: number | null): number {
 
 function writeReal(v: number): number | null {
   return Number.isNaN(v) ? null : v;
+}
+
+/** The last write of each attribute key, as one statement per write would leave it. */
+function lastAttrWrites(attrs: readonly AttrWrite[]): AttrWrite[] {
+  return [...new Map(attrs.map((a) => [`${a.kind}\u0000${a.key}`, a])).values()];
 }
 
 function attrsOf(rows: readonly AttrRow[], kind: string): Record<string, JsonValue> {
@@ -260,28 +266,35 @@ export class SqlStorage implements Storage {
     const leaseId = newLeaseId();
     const grace = input.lease ? input.lease.graceMs / 1000 : null;
     const maxRetries = input.lease?.maxRetries ?? 0;
+    const { init } = input;
     const { skipLocked, startTrialStatement, startTrialWithinBudgetStatement } = this.driver.dialect;
+    // With `init`, the one-statement starts run in a transaction that also stores its writes.
+    const oneStatement = init ? 'write' : 'statement';
     if (startTrialWithinBudgetStatement && input.maxTrials !== undefined && input.gridSize === undefined) {
       // Every trial that counts toward a budget has a number below next_number, so while
       // next_number < budget a new trial is within it: one round trip for the common case.
-      const rows = await this.driver.transaction('statement', (tx) =>
-        tx.all<StartedRow>(startTrialWithinBudgetStatement, [leaseId, grace, maxRetries, studyId, input.maxTrials]),
-      );
-      if (rows[0]) return startedFromRow(rows[0], leaseId);
+      const started = await this.driver.transaction(oneStatement, async (tx) => {
+        const rows = await tx.all<StartedRow>(startTrialWithinBudgetStatement, [leaseId, grace, maxRetries, studyId, input.maxTrials]);
+        return rows[0] ? this.writeInit(tx, startedFromRow(rows[0], leaseId), init) : null;
+      });
+      if (started) return started;
     }
     if (startTrialStatement && input.maxTrials === undefined) {
       const grid = input.gridSize !== undefined;
-      const rows = await this.driver.transaction('statement', (tx) =>
-        tx.all<StartedRow>(startTrialStatement(grid), grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId]),
-      );
-      const r = rows[0];
-      if (!r) {
+      const started = await this.driver.transaction(oneStatement, async (tx) => {
+        const rows = await tx.all<StartedRow>(
+          startTrialStatement(grid),
+          grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId],
+        );
+        return rows[0] ? this.writeInit(tx, startedFromRow(rows[0], leaseId), init) : null;
+      });
+      if (!started) {
         if ((await this.driver.transaction('read', (tx) => tx.all('SELECT 1 FROM dials_studies WHERE id = ?', [studyId]))).length === 0) {
           throw new StudyNotFoundError(`#${studyId}`);
         }
         return null;
       }
-      return startedFromRow(r, leaseId);
+      return started;
     }
     return this.driver.transaction('write', async (tx) => {
       if (input.maxTrials !== undefined) {
@@ -302,7 +315,7 @@ export class SqlStorage implements Storage {
          RETURNING id, number, fixed_params, grid_index, retry_of`,
         [leaseId, grace, maxRetries, studyId],
       );
-      if (claimed[0]) return startedFromRow(claimed[0], leaseId);
+      if (claimed[0]) return this.writeInit(tx, startedFromRow(claimed[0], leaseId), init);
       let number: number;
       let gridIndex: number | null = null;
       if (input.gridSize !== undefined) {
@@ -325,8 +338,40 @@ export class SqlStorage implements Storage {
          VALUES (?, ?, 'RUNNING', ${this.now}, ${this.now}, ${this.now}, ?, ?, ?, 0, ?) RETURNING id`,
         [studyId, number, leaseId, grace, maxRetries, gridIndex],
       );
-      return { trialId: Number((rows[0] as { id: number }).id), number, leaseId, fixedParams: {}, gridIndex, retryOf: null };
+      return this.writeInit(tx, { trialId: Number((rows[0] as { id: number }).id), number, leaseId, fixedParams: {}, gridIndex, retryOf: null }, init);
     });
+  }
+
+  /** Stores what `init` returns for a trial just started in this transaction. */
+  private async writeInit(tx: SqlExecutor, started: StartedTrial, init: ((s: StartedTrial) => TrialInit) | undefined): Promise<StartedTrial> {
+    if (!init) return started;
+    const { params = [], attrs = [] } = init(started);
+    if (params.length === 0 && attrs.length === 0) return started;
+    const { trialId, leaseId } = started;
+    const one = this.driver.dialect.updateTrialStatement;
+    if (one) {
+      const rows = await tx.all<{ ok: boolean }>(one, this.updateArgs(trialId, leaseId, { params, attrs }));
+      if (rows[0]?.ok !== true) throw new Error(`internal: trial ${started.number} is not RUNNING under the lease it was just started with`);
+      return started;
+    }
+    if (params.length > 0) {
+      const args: unknown[] = [];
+      for (const p of params) args.push(trialId, p.name, toInternal(p.distribution, p.value), JSON.stringify(p.distribution));
+      await tx.run(
+        `INSERT INTO dials_trial_params (trial_id, name, value, distribution) VALUES ${params.map(() => '(?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (trial_id, name) DO NOTHING`,
+        args,
+      );
+    }
+    const last = lastAttrWrites(attrs);
+    if (last.length > 0) {
+      await tx.run(
+        `INSERT INTO dials_trial_attrs (trial_id, kind, key, value) VALUES ${last.map(() => '(?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (trial_id, kind, key) DO UPDATE SET value = excluded.value`,
+        last.flatMap((a) => [trialId, a.kind, a.key, a.json]),
+      );
+    }
+    return started;
   }
 
   async updateTrial(trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {
@@ -396,30 +441,37 @@ export class SqlStorage implements Storage {
     });
   }
 
-  private async updateTrialOneStatement(sql: string, trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {
+  /** The arguments of the dialect's one-statement updateTrial. */
+  private updateArgs(trialId: number, leaseId: string, patch: TrialPatch): unknown[] {
     const params = patch.params ?? [];
     const ivs = (patch.intermediate ?? []).flatMap((iv) => iv.values.map((v, k) => [iv.fold ?? NO_FOLD, iv.step, k, writeReal(v)] as const));
-    // The last write of a key wins, as with one statement per attribute.
-    const attrs = [...new Map((patch.attrs ?? []).map((a) => [`${a.kind}\u0000${a.key}`, a])).values()];
+    const attrs = lastAttrWrites(patch.attrs ?? []);
     const finish = patch.finish;
+    return [
+      trialId,
+      leaseId,
+      params.map((p) => p.name),
+      params.map((p) => toInternal(p.distribution, p.value)),
+      params.map((p) => JSON.stringify(p.distribution)),
+      ivs.map((r) => r[0]),
+      ivs.map((r) => r[1]),
+      ivs.map((r) => r[2]),
+      ivs.map((r) => r[3]),
+      attrs.map((a) => a.kind),
+      attrs.map((a) => a.key),
+      attrs.map((a) => a.json),
+      finish?.state ?? null,
+      (finish?.values ?? []).map(writeReal),
+      finish?.reason ?? null,
+    ];
+  }
+
+  private async updateTrialOneStatement(sql: string, trialId: number, leaseId: string, patch: TrialPatch): Promise<void> {
     const rows = await this.driver.transaction('statement', (tx) =>
-      tx.all<{ ok: boolean; number: number; state: TrialState; lease_id: string | null; fail_reason: string | null; vals: (number | null)[] | null }>(sql, [
-        trialId,
-        leaseId,
-        params.map((p) => p.name),
-        params.map((p) => toInternal(p.distribution, p.value)),
-        params.map((p) => JSON.stringify(p.distribution)),
-        ivs.map((r) => r[0]),
-        ivs.map((r) => r[1]),
-        ivs.map((r) => r[2]),
-        ivs.map((r) => r[3]),
-        attrs.map((a) => a.kind),
-        attrs.map((a) => a.key),
-        attrs.map((a) => a.json),
-        finish?.state ?? null,
-        (finish?.values ?? []).map(writeReal),
-        finish?.reason ?? null,
-      ]),
+      tx.all<{ ok: boolean; number: number; state: TrialState; lease_id: string | null; fail_reason: string | null; vals: (number | null)[] | null }>(
+        sql,
+        this.updateArgs(trialId, leaseId, patch),
+      ),
     );
     const r = rows[0];
     if (!r) throw new TrialNotFoundError(`#${trialId}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { loadStudy } from '../study/create-study.js';
-import { automl } from './automl.js';
+import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry } from './automl.js';
 import { loadAutomlDataset } from './datasets.js';
 import { modelFromJson, predict } from './model-file.js';
 
@@ -58,6 +58,68 @@ describe('automl', () => {
     expect(r.baselineScore).toBeLessThan(0);
     expect(r.best.mean).toBeGreaterThan(0.4);
   }, 60_000);
+
+  it('a trial projected past the per-trial time cap stops after its first fold, once another has completed', async () => {
+    const r = await automl({ data: loadAutomlDataset('iris'), target: 'target', trials: 2, families: ['naive_bayes', 'mlp'], trialTimeMs: 1 });
+    const nb = r.leaderboard.find((e) => e.family === 'naive_bayes');
+    const mlp = r.leaderboard.find((e) => e.family === 'mlp');
+    expect(nb?.state).toBe('COMPLETE');
+    expect(mlp?.state).toBe('PRUNED');
+    await expect(automl({ data: loadAutomlDataset('iris'), target: 'target', trials: 1, trialTimeMs: 0 })).rejects.toThrow(/trialTimeMs must be positive/);
+  }, 60_000);
+
+  it('crossValidatePipeline scores a configuration on the folds automl makes with the same seed', async () => {
+    const data = loadAutomlDataset('wine');
+    const r = await automl({ data, target: 'target', trials: 3, families: ['naive_bayes', 'knn'], pruner: 'none', seed: 4 });
+    for (const e of r.leaderboard) {
+      const cv = await crossValidatePipeline({ data, target: 'target', config: { family: e.family, impute: e.impute, params: e.params }, seed: 4 });
+      expect(cv.mean).toBeCloseTo(e.mean, 12);
+    }
+    const fresh = await crossValidatePipeline({ data, target: 'target', config: r.model.config, seed: 5 });
+    expect(fresh.scores).toHaveLength(5);
+    expect(fresh.scores).not.toEqual((await crossValidatePipeline({ data, target: 'target', config: r.model.config, seed: 4 })).scores);
+  }, 60_000);
+
+  it('a timed search confirms its leaders on fresh splits and chooses by the mean over all of them', async () => {
+    const data = loadAutomlDataset('iris');
+    const r = await automl({ data, target: 'target', timeMs: 6000, families: ['naive_bayes', 'knn', 'linear'], seed: 3 });
+    const best = r.best;
+    expect(best.splits).toBeGreaterThanOrEqual(2);
+    expect(best.foldsDone).toBe(5 * best.splits);
+    // Its mean is the mean over the search's split (seed 3) and the confirmation splits (seeds 4, 5, …).
+    const config = { family: best.family, impute: best.impute, params: best.params };
+    const scores: number[] = [];
+    for (let s = 0; s < best.splits; s++) scores.push(...(await crossValidatePipeline({ data, target: 'target', config, seed: 3 + s })).scores);
+    expect(best.mean).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 12);
+    // Confirmed entries rank first, all on the same number of splits.
+    const confirmed = r.leaderboard.filter((e) => e.splits > 1);
+    expect(r.leaderboard.slice(0, confirmed.length)).toEqual(confirmed);
+    expect(new Set(confirmed.map((e) => e.splits)).size).toBe(1);
+  }, 60_000);
+
+  it('confirmationPlan takes distinct COMPLETE leaders that fit in 40 % of the budget, or none when fewer than two fit', () => {
+    const e = (trial: number, seconds: number, params: Record<string, number>, state: LeaderboardEntry['state'] = 'COMPLETE'): LeaderboardEntry => ({
+      trial,
+      family: 'knn',
+      impute: 'mean',
+      params,
+      state,
+      mean: 0.9,
+      std: 0,
+      foldsDone: 5,
+      splits: 1,
+      seconds,
+    });
+    const ranked = [e(0, 1, { k: 1 }), e(1, 1, { k: 1 }), e(2, 2, { k: 2 }), e(3, 3, { k: 3 }), e(4, 1, { k: 4 }, 'PRUNED')];
+    // 2 × (1 + 2) s fits in 40 % of 20 s; adding the 3 s trial would not.
+    const plan = confirmationPlan(ranked, 20_000);
+    expect(plan.candidates.map((c) => c.trial)).toEqual([0, 2]);
+    expect(plan.reserveMs).toBe(6000);
+    // At least a quarter of the budget when the candidates are cheap.
+    expect(confirmationPlan(ranked, 200_000).reserveMs).toBe(50_000);
+    expect(confirmationPlan(ranked, 200_000).candidates.map((c) => c.trial)).toEqual([0, 2, 3]);
+    expect(confirmationPlan(ranked, 5_000)).toEqual({ candidates: [], reserveMs: 0 });
+  });
 
   it('says what is wrong with bad input', async () => {
     const csv = (name: string, text: string): string => {

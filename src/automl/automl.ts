@@ -3,18 +3,29 @@
  * hyperparameters) by cross-validation in a Dials study, within a time or
  * trial budget, then refits the best pipeline on all the data.
  *
- * - One study per run (memory by default), seeded TPE over the conditional
- *   space of families.ts; each family's default configuration is enqueued
- *   first (cheapest first), so the search starts from every family's default.
+ * - One study per run (memory by default), seeded multivariate TPE over the
+ *   conditional space of families.ts. Each family's default configuration
+ *   is enqueued first (cheapest first), then the portfolio of families.ts;
+ *   after those, trials focus on the leading families (focusFamily).
  * - Each trial runs k-fold CV (stratified for classification) through
  *   crossValidate, which reports every fold: the pruner (median over folds
  *   by default, or Wilcoxon) races configurations and stops losers early.
+ * - Once a trial has completed, a trial whose folds so far project past the
+ *   per-trial time cap (a third of the time budget by default) stops
+ *   (PRUNED): one slow configuration cannot eat the budget.
  * - Preprocessing is fitted inside each training fold only.
- * - No trial starts after the budget; one in flight stops at its next fold
- *   (PRUNED) once some trial has completed, else it finishes.
+ * - With a time budget, the search stops early enough to confirm its
+ *   leaders: up to five distinct leading configurations are scored again on
+ *   fresh fold splits (seed + 1, seed + 2, …) until the deadline, and the
+ *   best is chosen by the mean over all splits that every one of them
+ *   finished. One 5-fold split is noisy on small data, and the best of
+ *   hundreds of noisy estimates is mostly luck; more splits make the choice
+ *   rest on the configuration.
+ * - No trial starts after the search's end; one in flight stops at its next
+ *   fold (PRUNED) once some trial has completed, else it finishes.
  */
 
-import { type CrossValidationRecord, crossValidate } from '../cv/cross-validate.js';
+import { type CrossValidationRecord, crossValidate, summarize } from '../cv/cross-validate.js';
 import { KFold } from '../cv/k-fold.js';
 import type { Fold } from '../cv/splitter.js';
 import { StratifiedKFold } from '../cv/stratified-k-fold.js';
@@ -29,7 +40,7 @@ import { createStudy } from '../study/create-study.js';
 import type { Trial } from '../study/trial.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { type Frame, frameFromRecords } from './csv.js';
-import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, suggestPipeline, toTrialParams } from './families.js';
+import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, portfolioConfigs, suggestPipeline, toTrialParams } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { type AutomlModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
@@ -49,6 +60,12 @@ export interface AutomlOptions {
   readonly timeMs?: number;
   /** Trial budget. */
   readonly trials?: number;
+  /**
+   * Per-trial time cap in milliseconds: a trial stops after the fold at which
+   * its projected time (time so far × folds / folds done) exceeds it. Default
+   * a third of timeMs; none without a time budget.
+   */
+  readonly trialTimeMs?: number;
   /** Default accuracy (classification) or r2 (regression). */
   readonly metric?: MetricName;
   /** Cross-validation folds (default 5). */
@@ -72,10 +89,16 @@ export interface LeaderboardEntry {
   readonly impute: ImputeChoice;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly state: 'COMPLETE' | 'PRUNED' | 'FAIL';
-  /** Mean and sample standard deviation of the fold scores (over the folds done when pruned). */
+  /**
+   * Mean and sample standard deviation of the fold scores (over the folds
+   * done when pruned; over the search's folds and the confirmation's
+   * repeated splits for a confirmed entry).
+   */
   readonly mean: number;
   readonly std: number;
   readonly foldsDone: number;
+  /** Fold splits the entry was scored on: 1, or more when confirmation re-scored it on fresh splits. */
+  readonly splits: number;
   readonly seconds: number;
   readonly error?: string;
 }
@@ -98,7 +121,7 @@ export interface AutomlResult {
 
 const CV_ATTR = 'cv';
 /** Defaults are enqueued cheapest first, so that racing has scores to compare the slow ones with. */
-const DEFAULT_ORDER: readonly FamilyName[] = ['naive_bayes', 'decision_tree', 'knn', 'linear', 'svm', 'gbdt', 'mlp', 'random_forest'];
+const DEFAULT_ORDER: readonly FamilyName[] = ['naive_bayes', 'decision_tree', 'knn', 'linear', 'random_forest', 'svm', 'gbdt', 'mlp'];
 const SECONDS_ATTR = 'seconds';
 
 function loadFrame(o: AutomlOptions): Frame {
@@ -169,6 +192,7 @@ function entryOf(t: FrozenTrial): LeaderboardEntry | null {
     mean: cv?.mean ?? Number.NaN,
     std: cv?.std ?? Number.NaN,
     foldsDone: cv?.foldsDone ?? 0,
+    splits: 1,
     seconds: (t.userAttrs[SECONDS_ATTR] as number | undefined) ?? 0,
     ...(t.failReason ? { error: t.failReason } : {}),
   };
@@ -200,10 +224,105 @@ function focusFamily(leaders: readonly FamilyName[], i: number): FamilyName | nu
   return leaders[Math.min(rank, leaders.length - 1)] ?? null;
 }
 
+/** Fits the pipeline on trainIndex (frame rows) and scores it on testIndex. */
+async function scoreFold(
+  frame: Frame,
+  features: readonly string[],
+  target: TargetEncoding,
+  config: PipelineConfig,
+  trainIndex: readonly number[],
+  testIndex: readonly number[],
+  o: { metric: MetricName; seed: number; needProba: boolean },
+): Promise<number> {
+  const nClasses = target.classes.length;
+  const p = await fitPipeline(frame, features, target.y, trainIndex, config, { task: target.task, nClasses, seed: o.seed, needProba: o.needProba });
+  try {
+    const { pred, proba } = await predictPipeline(p, frame, testIndex, o.needProba);
+    const truth = testIndex.map((i) => target.y[i] as number);
+    const s = score(o.metric, truth, pred, proba, nClasses);
+    if (!Number.isFinite(s)) throw new DialsError('INVALID_ARGUMENT', `${config.family} gave a non-finite ${o.metric} on a fold`);
+    return s;
+  } finally {
+    p.model.dispose?.();
+  }
+}
+
+/**
+ * The k folds (frame row indices) that automl() and crossValidatePipeline
+ * use for this data, target and seed: stratified for classification.
+ */
+export function cvFolds(frame: Frame, targetName: string, o: { readonly task?: Task; readonly folds?: number; readonly seed?: number } = {}): Fold[] {
+  return makeFolds(encodeTarget(frame, targetName, o.task), o.folds ?? 5, o.seed ?? 0);
+}
+
+export interface PipelineCvOptions {
+  readonly data: readonly Readonly<Record<string, unknown>>[] | Frame;
+  readonly target: string;
+  readonly task?: Task;
+  readonly config: PipelineConfig;
+  readonly metric?: MetricName;
+  /** Folds (default 5), stratified for classification, split with `seed` as automl() splits. */
+  readonly folds?: number;
+  readonly seed?: number;
+}
+
+/**
+ * The k-fold CV scores of one pipeline configuration, on the folds automl()
+ * makes with the same seed (or fresh folds with another seed): for scoring
+ * a chosen pipeline apart from the search that chose it.
+ * @example
+ * const { mean } = await crossValidatePipeline({ data, target: 'y', config: result.model.config, seed: 1 });
+ */
+export async function crossValidatePipeline(o: PipelineCvOptions): Promise<{ readonly scores: number[]; readonly mean: number; readonly std: number }> {
+  const frame = Array.isArray(o.data) ? frameFromRecords(o.data) : (o.data as Frame);
+  const target = encodeTarget(frame, o.target, o.task);
+  const metric = o.metric === undefined ? defaultMetric(target.task) : checkMetric(o.metric, target.task);
+  const seed = o.seed ?? 0;
+  const features = frame.names.filter((n) => n !== o.target);
+  const folds = makeFolds(target, o.folds ?? 5, seed);
+  const scores: number[] = [];
+  for (const [k, f] of folds.entries()) {
+    scores.push(await scoreFold(frame, features, target, o.config, f.trainIndex, f.testIndex, { metric, seed: seed + k, needProba: metric === 'log_loss' }));
+  }
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const std = Math.sqrt(scores.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+  return { scores, mean, std };
+}
+
+/** Best first: COMPLETE, then PRUNED, then FAIL; entries scored on more fold splits (confirmed) first; then by mean. */
 export function rankLeaderboard(entries: readonly LeaderboardEntry[], direction: 'maximize' | 'minimize'): LeaderboardEntry[] {
   const order = { COMPLETE: 0, PRUNED: 1, FAIL: 2 } as const;
   const sign = direction === 'maximize' ? -1 : 1;
-  return entries.slice().sort((a, b) => order[a.state] - order[b.state] || sign * (a.mean - b.mean) || a.trial - b.trial);
+  return entries.slice().sort((a, b) => order[a.state] - order[b.state] || b.splits - a.splits || sign * (a.mean - b.mean) || a.trial - b.trial);
+}
+
+/** Leading configurations re-scored on fresh fold splits at the end of a timed search. */
+const CONFIRM_TOP = 5;
+/** The most of the time budget that confirmation may take, and the least it gets when it runs (more splits where they are cheap). */
+const CONFIRM_SHARE = 0.4;
+const CONFIRM_MIN_SHARE = 0.25;
+
+/**
+ * Which leaders to confirm, and the time kept for it: two more splits of
+ * each (from their search times), at least CONFIRM_MIN_SHARE of the
+ * budget. Up to CONFIRM_TOP distinct COMPLETE
+ * configurations in rank order, as many as fit in CONFIRM_SHARE of the
+ * budget; none when fewer than two fit (nothing to choose between).
+ */
+export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: number): { readonly candidates: LeaderboardEntry[]; readonly reserveMs: number } {
+  const candidates: LeaderboardEntry[] = [];
+  const seen = new Set<string>();
+  let costMs = 0;
+  for (const e of ranked) {
+    if (e.state !== 'COMPLETE' || candidates.length >= CONFIRM_TOP) break;
+    const key = JSON.stringify([e.family, e.impute, e.params]);
+    if (seen.has(key)) continue;
+    if (2 * (costMs + e.seconds * 1000) > CONFIRM_SHARE * timeMs) break;
+    seen.add(key);
+    candidates.push(e);
+    costMs += e.seconds * 1000;
+  }
+  return candidates.length < 2 ? { candidates: [], reserveMs: 0 } : { candidates, reserveMs: Math.max(2 * costMs, CONFIRM_MIN_SHARE * timeMs) };
 }
 
 /**
@@ -223,6 +342,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   const nFolds = options.folds ?? 5;
   if (!Number.isSafeInteger(nFolds) || nFolds < 2) throw new InvalidArgumentError(`folds must be an integer ≥ 2, got ${options.folds}`, ['folds']);
   if (options.timeMs !== undefined && !(options.timeMs > 0)) throw new InvalidArgumentError(`timeMs must be positive, got ${options.timeMs}`, ['timeMs']);
+  if (options.trialTimeMs !== undefined && !(options.trialTimeMs > 0)) {
+    throw new InvalidArgumentError(`trialTimeMs must be positive, got ${options.trialTimeMs}`, ['trialTimeMs']);
+  }
   if (options.trials !== undefined && (!Number.isSafeInteger(options.trials) || options.trials < 1)) {
     throw new InvalidArgumentError(`trials must be a positive integer, got ${options.trials}`, ['trials']);
   }
@@ -265,7 +387,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     studyName,
     storage: options.storage ?? 'memory:',
     direction,
-    sampler: new TpeSampler({ seed, nStartupTrials: families.length + 5 }),
+    sampler: new TpeSampler({ seed, nStartupTrials: families.length + 5, multivariate: true, group: true }),
     pruner,
   });
   try {
@@ -277,9 +399,17 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         nDefaults++;
       }
     }
+    // Not more queued than the trial budget runs: a queued trial left over would stay WAITING in the study.
+    for (const config of portfolioConfigs(task, families).slice(0, Math.max(0, (options.trials ?? Number.POSITIVE_INFINITY) - nDefaults))) {
+      await study.enqueueTrial(toTrialParams(config), { userAttrs: { portfolio: true } });
+      nDefaults++;
+    }
     const started = Date.now();
     const timeMs = options.timeMs ?? (options.trials === undefined ? 60_000 : undefined);
     const deadline = timeMs === undefined ? Number.POSITIVE_INFINITY : started + timeMs;
+    const trialCapMs = options.trialTimeMs ?? (timeMs === undefined ? Number.POSITIVE_INFINITY : timeMs / 3);
+    // The search ends early enough to confirm its leaders (confirmationPlan) before the deadline.
+    let searchDeadline = deadline;
     let completed = 0;
     const objective = async (trial: Trial): Promise<number> => {
       const t0 = Date.now();
@@ -290,18 +420,15 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           attr: CV_ATTR,
           evaluate: async (k, trainIndex, testIndex) => {
             // Past the budget, a trial still in flight stops between folds once another has completed.
-            if (k > 0 && Date.now() > deadline && completed > 0)
+            if (k > 0 && Date.now() > searchDeadline && completed > 0)
               throw new TrialPruned(`trial ${trial.number} stopped after ${k} folds: the time budget is spent`);
-            const p = await fitPipeline(frame, features, target.y, trainIndex, config, { task, nClasses, seed: seed + k, needProba });
-            try {
-              const { pred, proba } = await predictPipeline(p, frame, testIndex, needProba);
-              const truth = testIndex.map((i) => target.y[i] as number);
-              const s = score(metric, truth, pred, proba, nClasses);
-              if (!Number.isFinite(s)) throw new DialsError('INVALID_ARGUMENT', `${config.family} gave a non-finite ${metric} on fold ${k}`);
-              return s;
-            } finally {
-              p.model.dispose?.();
+            const projected = ((Date.now() - t0) * folds.length) / Math.max(k, 1);
+            if (k > 0 && projected > trialCapMs && completed > 0) {
+              throw new TrialPruned(
+                `trial ${trial.number} stopped after ${k} folds: its ${folds.length} folds would take about ${(projected / 1000).toFixed(0)} s, over the per-trial cap of ${(trialCapMs / 1000).toFixed(0)} s`,
+              );
             }
+            return scoreFold(frame, features, target, config, trainIndex, testIndex, { metric, seed: seed + k, needProba });
           },
         });
       } finally {
@@ -309,7 +436,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       }
     };
     const run = async (nTrials: number): Promise<void> => {
-      const left = deadline - Date.now();
+      const left = searchDeadline - Date.now();
       if (nTrials <= 0 || left <= 0) return;
       await study.optimize(objective, {
         nTrials,
@@ -327,9 +454,16 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     };
     let ran = 0;
     const budget = options.trials ?? Number.POSITIVE_INFINITY;
-    // Phase 1: every family's default. Phase 2: trials focused on the families that lead (see focusFamily).
+    // Phase 1: every family's default, then the portfolio. Phase 2: trials focused on the families that lead (see focusFamily).
     await run(Math.min(nDefaults, budget));
-    while (ran < budget && Date.now() < deadline) {
+    const entries = async (): Promise<LeaderboardEntry[]> =>
+      rankLeaderboard(
+        (await study.getTrials()).map(entryOf).filter((e): e is LeaderboardEntry => e !== null),
+        direction,
+      );
+    for (;;) {
+      if (timeMs !== undefined) searchDeadline = deadline - confirmationPlan(await entries(), timeMs).reserveMs;
+      if (ran >= budget || Date.now() >= searchDeadline) break;
       const leaders = rankFamilies(await study.getTrials({ states: ['COMPLETE'] }), direction);
       const family = focusFamily(leaders, ran - nDefaults);
       if (family !== null) await study.enqueueTrial({ family });
@@ -337,11 +471,46 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       await run(1);
       if (ran === before) break;
     }
+    let leaderboard = await entries();
+    // Phase 3 (timed searches): the leaders again on fresh fold splits, so that the choice among them rests on more than one split.
+    if (timeMs !== undefined) {
+      const { candidates } = confirmationPlan(leaderboard, timeMs);
+      const extra = new Map<number, number[]>(candidates.map((e) => [e.trial, []]));
+      let repeats = 0;
+      confirm: for (let r = 1; candidates.length > 0; r++) {
+        const splitFolds = makeFolds(target, nFolds, seed + r);
+        const scores = new Map<number, number[]>();
+        for (const e of candidates) {
+          const config: PipelineConfig = { family: e.family, impute: e.impute, params: e.params };
+          const got: number[] = [];
+          for (const [k, f] of splitFolds.entries()) {
+            if (Date.now() >= deadline) break confirm;
+            got.push(await scoreFold(frame, features, target, config, f.trainIndex, f.testIndex, { metric, seed: seed + k, needProba }));
+          }
+          scores.set(e.trial, got);
+        }
+        // Only splits every candidate finished count, so that all are compared on the same folds.
+        for (const e of candidates) (extra.get(e.trial) as number[]).push(...(scores.get(e.trial) as number[]));
+        repeats = r;
+      }
+      if (repeats > 0) {
+        const searchScores = new Map<number, readonly number[]>();
+        for (const t of await study.getTrials({ states: ['COMPLETE'] })) {
+          const cv = t.userAttrs[CV_ATTR] as unknown as CrossValidationRecord | undefined;
+          if (cv) searchScores.set(t.number, cv.scores);
+        }
+        leaderboard = rankLeaderboard(
+          leaderboard.map((e) => {
+            const more = extra.get(e.trial);
+            if (more === undefined) return e;
+            const all = summarize([...(searchScores.get(e.trial) ?? []), ...more], 0, false);
+            return { ...e, mean: all.mean, std: all.std, foldsDone: all.foldsDone, splits: 1 + repeats };
+          }),
+          direction,
+        );
+      }
+    }
     const searchSeconds = (Date.now() - started) / 1000;
-    const leaderboard = rankLeaderboard(
-      (await study.getTrials()).map(entryOf).filter((e): e is LeaderboardEntry => e !== null),
-      direction,
-    );
     const best = leaderboard[0];
     if (best === undefined || best.state !== 'COMPLETE') {
       const why = leaderboard.find((e) => e.error)?.error;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { frameFromRecords } from './csv.js';
-import { DEFAULT_CONFIGS, familiesFor } from './families.js';
+import { DEFAULT_CONFIGS, familiesFor, MODEL_FAMILIES, PORTFOLIO_CONFIGS } from './families.js';
 import { modelFile, modelFromJson, predict } from './model-file.js';
 import { encodeTarget, fitPipeline } from './pipeline.js';
 
@@ -75,4 +75,27 @@ describe('every model family fits, predicts, and predicts the same after save â†
       expect(again.predictions).toEqual(live.predictions);
     }, 60_000);
   }
+});
+
+describe('defaults and portfolio', () => {
+  it('every default and portfolio configuration lies in its family space, and the portfolio repeats no default', () => {
+    for (const task of ['classification', 'regression'] as const) {
+      const configs = [...familiesFor(task).map((f) => ({ family: f, params: DEFAULT_CONFIGS[f][task] ?? {} })), ...PORTFOLIO_CONFIGS[task]];
+      for (const { family, params } of configs) {
+        const space = MODEL_FAMILIES[family].space(task);
+        expect(Object.keys(params).sort(), `${task} ${family}`).toEqual(space.map((h) => h.name).sort());
+        for (const h of space) {
+          const v = params[h.name];
+          if (h.kind === 'categorical') expect(h.choices, `${family}.${h.name}`).toContain(v);
+          else {
+            expect(typeof v).toBe('number');
+            expect(v as number).toBeGreaterThanOrEqual(h.low);
+            expect(v as number).toBeLessThanOrEqual(h.high);
+            if (h.kind === 'int') expect(Number.isInteger(v)).toBe(true);
+          }
+        }
+      }
+      for (const p of PORTFOLIO_CONFIGS[task]) expect(p.params).not.toEqual(DEFAULT_CONFIGS[p.family][task]);
+    }
+  });
 });

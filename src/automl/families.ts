@@ -85,6 +85,48 @@ export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, M
   },
 };
 
+/**
+ * A portfolio tried right after the defaults, as auto-sklearn 2.0 and FLAML
+ * start from configurations that did well across many datasets: per task,
+ * strong alternatives to the defaults (extra-trees, a wider and a softer
+ * SVM, weaker and stronger penalties, a slower boosting, distance-weighted
+ * neighbours), cheapest first. Every value lies in its family's space.
+ */
+export const PORTFOLIO_CONFIGS: Readonly<Record<Task, readonly { readonly family: FamilyName; readonly params: ModelParams }[]>> = {
+  classification: [
+    { family: 'linear', params: { C: 0.1 } },
+    { family: 'knn', params: { k: 10, weights: 'distance' } },
+    {
+      family: 'random_forest',
+      params: { nEstimators: 200, splitter: 'random', maxFeatures: 'sqrt', maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1, bootstrap: false, criterion: 'gini' },
+    },
+    { family: 'svm', params: { kernel: 'rbf', cost: 10, gammaScale: 1 } },
+    { family: 'linear', params: { C: 10 } },
+    { family: 'svm', params: { kernel: 'rbf', cost: 100, gammaScale: 0.3 } },
+    { family: 'gbdt', params: { nRounds: 200, learningRate: 0.05, maxDepth: 4, minChildWeight: 1, lambda: 1, subsample: 0.8, colsample: 0.8 } },
+  ],
+  regression: [
+    { family: 'linear', params: { alpha: 10 } },
+    { family: 'knn', params: { k: 15, weights: 'distance' } },
+    {
+      family: 'random_forest',
+      params: { nEstimators: 200, splitter: 'random', maxFeatures: 1, maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 5, bootstrap: false },
+    },
+    {
+      family: 'random_forest',
+      params: { nEstimators: 200, splitter: 'best', maxFeatures: 0.5, maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 5, bootstrap: true },
+    },
+    { family: 'svm', params: { kernel: 'rbf', cost: 10, gammaScale: 0.3, epsilon: 0.1 } },
+    { family: 'gbdt', params: { nRounds: 200, learningRate: 0.03, maxDepth: 3, minChildWeight: 5, lambda: 1, subsample: 0.8, colsample: 0.8 } },
+    { family: 'svm', params: { kernel: 'linear', cost: 0.1, gammaScale: 1, epsilon: 0.3 } },
+  ],
+};
+
+/** The portfolio configurations of `task` among `families`. */
+export function portfolioConfigs(task: Task, families: readonly FamilyName[]): PipelineConfig[] {
+  return PORTFOLIO_CONFIGS[task].filter((c) => families.includes(c.family)).map((c) => ({ family: c.family, impute: 'mean', params: c.params }));
+}
+
 /** Families that can learn `task`, in table order. */
 export function familiesFor(task: Task): FamilyName[] {
   return FAMILY_NAMES.filter((f) => MODEL_FAMILIES[f].tasks.includes(task));

@@ -7,14 +7,22 @@
  * the overview's counts, the trials table's first rows, a trial's
  * parameters, a plot's marks drawn. Each page is opened in a new tab by its
  * URL (a full load: HTML, scripts, API calls, render); the HTTP cache is
- * warm after the first page, as for a user clicking around. The first load
- * of a page that plots also evaluates the plotting library (Plotly, 4.6 MB),
- * reported on its own row.
+ * warm after the first page, as for a user clicking around. Every plot but
+ * the contour (and a 3-objective Pareto front) is drawn by the dashboard
+ * itself; the contour loads Plotly (4.6 MB), whose first evaluation has its
+ * own row. Each row says whether the page fetched Plotly.
+ *
+ * Standalone, on a fixture kept by `DIALS_BENCH_DB=… npm run bench:dashboard`
+ * (no writers; the server's caches warmed by one request per route first):
+ *   DIALS_BENCH_DB=/tmp/bench.db npx tsx bench/dashboard-pages.ts
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { ApiClient } from '../src/dashboard/api.js';
+import { startDashboard } from '../src/dashboard/server/start.js';
 
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -28,21 +36,27 @@ export interface PageTiming {
    * machine do not inflate the way they inflate wall-clock time.
    */
   readonly mainThreadMs: number;
+  /** The page fetched the plotting library's chunk. */
+  readonly loadsPlotly: boolean;
 }
 
-async function timeLoad(context: BrowserContext, page: Page, url: string, ready: string): Promise<{ ms: number; mainThreadMs: number }> {
+async function timeLoad(context: BrowserContext, page: Page, url: string, ready: string): Promise<Omit<PageTiming, 'page'>> {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   const busy = async () => {
     const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
     return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
   };
+  let loadsPlotly = false;
+  page.on('request', (r) => {
+    if (/plotly/i.test(r.url())) loadsPlotly = true;
+  });
   const b0 = await busy();
   const t0 = performance.now();
   await page.goto(url, { waitUntil: 'commit' });
   await page.locator(ready).first().waitFor({ state: 'visible', timeout: 60_000 });
   const ms = performance.now() - t0;
-  return { ms, mainThreadMs: (await busy()) - b0 };
+  return { ms, mainThreadMs: (await busy()) - b0, loadsPlotly };
 }
 
 /**
@@ -64,17 +78,17 @@ export async function pageLoadTimings(baseUrl: string, studyId: number, nTrials:
     ['overview: counts', s, '[data-testid="n-trials"]'],
     ['trials table: first rows', `${s}/trials`, '.vrow [data-trial="0"]'],
     ['trial page', `${s}/trials/${Math.floor(nTrials / 2)}`, 'table.params tbody tr'],
-    ['plot: optimization history (first Plotly load)', `${s}/plots/history`, '[data-plot="history"][data-ready="true"]'],
-    ['plot: optimization history', `${s}/plots/history`, '[data-plot="history"][data-ready="true"]'],
-    ['overview: history drawn', s, '[data-plot="history-svg"]'],
+    ['overview: history drawn', s, '[data-plot="history-svg"] path.dots'],
+    ['plot: optimization history', `${s}/plots/history`, '[data-plot="history"] path.dots'],
     ['plot: parallel coordinates', `${s}/plots/parallel`, '[data-plot="parallel"] path.pc-line'],
-    ['plot: slice', `${s}/plots/slice`, '[data-plot="slice"][data-ready="true"]'],
-    ['plot: contour', `${s}/plots/contour`, '[data-plot="contour"][data-ready="true"]'],
-    ['plot: importance (fANOVA)', `${s}/plots/importance`, '[data-plot="importance"][data-ready="true"]'],
-    ['plot: interactions', `${s}/plots/interactions`, '[data-plot="interactions"][data-ready="true"]'],
-    ['plot: EDF', `${s}/plots/edf`, '[data-plot="edf"][data-ready="true"]'],
-    ['plot: intermediate values', `${s}/plots/intermediate`, '[data-plot="intermediate"][data-ready="true"]'],
-    ['plot: timeline', `${s}/plots/timeline`, '[data-plot="timeline"][data-ready="true"]'],
+    ['plot: slice', `${s}/plots/slice`, '[data-plot="slice-panel"] path.dots'],
+    ['plot: importance (fANOVA)', `${s}/plots/importance`, '[data-plot="importance"] rect.bar'],
+    ['plot: interactions', `${s}/plots/interactions`, '[data-plot="interaction-matrix"] rect.cell'],
+    ['plot: EDF', `${s}/plots/edf`, '[data-plot="edf"] path.edf'],
+    ['plot: intermediate values', `${s}/plots/intermediate`, '[data-plot="intermediate"] path.curves'],
+    ['plot: timeline', `${s}/plots/timeline`, '[data-plot="timeline"] path.bars'],
+    ['plot: contour (Plotly, first load)', `${s}/plots/contour`, '[data-plot="contour"][data-ready="true"]'],
+    ['plot: contour (Plotly, cached)', `${s}/plots/contour`, '[data-plot="contour"][data-ready="true"]'],
   ];
   try {
     for (const [name, url, ready] of pages) {
@@ -82,7 +96,7 @@ export async function pageLoadTimings(baseUrl: string, studyId: number, nTrials:
       try {
         out.push({ page: name, ...(await timeLoad(context, page, url, ready)) });
       } catch (e) {
-        out.push({ page: `${name} (failed: ${(e as Error).message.split('\n')[0]})`, ms: Number.NaN, mainThreadMs: Number.NaN });
+        out.push({ page: `${name} (failed: ${(e as Error).message.split('\n')[0]})`, ms: Number.NaN, mainThreadMs: Number.NaN, loadsPlotly: false });
       }
       if (name === 'trials table: first rows') {
         // Jump to the middle of the table: rows fetched for the new range and drawn.
@@ -90,7 +104,7 @@ export async function pageLoadTimings(baseUrl: string, studyId: number, nTrials:
         const mid = Math.floor(nTrials / 2);
         await page.evaluate(`document.querySelector('.vscroll').scrollTop = ${mid} * 28`);
         await page.locator(`.vrow [data-trial="${mid + 5}"]`).waitFor({ timeout: 30_000 });
-        out.push({ page: `trials table: jump to row ${mid.toLocaleString('en')}`, ms: performance.now() - t0, mainThreadMs: Number.NaN });
+        out.push({ page: `trials table: jump to row ${mid.toLocaleString('en')}`, ms: performance.now() - t0, mainThreadMs: Number.NaN, loadsPlotly: false });
       }
       await page.close();
     }
@@ -99,4 +113,51 @@ export async function pageLoadTimings(baseUrl: string, studyId: number, nTrials:
     rmSync(profile, { recursive: true, force: true });
   }
   return out;
+}
+
+/** Standalone run on a kept fixture (see the header). */
+async function standalone(): Promise<void> {
+  const db = process.env.DIALS_BENCH_DB;
+  if (db === undefined || !existsSync(db)) {
+    throw new Error('set DIALS_BENCH_DB to a fixture kept by `DIALS_BENCH_DB=/tmp/bench.db npm run bench:dashboard` (the file must exist)');
+  }
+  const d = await startDashboard({ storage: `sqlite:${db}`, port: 0, log: () => {} });
+  try {
+    const api = new ApiClient(fetch, { baseUrl: d.url.replace(/\/$/, '') });
+    const studies = (await api.studies()).studies;
+    const study = studies.reduce((a, b) => (b.nTrials > a.nTrials ? b : a));
+    const id = study.studyId;
+    const names = (await api.study(id)).params.map((p) => p.name);
+    // One request per route first: the server's first load and caches, as after bench:dashboard's API phase.
+    await Promise.all([
+      api.plot(id, 'history', { maxPoints: 3000 }),
+      api.plot(id, 'history', { maxPoints: 10_000 }),
+      api.plot(id, 'params', { maxPoints: 1000 }),
+      api.plot(id, 'params', { maxPoints: 1500 }),
+      api.plot(id, 'params', { maxPoints: 1000, params: names.slice(0, 2) }),
+      api.plot(id, 'edf', { maxPoints: 5000 }),
+      api.plot(id, 'intermediate', { maxTrials: 300 }),
+      api.plot(id, 'timeline', { maxPoints: 2000 }),
+      api.importance(id),
+      api.interactions(id),
+      api.trials(id, { limit: 200 }),
+    ]);
+    const load = loadavg()[0]!;
+    const rows = await pageLoadTimings(d.url, id, study.nTrials);
+    process.stdout.write(
+      `${study.nTrials.toLocaleString('en')} trials; load average ${load.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores\n\n`,
+    );
+    process.stdout.write('| page (usable when…) | wall ms | main thread busy ms | Plotly fetched |\n|---|---:|---:|---|\n');
+    for (const r of rows) {
+      const busy = Number.isNaN(r.mainThreadMs) ? '—' : r.mainThreadMs.toFixed(0);
+      process.stdout.write(`| ${r.page} | ${r.ms.toFixed(0)} | ${busy} | ${r.loadsPlotly ? 'yes' : 'no'} |\n`);
+    }
+  } finally {
+    await Promise.race([d.close(), new Promise((r) => setTimeout(r, 10_000))]);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await standalone();
+  process.exit(0);
 }

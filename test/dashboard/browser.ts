@@ -84,7 +84,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** A trace of a Plotly figure, reduced to what tests count. */
+/** A trace of a Plotly figure (the contour and the 3-D Pareto front), reduced to what tests count. */
 export interface TraceMarks {
   readonly type: string;
   readonly name: string | null;
@@ -92,11 +92,6 @@ export interface TraceMarks {
   readonly x: number;
   readonly y: number;
   readonly z: number;
-  /** Line breaks (nulls in x), so a trace of k curves has k - 1. */
-  readonly gaps: number;
-  /** parcoords: the number of lines and the dimension labels. */
-  readonly lines: number;
-  readonly dimensions: readonly string[];
 }
 
 // Plain JavaScript source, evaluated in the page (functions passed from a
@@ -106,19 +101,8 @@ const MARKS_SOURCE = `function (el) {
     if (Array.isArray(a)) return a.filter(function (v) { return v !== null && v !== undefined; }).length;
     return a && typeof a === 'object' && 'length' in a ? Number(a.length) : 0;
   };
-  var gaps = function (a) { return Array.isArray(a) ? a.filter(function (v) { return v === null; }).length : 0; };
   return el.data.map(function (t) {
-    var dims = t.dimensions || [];
-    return {
-      type: String(t.type || 'scatter'),
-      name: typeof t.name === 'string' ? t.name : null,
-      x: count(t.x),
-      y: count(t.y),
-      z: Array.isArray(t.z) ? t.z.length : 0,
-      gaps: gaps(t.x),
-      lines: dims.length > 0 ? count(dims[0].values) : 0,
-      dimensions: dims.map(function (d) { return d.label; }),
-    };
+    return { type: String(t.type || 'scatter'), name: typeof t.name === 'string' ? t.name : null, x: count(t.x), y: count(t.y), z: Array.isArray(t.z) ? t.z.length : 0 };
   });
 }`;
 
@@ -130,6 +114,30 @@ export async function plotMarks(page: Page, name: string, timeout = 60_000): Pro
   const sel = `[data-plot="${name}"][data-ready="true"]`;
   await page.waitForSelector(sel, { timeout });
   return (await page.evaluate(`(${MARKS_SOURCE})(document.querySelector(${JSON.stringify(sel)}))`)) as TraceMarks[];
+}
+
+/** An SVG mark element of the dashboard's own charts: its path commands counted, and its data-* attributes. */
+export interface SvgMark {
+  /** Sub-paths (one per dot, bar or curve). */
+  readonly M: number;
+  /** Line-to commands (vertices after the first of each sub-path). */
+  readonly L: number;
+  /** Vertical steps (step lines: one per point after the first). */
+  readonly V: number;
+  readonly data: Readonly<Record<string, string>>;
+}
+
+/**
+ * The marks matching `selector` (e.g. '[data-plot="slice"] path.dots'), as the
+ * page holds them: counted from each path's `d`, not from the data behind it.
+ */
+export async function svgMarks(page: Page, selector: string, timeout = 30_000): Promise<SvgMark[]> {
+  await page.locator(selector).first().waitFor({ state: 'attached', timeout });
+  return (await page.evaluate(`Array.from(document.querySelectorAll(${JSON.stringify(selector)})).map(function (el) {
+    var d = el.getAttribute('d') || '';
+    var n = function (c) { return (d.match(new RegExp(c, 'g')) || []).length; };
+    return { M: n('M'), L: n('L'), V: n('V'), data: Object.assign({}, el.dataset) };
+  })`)) as SvgMark[];
 }
 
 /** Number of SVG nodes matching `selector` inside the figure `name` (what is on screen). */

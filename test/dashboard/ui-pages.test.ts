@@ -1,8 +1,10 @@
 /**
  * Every dashboard page in a real Chromium against a real SQLite file: the
  * pages load, show the numbers the storage holds (±Infinity spelled out),
- * and each plot holds the marks its data calls for, counted in the data
- * Plotly drew. Screenshots go to test-results/screenshots/.
+ * and each plot holds the marks its data calls for, counted in the SVG the
+ * page holds (the dashboard's own charts) or in the traces Plotly drew (the
+ * 3-objective Pareto front, the only figure that loads Plotly).
+ * Screenshots go to test-results/screenshots/.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { ApiClient } from '../../src/dashboard/api.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server/start.js';
 import { formatNumber } from '../../src/dashboard/ui/format.js';
 import { createStudy, RandomSampler } from '../../src/index.js';
-import { type Browser, launchBrowser, pageCspViolations, plotMarks, screenshot, svgCount, type TraceMarks, type WatchedPage } from './browser.js';
+import { type Browser, launchBrowser, pageCspViolations, plotMarks, type SvgMark, screenshot, svgCount, svgMarks, type WatchedPage } from './browser.js';
 import { MAIN_NOTE, type SeededStudies, seedStudies } from './ui-seed.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -41,7 +43,9 @@ async function text(selector: string): Promise<string> {
   return (await w.page.locator(selector).first().textContent({ timeout: 15_000 })) ?? '';
 }
 
-const sum = (marks: readonly TraceMarks[], f: (t: TraceMarks) => number) => marks.reduce((a, t) => a + f(t), 0);
+const total = (list: readonly SvgMark[], f: (m: SvgMark) => number) => list.reduce((a, m) => a + f(m), 0);
+/** Requests for the plotting library's chunk, in order. */
+const plotlyRequests: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'dashboard', 'ui', 'index.html'))) {
@@ -57,6 +61,9 @@ beforeAll(async () => {
   for (const s of (await api.studies()).studies) ids.set(s.studyName, s.studyId);
   browser = await launchBrowser();
   w = await browser.newPage();
+  w.page.on('request', (r) => {
+    if (/plotly/i.test(r.url())) plotlyRequests.push(r.url());
+  });
   await w.page.goto(`${dash.url}#/`);
 }, 120_000);
 
@@ -99,6 +106,13 @@ describe('dashboard pages in Chromium', () => {
     expect(dots).toBe(main.completeFinite);
     expect((await history.locator('path.best').first().getAttribute('d'))?.match(/V/g)?.length).toBe(main.complete - 1);
     expect(await text('.plot-note')).toContain('1 with a non-finite value');
+    // The best trial against the established baseline the study started from (trial 0).
+    const b = main.baseline;
+    expect(b.number).toBe(0);
+    expect(await text('[data-testid="baseline-improvement"]')).toBe(
+      `Best ${formatNumber(main.bestValue)} (trial ${main.bestNumber}) vs baseline adam-default@1 ${formatNumber(b.value)} (trial 0): ` +
+        `+${formatNumber(b.value - main.bestValue)}, ${(((b.value - main.bestValue) / Math.abs(b.value)) * 100).toFixed(1)}% better`,
+    );
     // The note, rendered from Markdown into elements.
     expect(await text('.notes .markdown h3')).toBe('Findings');
     expect(await text('.notes .markdown strong')).toBe('learning rate');
@@ -116,6 +130,11 @@ describe('dashboard pages in Chromium', () => {
     const json = (await w.page.evaluate(`fetch(${JSON.stringify(jsonHref)}).then((r) => r.text())`)) as string;
     expect(json).toContain('"number"');
     await screenshot(w.page, 'overview');
+    // No baseline ran in this study: no comparison is shown.
+    await go(`#/studies/${id(seeded.infBest.name)}`);
+    await w.page.locator('h1.study-title', { hasText: seeded.infBest.name }).waitFor({ timeout: 15_000 });
+    await w.page.locator('[data-testid="best-value"]').waitFor({ timeout: 15_000 });
+    expect(await w.page.locator('[data-testid="baseline-improvement"]').count()).toBe(0);
   });
 
   it('notes: edited in the page, saved, and rendered without raw HTML', async () => {
@@ -197,6 +216,8 @@ describe('dashboard pages in Chromium', () => {
     ]);
     expect(await w.page.locator('table.params tbody tr').count()).toBe(4);
     expect(await text('.trial-page')).toContain('epoch_time');
+    // Trial 0 ran the established baseline.
+    expect(await text('table.kv tr:has(th:text-is("Baseline")) td')).toBe(main.baseline.ref);
     await screenshot(w.page, 'trial');
     await go(`#/studies/${studyId}/trials/${main.infTrial}`);
     await w.page.locator('h1', { hasText: `Trial ${main.infTrial}` }).waitFor({ timeout: 15_000 });
@@ -207,17 +228,17 @@ describe('dashboard pages in Chromium', () => {
     expect(await w.page.locator('pre.logtext b').count()).toBe(0);
   });
 
-  it('plots of a single-objective study hold one mark per trial', async () => {
+  it('plots of a single-objective study hold one mark per trial, drawn without the plotting library', async () => {
     const main = seeded.main;
     const studyId = id(main.name);
     const detail = await api.study(studyId);
     const paramNames = detail.params.map((p) => p.name).sort();
+    const marks = (selector: string) => svgMarks(w.page, selector);
 
     await go(`#/studies/${studyId}/plots/history`);
-    const history = await plotMarks(w.page, 'history', 60_000); // the first page here that loads the plotting library
-    expect(history.map((t) => t.name)).toEqual(['Objective value', 'Best so far']);
-    expect(history[0]!.x).toBe(main.completeFinite); // the +Infinity trial cannot be drawn…
-    expect(history[1]!.x).toBe(main.complete); // …but the best-so-far line goes on through it
+    // One dot per finite value (the +Infinity trial cannot be drawn); the best-so-far line steps through every complete trial.
+    expect(total(await marks('[data-plot="history"] path.dots'), (m) => m.M)).toBe(main.completeFinite);
+    expect((await marks('[data-plot="history"] path.best'))[0]!.V).toBe(main.complete - 1);
     await screenshot(w.page, 'plot-history');
 
     await go(`#/studies/${studyId}/plots/parallel`);
@@ -229,72 +250,117 @@ describe('dashboard pages in Chromium', () => {
     expect(vertices).toBe(paramNames.length + 1);
     await screenshot(w.page, 'plot-parallel');
 
+    // Slice: a panel per parameter, one dot per complete trial with a finite value in each.
     await go(`#/studies/${studyId}/plots/slice`);
-    const slice = await plotMarks(w.page, 'slice');
-    expect(slice.map((t) => t.x)).toEqual(paramNames.map(() => main.completeFinite));
+    await w.page.locator('[data-plot="slice"][data-ready="true"]').waitFor({ timeout: 15_000 });
+    const panels = w.page.locator('[data-plot="slice"] [data-plot="slice-panel"]');
+    expect(await panels.count()).toBe(paramNames.length);
+    const perPanel: [string, number][] = [];
+    for (let k = 0; k < paramNames.length; k++) {
+      const param = (await panels.nth(k).getAttribute('data-param')) ?? '';
+      perPanel.push([param, total(await marks(`[data-plot="slice"] [data-plot="slice-panel"][data-param="${param}"] path.dots`), (m) => m.M)]);
+    }
+    expect(perPanel.sort()).toEqual(paramNames.map((n) => [n, main.completeFinite]));
     await screenshot(w.page, 'plot-slice');
 
-    await go(`#/studies/${studyId}/plots/contour`);
-    const contour = await plotMarks(w.page, 'contour');
-    expect(contour.map((t) => t.type)).toEqual(['contour', 'scatter']);
-    expect(contour[0]!.z).toBeGreaterThan(2);
-    expect(contour[1]!.x).toBe(main.completeFinite);
-    await screenshot(w.page, 'plot-contour');
-
+    // Importance: one bar per parameter, the largest first.
     await go(`#/studies/${studyId}/plots/importance`);
-    const importance = await plotMarks(w.page, 'importance', 30_000);
-    expect(importance[0]!.type).toBe('bar');
-    expect(importance[0]!.y).toBe(paramNames.length);
+    await w.page.locator('[data-plot="importance"] rect.bar').first().waitFor({ timeout: 30_000 });
+    const imp = await api.importance(studyId, { evaluator: 'fanova' });
+    expect(await svgCount(w.page, 'importance', 'rect.bar')).toBe(paramNames.length);
+    expect(await w.page.locator('[data-plot="importance"] rect.bar title').first().textContent()).toContain(imp.importances[0]!.param);
     await screenshot(w.page, 'plot-importance');
 
+    // Interactions: a heat map cell for each ordered pair, and the top pairs as bars.
     await go(`#/studies/${studyId}/plots/interactions`);
-    const interactions = await plotMarks(w.page, 'interactions', 30_000);
-    expect(interactions.map((t) => t.type)).toEqual(['heatmap', 'bar']);
-    expect(interactions[0]!.z).toBe(paramNames.length);
-    expect(interactions[1]!.y).toBe((paramNames.length * (paramNames.length - 1)) / 2);
+    await w.page.locator('[data-plot="interactions"][data-ready="true"]').waitFor({ timeout: 30_000 });
+    const nPairs = (paramNames.length * (paramNames.length - 1)) / 2;
+    expect(await svgCount(w.page, 'interaction-matrix', 'rect.cell')).toBe(2 * nPairs);
+    expect(await svgCount(w.page, 'top-pairs', 'rect.bar')).toBe(Math.min(10, nPairs));
     await screenshot(w.page, 'plot-interactions');
 
+    // EDF: a step line through every finite value.
     await go(`#/studies/${studyId}/plots/edf`);
-    const edf = await plotMarks(w.page, 'edf');
-    expect(edf[0]!.x).toBe(main.completeFinite);
+    const edf = await marks('[data-plot="edf"] path.edf');
+    expect(edf).toHaveLength(1);
+    expect(edf[0]!.V + 1).toBe(main.completeFinite);
     await screenshot(w.page, 'plot-edf');
 
-    // Learning curves: two per cross-validated trial, one per plain one (plus the running trial's).
+    // Learning curves: two per cross-validated trial, one per plain one (plus the running trial's); a sub-path each.
     await go(`#/studies/${studyId}/plots/intermediate`);
-    const inter = await plotMarks(w.page, 'intermediate');
     const curves = (await api.plot(studyId, 'intermediate', { maxTrials: 300 })).curves;
-    expect(sum(inter, (t) => (t.x > 0 ? t.gaps + 1 : 0))).toBe(curves.length);
     expect(curves.length).toBe(2 * Math.ceil(48 / 3) + Math.floor(48 / 3) + 1);
-    expect(new Set(inter.map((t) => t.name))).toContain('complete · fold 1');
+    const groups = await marks('[data-plot="intermediate"] path.curves');
+    expect(total(groups, (m) => m.M)).toBe(curves.length);
+    expect(total(groups, (m) => m.M + m.L)).toBe(curves.reduce((a, c) => a + c.steps.length, 0));
+    expect(groups.map((m) => m.data.group)).toContain('complete · fold 1');
     await screenshot(w.page, 'plot-intermediate');
 
-    // Timeline: one bar per started trial (the waiting one has not started).
+    // Timeline: one bar per started trial (the waiting one has not started), by state.
     await go(`#/studies/${studyId}/plots/timeline`);
-    const timeline = await plotMarks(w.page, 'timeline');
-    expect(sum(timeline, (t) => t.y)).toBe(main.total - main.waiting);
+    const bars = await marks('[data-plot="timeline"] path.bars');
+    expect(total(bars, (m) => m.M)).toBe(main.total - main.waiting);
+    expect(Object.fromEntries(bars.map((m) => [m.data.state, m.M]))).toEqual({
+      COMPLETE: main.complete,
+      PRUNED: main.pruned,
+      FAIL: main.failed,
+      RUNNING: main.running,
+    });
     await screenshot(w.page, 'plot-timeline');
+
+    // Contour of a pair: the interpolated surface as an image on a 48×48 grid (a column per choice of a
+    // categorical parameter, without iso-lines), iso-lines between numeric axes, and one dot per trial.
+    await go(`#/studies/${studyId}/plots/contour`);
+    const surface = w.page.locator('[data-plot="contour"] image.surface');
+    await surface.waitFor({ timeout: 15_000 });
+    await w.page.getByLabel('x parameter').selectOption('act');
+    await w.page.getByLabel('y parameter').selectOption('depth');
+    await w.page.locator('[data-plot="contour"] image.surface[data-grid="3x48"]').waitFor({ timeout: 15_000 });
+    expect(await svgCount(w.page, 'contour', 'path.iso')).toBe(0);
+    await screenshot(w.page, 'plot-contour-categorical');
+    await w.page.getByLabel('x parameter').selectOption('x');
+    await w.page.getByLabel('y parameter').selectOption('lr');
+    await w.page.locator('[data-plot="contour"] image.surface[data-grid="48x48"]').waitFor({ timeout: 15_000 });
+    expect((await surface.getAttribute('href'))?.startsWith('data:image/png;base64,')).toBe(true);
+    expect((await svgMarks(w.page, '[data-plot="contour"] path.dots.trials'))[0]!.M).toBe(main.completeFinite);
+    const iso = await svgMarks(w.page, '[data-plot="contour"] path.iso');
+    expect(iso.length).toBeGreaterThan(2);
+    expect(iso.every((m) => m.M > 0 && m.M === m.L)).toBe(true); // segments: a move and a line each
+    await screenshot(w.page, 'plot-contour');
 
     await go(`#/studies/${studyId}/plots/pareto`);
     await w.page.locator('.unavailable-note').waitFor({ timeout: 15_000 });
+    // Every page so far drew without the plotting library.
+    expect(plotlyRequests).toEqual([]);
   }, 120_000);
 
-  it('Pareto front: 2 and 3 objectives, the front counted as the storage has it', async () => {
+  it('Pareto front: 2 objectives drawn here, 3 by Plotly; the front counted as the storage has it', async () => {
     const p2 = seeded.pareto2;
     await go(`#/studies/${id(p2.name)}/plots/pareto`);
-    const m2 = await plotMarks(w.page, 'pareto');
-    expect(m2.map((t) => [t.name, t.x])).toEqual([
-      ['Dominated', p2.complete - p2.front],
-      ['Pareto front', p2.front],
-    ]);
+    const front = await svgMarks(w.page, '[data-plot="pareto"] path.dots.front');
+    const dominated = await svgMarks(w.page, '[data-plot="pareto"] path.dots.dominated');
+    expect([dominated[0]!.M, front[0]!.M]).toEqual([p2.complete - p2.front, p2.front]);
+    // The front's staircase: a step per front trial after the first.
+    expect((await svgMarks(w.page, '[data-plot="pareto"] path.front-line'))[0]!.V).toBe(p2.front - 1);
+    expect(await text('[data-testid="front-size"]')).toBe(String(p2.front));
     await screenshot(w.page, 'plot-pareto-2');
+    expect(plotlyRequests).toEqual([]);
+    // Three objectives in 3-D: the one figure that fetches the plotting library.
     const p3 = seeded.pareto3;
     await go(`#/studies/${id(p3.name)}/plots/pareto`);
     const m3 = await plotMarks(w.page, 'pareto');
+    expect(plotlyRequests).toHaveLength(1);
     expect(m3.map((t) => [t.type, t.name, t.x, t.y])).toEqual([
       ['scatter3d', 'Dominated', p3.complete - p3.front, p3.complete - p3.front],
       ['scatter3d', 'Pareto front', p3.front, p3.front],
     ]);
     await screenshot(w.page, 'plot-pareto-3');
+    // Two of the three objectives: drawn here again.
+    await w.page.getByLabel('Show').selectOption('2');
+    const front2 = await svgMarks(w.page, '[data-plot="pareto"] path.dots.front');
+    const dominated2 = await svgMarks(w.page, '[data-plot="pareto"] path.dots.dominated');
+    expect(front2[0]!.M + dominated2[0]!.M).toBe(p3.complete);
+    expect(front2[0]!.M).toBe(p3.front);
     await go(`#/studies/${id(p3.name)}`);
     await w.page.locator('h2', { hasText: `Pareto front (${p3.front} trials)` }).waitFor({ timeout: 15_000 });
   }, 120_000);
@@ -303,12 +369,13 @@ describe('dashboard pages in Chromium', () => {
     const pbt = seeded.pbt;
     const studyId = id(pbt.name);
     await go(`#/studies/${studyId}/plots/pbt`);
-    const marks = await plotMarks(w.page, 'pbt');
+    const lines = await svgMarks(w.page, '[data-plot="pbt"] path.member');
     expect(await text('[data-testid="pbt-members"]')).toBe(String(pbt.members));
-    // Per panel (h0, h1, score): one line per member, two points (start, end) per segment for parameters.
-    const memberLines = marks.filter((t) => t.name?.startsWith('member '));
-    expect(memberLines).toHaveLength(3 * pbt.members);
-    expect(sum(memberLines.slice(0, pbt.members), (t) => t.x)).toBe(2 * pbt.segments);
+    // Panels h0, h1 and the score: one line per member in each, two vertices (start, end) per segment for parameters.
+    expect(lines).toHaveLength(3 * pbt.members);
+    expect(await svgCount(w.page, 'pbt', '[data-plot="pbt-panel"]')).toBe(3);
+    expect(total(lines.slice(0, pbt.members), (m) => m.M + m.L)).toBe(2 * pbt.segments);
+    expect(total(lines.slice(2 * pbt.members), (m) => m.M + m.L)).toBe(pbt.segments);
     await screenshot(w.page, 'plot-pbt');
     await go(`#/studies/${studyId}/trials/${pbt.segments - 1}`);
     await w.page.locator('h2', { hasText: 'PBT lineage' }).waitFor({ timeout: 15_000 });

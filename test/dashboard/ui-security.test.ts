@@ -139,11 +139,17 @@ describe('XSS payloads stay inert text (D6)', () => {
 
     // Hover a point: tooltips are text too.
     await visit(`#/studies/${studyId}/plots/slice`, '[data-plot="slice"][data-ready="true"]');
-    const box = await w.page.locator('[data-plot="slice"] .scatterlayer .point').nth(3).boundingBox();
-    expect(box).not.toBeNull();
-    await w.page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
-    await w.page.locator('[data-plot="slice"] .hovertext').first().waitFor({ timeout: 10_000 });
-    expect(await w.page.locator('[data-plot="slice"] .hovertext').first().textContent()).toContain('trial');
+    const at = (await w.page.evaluate(`(() => {
+      const path = document.querySelector('[data-plot="slice-panel"] path.dots[d^="M"]');
+      const m = /^M([\\d.]+) ([\\d.]+)/.exec(path.getAttribute('d'));
+      const box = path.ownerSVGElement.getBoundingClientRect();
+      return [box.left + Number(m[1]), box.top + Number(m[2])];
+    })()`)) as [number, number];
+    await w.page.mouse.move(at[0], at[1]);
+    await w.page.locator('[data-plot="slice-panel"] .tip').first().waitFor({ timeout: 10_000 });
+    const tip = (await w.page.locator('[data-plot="slice-panel"] .tip').first().textContent()) ?? '';
+    expect(tip).toContain('trial');
+    expect([PARAM_A, PARAM_B, ATTR_KEY].some((name) => tip.includes(name))).toBe(true);
     expect(await w.page.evaluate(INJECTED)).toEqual({ xss: null, injected: 0 });
 
     expect(w.dialogs).toEqual([]);

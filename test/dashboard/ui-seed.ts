@@ -4,8 +4,8 @@
  * returned, so tests can count marks exactly.
  */
 import { NOTE_ATTR } from '../../src/dashboard/api.js';
+import { createStudy, enqueueBaselines, floatDistribution, MemoryArtifactStore, RandomSampler, runPbt, type Study } from '../../src/index.js';
 import { encodeAttr } from '../../src/json.js';
-import { createStudy, MemoryArtifactStore, RandomSampler, runPbt, type Study } from '../../src/index.js';
 
 export interface SeededStudies {
   /** Single objective (minimize), 4 params, folds, every state, ±Infinity. */
@@ -23,6 +23,9 @@ export interface SeededStudies {
     readonly infTrial: number;
     readonly logTrial: number;
     readonly bestValue: number;
+    readonly bestNumber: number;
+    /** Trial 0 runs the established baseline adam-default@1 (lr = 1e-3, the rest sampled). */
+    readonly baseline: { readonly ref: string; readonly number: number; readonly value: number };
   };
   readonly pareto2: { readonly name: string; readonly complete: number; readonly front: number };
   readonly pareto3: { readonly name: string; readonly complete: number; readonly front: number };
@@ -67,9 +70,12 @@ async function seedMain(storage: string, name: string): Promise<SeededStudies['m
   let failed = 0;
   let withReports = 0;
   let best = Number.POSITIVE_INFINITY;
+  let bestNumber = -1;
+  let baselineValue = Number.NaN;
   let infTrial = -1;
   let logTrial = -1;
   const N = 48;
+  const [baseline] = await enqueueBaselines(study, ['adam-default@1'], { space: { lr: floatDistribution('lr', 1e-4, 1e-1, { log: true }) } });
   for (let i = 0; i < N; i++) {
     const t = await study.ask();
     const x = t.suggestFloat('x', -3, 3);
@@ -108,7 +114,11 @@ async function seedMain(storage: string, name: string): Promise<SeededStudies['m
       await study.tell(t, value);
       complete++;
       completeFinite++;
-      best = Math.min(best, value);
+      if (value < best) {
+        best = value;
+        bestNumber = t.number;
+      }
+      if (t.number === baseline!.number) baselineValue = value;
     }
   }
   const running = await study.ask();
@@ -132,6 +142,8 @@ async function seedMain(storage: string, name: string): Promise<SeededStudies['m
     infTrial,
     logTrial,
     bestValue: best,
+    bestNumber,
+    baseline: { ref: baseline!.ref, number: baseline!.number, value: baselineValue },
   };
 }
 

@@ -1,6 +1,7 @@
 /** A study at a glance: counts, best trials, durations, sampler, history, notes and downloads. */
 import { useState } from 'react';
 import { TRIAL_STATES } from '../../../trial/state.js';
+import type { BaselineImprovementDto } from '../../api.js';
 import { api } from '../client.js';
 import { Card, KeyValues } from '../components/bits.js';
 import { formatAgo, formatDuration, formatJsonInline, formatNumber, formatParam, formatTime, formatValues } from '../format.js';
@@ -8,6 +9,24 @@ import { HistoryPlot } from '../plots/history.js';
 import { href } from '../route.js';
 import { NotesCard } from './notes.js';
 import type { StudyPageProps } from './study-shell.js';
+
+/** "Best 0.9712 (trial 41) vs baseline adam-default@1 0.9523 (trial 0): +0.0189, 2.0% better". */
+export function baselineText(imp: BaselineImprovementDto): string {
+  if (imp.best.number === imp.baseline.number) {
+    return `The best trial is the baseline ${imp.baseline.ref}: ${formatNumber(imp.baseline.value)} (trial ${imp.baseline.number}).`;
+  }
+  const pct = imp.relative === null ? '' : `, ${(imp.relative * 100).toFixed(1)}% better`;
+  return `Best ${formatNumber(imp.best.value)} (trial ${imp.best.number}) vs baseline ${imp.baseline.ref} ${formatNumber(imp.baseline.value)} (trial ${imp.baseline.number}): +${formatNumber(imp.absolute)}${pct}`;
+}
+
+function BaselineLine({ imp }: { readonly imp: BaselineImprovementDto | null }) {
+  if (imp === null) return null;
+  return (
+    <p className="baseline" data-testid="baseline-improvement">
+      {baselineText(imp)}
+    </p>
+  );
+}
 
 export function OverviewPage({ detail, tick }: StudyPageProps) {
   const s = detail.study;
@@ -64,6 +83,7 @@ export function OverviewPage({ detail, tick }: StudyPageProps) {
               ]}
             />
           ) : null}
+          <BaselineLine imp={detail.baselineImprovement ?? null} />
           {!single && best.length > 0 ? (
             <div className="scroll-y">
               <table className="grid compact">

@@ -1,7 +1,7 @@
 /** The list of studies: state counts, best value, last activity; live. */
 import { useState } from 'react';
-import type { StudySummaryDto } from '../../api.js';
 import { TRIAL_STATES } from '../../../trial/state.js';
+import type { StudySummaryDto } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatAgo, formatNumber, formatTime } from '../format.js';

@@ -48,12 +48,12 @@ export function plotAvailable(detail: StudyDetailResponse, plot: PlotName): bool
 export function StudyShell({ route }: { readonly route: StudyRoute }) {
   const { studyId } = route;
   const detail = useLoad(`study:${studyId}`, () => api.study(studyId));
-  // Plot pages fetch the plotting library while the study loads (the other
-  // pages draw without it: evaluating it would hold up their first paint).
-  const opensWithPlot = route.page === 'plot';
+  // Only the 3-objective Pareto front uses the plotting library: fetch it
+  // while the study loads, for it alone.
+  const needsPlotly = route.page === 'plot' && route.plot === 'pareto' && (detail.data?.study.directions.length ?? 0) >= 3;
   useEffect(() => {
-    if (opensWithPlot) void loadPlotly();
-  }, [opensWithPlot]);
+    if (needsPlotly) void loadPlotly();
+  }, [needsPlotly]);
   const [tick, setTick] = useState(0);
   const [deleted, setDeleted] = useState(false);
   const refresh = useThrottled(

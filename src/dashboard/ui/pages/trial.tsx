@@ -85,6 +85,8 @@ export function TrialPage({ detail, tick, number }: StudyPageProps & { readonly 
               ['Started', formatTime(t.datetimeStart)],
               ['Finished', formatTime(t.datetimeComplete)],
               ['Duration', formatDuration(t.durationMs)],
+              // Trials enqueued from an established baseline (src/baselines) carry its 'name@version'.
+              ...(typeof t.systemAttrs['dials:baseline'] === 'string' ? [['Baseline', t.systemAttrs['dials:baseline']] as const] : []),
               ...(t.failReason !== null ? [['Fail reason', t.failReason] as const] : []),
               ...(t.retryOf !== null
                 ? [

@@ -4,8 +4,8 @@
  * view are in the DOM, so 100k trials scroll smoothly.
  */
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { FILTER_OPS, type FilterOp, type SortOrder, type TrialFilter, type TrialRowDto, type TrialSortKey, type TrialState } from '../../api.js';
 import { TRIAL_STATES } from '../../../trial/state.js';
+import { FILTER_OPS, type FilterOp, type SortOrder, type TrialFilter, type TrialRowDto, type TrialSortKey, type TrialState } from '../../api.js';
 import { api, errorText } from '../client.js';
 import { ErrorLine, StateBadge } from '../components/bits.js';
 import { VirtualRows } from '../components/virtual-rows.js';

@@ -1,34 +1,80 @@
-/** Optimization history: every COMPLETE trial's value and the best-so-far line. */
-import { useMemo } from 'react';
+/**
+ * Optimization history: every COMPLETE trial's value as a dot and the best
+ * so far as a step line. The overview and the plot page draw the same chart
+ * (the page with more points); neither needs a plotting library.
+ */
+import { useCallback, useMemo } from 'react';
 import type { HistoryData, StudyDetailResponse } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
-import { Plot, type Trace } from '../components/plot.js';
+import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
-import { finiteOnly, markerType, SampledNote } from './common.js';
-import { HistorySvg } from './history-svg.js';
+import { Chart, dotPath, type Scales, valueAxis } from './chart.js';
+import { finiteOnly, SampledNote } from './common.js';
 
-export function historyFigure(h: HistoryData): { data: Trace[]; dropped: number } {
-  const pts = finiteOnly(h.numbers, h.values);
-  const best = finiteOnly(h.numbers, h.best);
-  const type = markerType(pts.x.length);
-  return {
-    dropped: h.values.length - pts.x.length,
-    data: [
-      {
-        type,
-        mode: 'markers',
-        name: 'Objective value',
-        x: pts.x,
-        y: pts.y,
-        customdata: pts.x,
-        marker: { size: 5, color: '#2563eb', opacity: 0.65 },
-        hovertemplate: 'trial %{x}: %{y}<extra></extra>',
-      },
-      { type, mode: 'lines', name: 'Best so far', x: best.x, y: best.y, line: { color: '#dc2626', width: 2, shape: 'hv' } },
-    ],
-  };
+const DOT = '#2563eb';
+const BEST = '#dc2626';
+
+export function HistoryChart({
+  data,
+  studyId,
+  name,
+  yTitle,
+  height = 360,
+}: {
+  readonly data: HistoryData;
+  readonly studyId: number;
+  readonly name: string;
+  readonly yTitle: string;
+  readonly height?: number;
+}) {
+  const pts = useMemo(() => finiteOnly(data.numbers, data.values), [data]);
+  const best = useMemo(() => finiteOnly(data.numbers, data.best), [data]);
+  const x = useMemo(() => valueAxis(pts.x.concat(best.x), 'Trial', { pad: 0.02, integer: true }), [pts, best]);
+  const y = useMemo(() => valueAxis(pts.y.concat(best.y), yTitle), [pts, best, yTitle]);
+  const draw = useCallback(
+    ({ sx, sy }: Scales) => {
+      const px = new Float64Array(pts.x.length);
+      const py = new Float64Array(pts.x.length);
+      for (let i = 0; i < pts.x.length; i++) {
+        px[i] = sx.map(pts.x[i]!);
+        py[i] = sy.map(pts.y[i]!);
+      }
+      const line: string[] = [];
+      for (let i = 0; i < best.x.length; i++) {
+        const bx = sx.map(best.x[i]!).toFixed(1);
+        const by = sy.map(best.y[i]!).toFixed(1);
+        line.push(i === 0 ? `M${bx} ${by}` : `H${bx}V${by}`);
+      }
+      return {
+        svg: (
+          <>
+            <path className="dots" d={dotPath(px, py)} stroke={DOT} strokeOpacity={0.6} strokeWidth={5} />
+            <path className="best line" d={line.join('')} stroke={BEST} strokeWidth={2} />
+          </>
+        ),
+        hits: { px, py, label: (i: number) => `trial ${pts.x[i]}: ${formatNumber(pts.y[i]!)}`, trial: (i: number) => pts.x[i]! },
+      };
+    },
+    [pts, best],
+  );
+  return (
+    <Chart
+      name={name}
+      x={x}
+      y={y}
+      draw={draw}
+      height={height}
+      data={{ points: pts.x.length, 'best-points': best.x.length }}
+      legend={[
+        { label: 'Objective value', color: DOT, kind: 'dot' },
+        { label: 'Best so far', color: BEST, kind: 'line' },
+      ]}
+      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      ariaLabel="Optimization history"
+    />
+  );
 }
 
 export function HistoryPlot({
@@ -40,34 +86,20 @@ export function HistoryPlot({
   readonly detail: StudyDetailResponse;
   readonly tick: number;
   readonly objective: number;
-  /** Plain SVG (no plotting library; the overview) instead of the zoomable Plotly figure. */
+  /** The overview's smaller version (fewer points, named history-svg). */
   readonly light?: boolean;
 }) {
   const studyId = detail.study.studyId;
-  const res = useLoad(`history:${studyId}:${objective}`, () => api.plot(studyId, 'history', { objective, maxPoints: 3000 }));
+  const maxPoints = light ? 3000 : 10_000;
+  const res = useLoad(`history:${studyId}:${objective}:${maxPoints}`, () => api.plot(studyId, 'history', { objective, maxPoints }));
   useReloadOnTick(tick, res.reload, res.loading);
-  const fig = useMemo(() => (res.data === null ? null : historyFigure(res.data)), [res.data]);
-  const layout = useMemo(
-    () => ({
-      xaxis: { title: { text: 'Trial' } },
-      yaxis: { title: { text: detail.study.directions.length > 1 ? `Objective ${objective}` : 'Objective value' } },
-      legend: { orientation: 'h', y: 1.12 },
-    }),
-    [detail.study.directions.length, objective],
-  );
-  if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="history" />;
-  if (light) {
-    return (
-      <>
-        <HistorySvg data={res.data} studyId={studyId} />
-        <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={fig.dropped} what="complete trials" />
-      </>
-    );
-  }
+  if (res.data === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="history" />;
+  const dropped = res.data.values.filter((v) => !Number.isFinite(v)).length;
+  const yTitle = detail.study.directions.length > 1 ? `Objective ${objective}` : 'Objective value';
   return (
     <>
-      <Plot name="history" data={fig.data} layout={layout} onTrialClick={(n) => window.location.assign(href.trial(studyId, n))} />
-      <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={fig.dropped} what="complete trials" />
+      <HistoryChart data={res.data} studyId={studyId} name={light ? 'history-svg' : 'history'} yTitle={yTitle} height={light ? 340 : 460} />
+      <SampledNote total={res.data.total} shown={res.data.values.length} sampled={res.data.sampled} dropped={dropped} what="complete trials" />
     </>
   );
 }

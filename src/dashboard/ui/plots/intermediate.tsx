@@ -1,61 +1,50 @@
-/** Learning curves: intermediate values by step, one line per trial (and fold), coloured by state. */
-import { useMemo, useState } from 'react';
+/**
+ * Learning curves: intermediate values by step, one line per trial (and
+ * fold), coloured by state, dashed by fold. One path per (state, fold)
+ * holds all its curves, a sub-path each.
+ */
+import { useCallback, useMemo, useState } from 'react';
 import type { IntermediateData, TrialState } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
-import { Plot, type Trace } from '../components/plot.js';
+import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
+import { href } from '../route.js';
+import { Chart, type LegendItem, type Scales, valueAxis } from './chart.js';
 import { SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
-const STATE_COLOR: Record<TrialState, string> = {
+export const STATE_COLOR: Record<TrialState, string> = {
   COMPLETE: '#2563eb',
   PRUNED: '#f59e0b',
   FAIL: '#dc2626',
   RUNNING: '#16a34a',
   WAITING: '#9ca3af',
 };
+const DASHES = [undefined, '4 3', '8 4', '2 3', '10 3 2 3'];
 
-/**
- * One trace per (state, fold), the curves separated by gaps: a few traces
- * draw hundreds of curves fast. Returns the number of curves drawn.
- */
-export function intermediateFigure(d: IntermediateData, fold: 'all' | number | null): { data: Trace[]; curves: number } {
-  const groups = new Map<string, { state: TrialState; fold: number | null; x: (number | null)[]; y: (number | null)[]; text: (string | null)[] }>();
-  let curves = 0;
-  for (const c of d.curves) {
-    if (fold !== 'all' && c.fold !== fold) continue;
+interface CurveGroup {
+  readonly key: string;
+  readonly state: TrialState;
+  readonly fold: number | null;
+  /** Indices into d.curves. */
+  readonly curves: number[];
+}
+
+/** Curves grouped by (state, fold), keeping only `fold` unless 'all'. */
+export function curveGroups(d: IntermediateData, fold: 'all' | number | null): CurveGroup[] {
+  const groups = new Map<string, CurveGroup>();
+  d.curves.forEach((c, i) => {
+    if (fold !== 'all' && c.fold !== fold) return;
     const key = `${c.state}|${c.fold}`;
     let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { state: c.state, fold: c.fold, x: [], y: [], text: [] }));
-    if (g.x.length > 0) {
-      g.x.push(null);
-      g.y.push(null);
-      g.text.push(null);
-    }
-    for (let i = 0; i < c.steps.length; i++) {
-      const v = c.values[i]!;
-      g.x.push(c.steps[i]!);
-      g.y.push(Number.isFinite(v) ? v : null);
-      g.text.push(`trial ${c.number}`);
-    }
-    curves++;
-  }
-  const dashes = ['solid', 'dot', 'dash', 'longdash', 'dashdot'];
-  const data: Trace[] = [...groups.values()].map((g) => ({
-    type: 'scatter',
-    mode: 'lines',
-    name: `${g.state.toLowerCase()}${g.fold === null ? '' : ` · fold ${g.fold}`}`,
-    x: g.x,
-    y: g.y,
-    text: g.text,
-    connectgaps: false,
-    line: { color: STATE_COLOR[g.state], width: 1, dash: g.fold === null ? 'solid' : dashes[g.fold % dashes.length] },
-    opacity: 0.7,
-    hovertemplate: '%{text}<br>step %{x}: %{y}<extra></extra>',
-  }));
-  return { data, curves };
+    if (g === undefined) groups.set(key, (g = { key, state: c.state, fold: c.fold, curves: [] }));
+    g.curves.push(i);
+  });
+  return [...groups.values()];
 }
+
+const groupLabel = (g: CurveGroup) => `${g.state.toLowerCase()}${g.fold === null ? '' : ` · fold ${g.fold}`}`;
 
 export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
   const studyId = detail.study.studyId;
@@ -63,8 +52,82 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
   const [fold, setFold] = useState<'all' | number | null>('all');
   const res = useLoad(`intermediate:${studyId}:${objective}`, () => api.plot(studyId, 'intermediate', { objective, maxTrials: 300 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
-  const fig = useMemo(() => (res.data === null ? null : intermediateFigure(res.data, fold)), [res.data, fold]);
-  const layout = useMemo(() => ({ xaxis: { title: { text: 'Step' } }, yaxis: { title: { text: 'Intermediate value' } } }), []);
+  const d = res.data;
+  const groups = useMemo(() => (d === null ? [] : curveGroups(d, fold)), [d, fold]);
+  const { x, y } = useMemo(() => {
+    const steps: number[] = [];
+    const values: number[] = [];
+    for (const g of groups)
+      for (const ci of g.curves) {
+        const c = d!.curves[ci]!;
+        for (let k = 0; k < c.steps.length; k++) {
+          steps.push(c.steps[k]!);
+          values.push(c.values[k]!);
+        }
+      }
+    return { x: valueAxis(steps, 'Step', { pad: 0.02, integer: true }), y: valueAxis(values, 'Intermediate value') };
+  }, [d, groups]);
+  const draw = useCallback(
+    ({ sx, sy }: Scales) => {
+      if (d === null) return { svg: null };
+      const hx: number[] = [];
+      const hy: number[] = [];
+      const hc: number[] = [];
+      const hk: number[] = [];
+      const paths = groups.map((g) => {
+        const parts: string[] = [];
+        for (const ci of g.curves) {
+          const c = d.curves[ci]!;
+          let pen = false;
+          for (let k = 0; k < c.steps.length; k++) {
+            const v = c.values[k]!;
+            if (!Number.isFinite(v)) {
+              pen = false;
+              continue;
+            }
+            const px = sx.map(c.steps[k]!);
+            const py = sy.map(v);
+            parts.push(`${pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
+            pen = true;
+            hx.push(px);
+            hy.push(py);
+            hc.push(ci);
+            hk.push(k);
+          }
+        }
+        return (
+          <path
+            key={g.key}
+            className="curves line"
+            d={parts.join('')}
+            stroke={STATE_COLOR[g.state]}
+            strokeOpacity={0.7}
+            strokeDasharray={g.fold === null ? undefined : DASHES[g.fold % DASHES.length]}
+            data-group={groupLabel(g)}
+            data-curves={g.curves.length}
+          />
+        );
+      });
+      return {
+        svg: paths,
+        hits: {
+          px: hx,
+          py: hy,
+          label: (i: number) => {
+            const c = d.curves[hc[i]!]!;
+            return `trial ${c.number}${c.fold === null ? '' : ` (fold ${c.fold})`}, step ${c.steps[hk[i]!]}: ${formatNumber(c.values[hk[i]!]!)}`;
+          },
+          trial: (i: number) => d.curves[hc[i]!]!.number,
+        },
+      };
+    },
+    [d, groups],
+  );
+  const legend = useMemo<LegendItem[]>(
+    () => groups.map((g) => ({ label: groupLabel(g), color: STATE_COLOR[g.state], kind: g.fold !== null && g.fold % DASHES.length !== 0 ? 'dash' : 'line' })),
+    [groups],
+  );
+  const nCurves = groups.reduce((a, g) => a + g.curves.length, 0);
   return (
     <>
       {folds.length > 0 ? (
@@ -86,7 +149,7 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
           </label>
         </div>
       ) : null}
-      {res.data === null || fig === null ? (
+      {d === null ? (
         res.error !== null ? (
           <ErrorLine error={res.error} />
         ) : (
@@ -94,8 +157,18 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
         )
       ) : (
         <>
-          <Plot name="intermediate" data={fig.data} layout={layout} height={480} />
-          <SampledNote total={res.data.total} shown={res.data.curves.length} sampled={res.data.sampled} what="trials with reports" />
+          <Chart
+            name="intermediate"
+            x={x}
+            y={y}
+            draw={draw}
+            height={480}
+            legend={legend}
+            data={{ curves: nCurves }}
+            onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+            ariaLabel="Learning curves"
+          />
+          <SampledNote total={d.total} shown={d.curves.length} sampled={d.sampled} what="trials with reports" />
         </>
       )}
     </>

@@ -1,10 +1,10 @@
 /**
- * A few line series (a trial's learning curves, one per fold) drawn as plain
- * SVG by React, so the trial page needs no plotting library. Non-finite
- * values break the line.
+ * A few line series (a trial's learning curves, one per fold) on the
+ * dashboard's own chart. Non-finite values break the line.
  */
-import { useMemo } from 'react';
-import { SVG_MARGIN as M, niceTicks, SvgGrid, svgFrame, useBoxWidth } from './common.js';
+import { useCallback, useMemo } from 'react';
+import { formatNumber } from '../format.js';
+import { Chart, type LegendItem, type Scales, valueAxis } from './chart.js';
 
 export interface Series {
   readonly name: string;
@@ -18,67 +18,68 @@ export function LinesSvg({
   series,
   name,
   xTitle,
+  yTitle,
   height = 320,
 }: {
   readonly series: readonly Series[];
   readonly name: string;
   readonly xTitle: string;
+  readonly yTitle?: string;
   readonly height?: number;
 }) {
-  const { box, width } = useBoxWidth();
-  const geo = useMemo(() => {
+  const { x, y } = useMemo(() => {
     const xs: number[] = [];
-    const ys: number[] = [];
+    const ys: (number | null)[] = [];
     for (const s of series) {
-      s.x.forEach((x, i) => {
-        const y = s.y[i];
-        if (y !== null && y !== undefined && Number.isFinite(y) && Number.isFinite(x)) {
-          xs.push(x);
-          ys.push(y);
-        }
-      });
+      xs.push(...s.x);
+      ys.push(...s.y);
     }
-    const frame = svgFrame(xs, ys, width, height);
-    const { sx, sy } = frame;
-    const paths = series.map((s) => {
-      let d = '';
-      let pen = false;
-      let points = 0;
-      s.x.forEach((x, i) => {
-        const y = s.y[i];
-        if (y === null || y === undefined || !Number.isFinite(y)) {
-          pen = false;
-          return;
-        }
-        d += `${pen ? 'L' : 'M'}${sx(x).toFixed(1)} ${sy(y).toFixed(1)}`;
-        pen = true;
-        points++;
-      });
-      return { d, points };
-    });
-    return { ...frame, paths };
-  }, [series, width, height]);
-  const xTicks = niceTicks(geo.x0, geo.x1, Math.max(2, Math.floor(geo.W / 110)));
-  return (
-    <div ref={box} className="lines-svg" data-plot={name} data-ready="true" data-series={series.length}>
-      <svg width={width} height={height} role="img" aria-label={xTitle}>
-        <SvgGrid frame={geo} width={width} height={height} xTicks={xTicks} xTitle={xTitle} />
-        {geo.paths.map((p, k) => (
-          <path key={k} className="series" d={p.d} stroke={COLORS[k % COLORS.length]} data-points={p.points}>
-            <title>{series[k]!.name}</title>
+    return { x: valueAxis(xs, xTitle, { pad: 0.02, integer: xs.every((v) => Number.isInteger(v)) }), y: valueAxis(ys, yTitle ?? 'Value') };
+  }, [series, xTitle, yTitle]);
+  const draw = useCallback(
+    ({ sx, sy }: Scales) => {
+      const hx: number[] = [];
+      const hy: number[] = [];
+      const hs: number[] = [];
+      const hk: number[] = [];
+      const paths = series.map((s, k) => {
+        const parts: string[] = [];
+        let pen = false;
+        s.x.forEach((xv, i) => {
+          const yv = s.y[i];
+          if (yv === null || yv === undefined || !Number.isFinite(yv) || !Number.isFinite(xv)) {
+            pen = false;
+            return;
+          }
+          const px = sx.map(xv);
+          const py = sy.map(yv);
+          parts.push(`${pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
+          pen = true;
+          hx.push(px);
+          hy.push(py);
+          hs.push(k);
+          hk.push(i);
+        });
+        return (
+          <path key={k} className="series line" d={parts.join('')} stroke={COLORS[k % COLORS.length]} strokeWidth={2} data-points={parts.length}>
+            <title>{s.name}</title>
           </path>
-        ))}
-        <g className="legend">
-          {series.map((s, k) => (
-            <g key={k} transform={`translate(${M.l + 110 * k},12)`}>
-              <path d="M0 0h18" stroke={COLORS[k % COLORS.length]} className="key" />
-              <text x={24} dy="0.32em">
-                {s.name}
-              </text>
-            </g>
-          ))}
-        </g>
-      </svg>
-    </div>
+        );
+      });
+      return {
+        svg: paths,
+        hits: {
+          px: hx,
+          py: hy,
+          label: (i: number) => {
+            const s = series[hs[i]!]!;
+            return `${s.name}, ${xTitle.toLowerCase()} ${s.x[hk[i]!]}: ${formatNumber(s.y[hk[i]!]!)}`;
+          },
+        },
+      };
+    },
+    [series, xTitle],
   );
+  const legend = useMemo<LegendItem[]>(() => series.map((s, k) => ({ label: s.name, color: COLORS[k % COLORS.length]!, kind: 'line' })), [series]);
+  return <Chart name={name} x={x} y={y} draw={draw} height={height} legend={legend} data={{ series: series.length }} ariaLabel={xTitle} />;
 }

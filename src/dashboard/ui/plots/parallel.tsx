@@ -12,6 +12,7 @@ import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
+import { viridis } from './chart.js';
 import { niceTicks, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
@@ -58,18 +59,6 @@ function paramAxisOf(col: ParamColumn): Axis {
     };
   }
   return numericAxis(col.name, col.values, col.low, col.high, col.log);
-}
-
-/** Viridis, sampled at 9 stops and interpolated. */
-const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
-function viridis(t: number): string {
-  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
-  const k = Math.min(VIRIDIS.length - 2, Math.floor(x));
-  const f = x - k;
-  const a = VIRIDIS[k]!;
-  const b = VIRIDIS[k + 1]!;
-  const mix = (s: number) => Math.round(Number.parseInt(a.slice(s, s + 2), 16) * (1 - f) + Number.parseInt(b.slice(s, s + 2), 16) * f);
-  return `rgb(${mix(1)},${mix(3)},${mix(5)})`;
 }
 
 export interface ParallelModel {

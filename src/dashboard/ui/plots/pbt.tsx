@@ -4,25 +4,36 @@
  * schedule is a step line through its segments; a dotted line marks where an
  * exploit copied another member's checkpoint.
  */
-import { useMemo } from 'react';
-import type { PbtData } from '../../api.js';
+import { useCallback, useMemo } from 'react';
+import type { ParamColumn, PbtData } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
-import { type FigureLayout, Plot, type Trace } from '../components/plot.js';
+import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { paramAxis, SampledNote } from './common.js';
+import { href } from '../route.js';
+import { Chart, paramAxisOf, type Scales, valueAxis } from './chart.js';
+import { SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 const MAX_PANELS = 6;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#f59e0b', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#4b5563'];
 
-export function pbtFigure(d: PbtData): { data: Trace[]; layout: FigureLayout; panels: number; members: number } {
+export interface PbtModel {
+  /** Segment rows of each member, in step order. */
+  readonly members: ReadonlyMap<number, readonly number[]>;
+  readonly x0: (i: number) => number;
+  readonly x1: (i: number) => number;
+  /** Exploits: [row copied from, row that copied]. */
+  readonly exploits: readonly (readonly [number, number])[];
+}
+
+/** Members (segments grouped by member id, or by following parents back to the first segment) and exploits. */
+export function pbtModel(d: PbtData): PbtModel {
   const n = d.numbers.length;
   const row = new Map<number, number>();
   for (let i = 0; i < n; i++) row.set(d.numbers[i]!, i);
   const x0 = (i: number) => d.start[i] ?? d.generation[i] ?? 0;
   const x1 = (i: number) => d.end[i] ?? (d.generation[i] ?? 0) + 1;
-  // Members: segments grouped by member id (or by following parents back to the first segment).
   const memberOf = (i: number): number => {
     const m = d.member[i];
     if (m !== null && m !== undefined) return m;
@@ -43,93 +54,135 @@ export function pbtFigure(d: PbtData): { data: Trace[]; layout: FigureLayout; pa
     list.push(i);
   }
   for (const list of members.values()) list.sort((a, b) => x0(a) - x0(b));
-  const panels = [...d.params.slice(0, MAX_PANELS).map((c) => ({ kind: 'param' as const, col: c })), { kind: 'value' as const }];
-  const data: Trace[] = [];
-  const layout: FigureLayout = {
-    grid: { rows: panels.length, columns: 1, pattern: 'independent', ygap: 0.22 },
-    showlegend: false,
-    margin: { l: 80, r: 24, t: 16, b: 48 },
-    hovermode: 'closest',
-  };
-  panels.forEach((panel, k) => {
-    const ys: (number | null)[] = panel.kind === 'param' ? paramAxis(panel.col).values : d.values.map((v) => (v !== null && Number.isFinite(v) ? v : null));
-    const suffix = k === 0 ? '' : String(k + 1);
-    let mi = 0;
-    for (const [member, list] of members) {
-      const x: (number | null)[] = [];
-      const y: (number | null)[] = [];
-      const text: string[] = [];
-      for (const i of list) {
-        const v = ys[i];
-        if (v === null || v === undefined) continue;
-        if (panel.kind === 'param') {
-          x.push(x0(i), x1(i));
-          y.push(v, v);
-          text.push(`trial ${d.numbers[i]}`, `trial ${d.numbers[i]}`);
-        } else {
-          x.push(x1(i));
-          y.push(v);
-          text.push(`trial ${d.numbers[i]}`);
+  const exploits: [number, number][] = [];
+  for (let i = 0; i < n; i++) {
+    const from = d.exploitedFrom[i];
+    const fi = from === null || from === undefined ? undefined : row.get(from);
+    if (fi !== undefined) exploits.push([fi, i]);
+  }
+  return { members, x0, x1, exploits };
+}
+
+type Panel = { readonly kind: 'param'; readonly col: ParamColumn } | { readonly kind: 'value' };
+
+function PbtPanel({ d, model, panel, last, studyId }: { d: PbtData; model: PbtModel; panel: Panel; last: boolean; studyId: number }) {
+  const ys = useMemo<readonly (number | null)[]>(
+    () => (panel.kind === 'param' ? panel.col.values : d.values.map((v) => (v !== null && Number.isFinite(v) ? v : null))),
+    [d, panel],
+  );
+  const x = useMemo(() => {
+    const xs: number[] = [];
+    for (let i = 0; i < d.numbers.length; i++) xs.push(model.x0(i), model.x1(i));
+    return valueAxis(xs, last ? 'Step' : '', { pad: 0.02, integer: xs.every((v) => Number.isInteger(v)) });
+  }, [d, model, last]);
+  const y = useMemo(() => (panel.kind === 'param' ? paramAxisOf(panel.col) : valueAxis(ys, 'Score')), [panel, ys]);
+  const draw = useCallback(
+    ({ sx, sy }: Scales) => {
+      const hx: number[] = [];
+      const hy: number[] = [];
+      const hi: number[] = [];
+      const lines = [...model.members.entries()].map(([member, list], mi) => {
+        const parts: string[] = [];
+        let pen = false;
+        for (const i of list) {
+          const v = ys[i];
+          if (v === null || v === undefined) {
+            pen = false;
+            continue;
+          }
+          const py = sy.map(v);
+          // A parameter holds over its segment (start to end); the score is measured at the end.
+          const xs = panel.kind === 'param' ? [model.x0(i), model.x1(i)] : [model.x1(i)];
+          for (const xv of xs) {
+            const px = sx.map(xv);
+            parts.push(`${pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
+            pen = true;
+            hx.push(px);
+            hy.push(py);
+            hi.push(i);
+          }
+        }
+        return (
+          <path
+            key={member}
+            className="member line"
+            d={parts.join('')}
+            stroke={PALETTE[mi % PALETTE.length]}
+            strokeWidth={1.6}
+            data-member={member}
+            data-vertices={parts.length}
+          />
+        );
+      });
+      const ex: string[] = [];
+      if (panel.kind === 'param') {
+        for (const [from, to] of model.exploits) {
+          const a = ys[from];
+          const b = ys[to];
+          if (a === null || a === undefined || b === null || b === undefined) continue;
+          ex.push(`M${sx.map(model.x1(from)).toFixed(1)} ${sy.map(a).toFixed(1)}L${sx.map(model.x0(to)).toFixed(1)} ${sy.map(b).toFixed(1)}`);
         }
       }
-      data.push({
-        type: 'scatter',
-        mode: 'lines+markers',
-        name: `member ${member}`,
-        x,
-        y,
-        text,
-        xaxis: `x${suffix}`,
-        yaxis: `y${suffix}`,
-        line: { color: PALETTE[mi % PALETTE.length], width: 1.5 },
-        marker: { size: 4 },
-        hovertemplate: `member ${member}, %{text}<br>step %{x}: %{y}<extra></extra>`,
-      });
-      mi++;
-    }
-    // Exploits: from the copied trial's end to the new segment's start.
-    const ex: (number | null)[] = [];
-    const ey: (number | null)[] = [];
-    for (let i = 0; i < n; i++) {
-      const from = d.exploitedFrom[i];
-      const fi = from === null || from === undefined ? undefined : row.get(from);
-      if (fi === undefined) continue;
-      const a = ys[fi];
-      const b = ys[i];
-      if (a === null || a === undefined || b === null || b === undefined) continue;
-      ex.push(x1(fi), x0(i), null);
-      ey.push(a, b, null);
-    }
-    if (ex.length > 0 && panel.kind === 'param') {
-      data.push({
-        type: 'scatter',
-        mode: 'lines',
-        name: 'exploit',
-        x: ex,
-        y: ey,
-        xaxis: `x${suffix}`,
-        yaxis: `y${suffix}`,
-        line: { color: '#6b7280', width: 1, dash: 'dot' },
-        hoverinfo: 'skip',
-      });
-    }
-    layout[`yaxis${suffix}`] = panel.kind === 'param' ? paramAxis(panel.col).axis : { title: { text: 'Score' } };
-    layout[`xaxis${suffix}`] = { title: { text: k === panels.length - 1 ? 'Step' : '' } };
-  });
-  return { data, layout, panels: panels.length, members: members.size };
+      return {
+        svg: (
+          <>
+            {lines}
+            {ex.length > 0 ? <path className="exploit line" d={ex.join('')} stroke="#6b7280" strokeDasharray="2 3" data-exploits={ex.length} /> : null}
+          </>
+        ),
+        hits: {
+          px: hx,
+          py: hy,
+          label: (k: number) => {
+            const i = hi[k]!;
+            const v = ys[i]!;
+            const shown = panel.kind === 'param' && panel.col.kind === 'categorical' ? formatParam(panel.col.choices[v]) : formatNumber(v);
+            return `trial ${d.numbers[i]} (steps ${model.x0(i)}–${model.x1(i)}): ${shown}`;
+          },
+          trial: (k: number) => d.numbers[hi[k]!]!,
+        },
+      };
+    },
+    [d, model, panel, ys],
+  );
+  return (
+    <Chart
+      name="pbt-panel"
+      x={x}
+      y={y}
+      draw={draw}
+      height={200}
+      margin={{ l: 70, t: 8, b: last ? 40 : 24 }}
+      data={{ panel: panel.kind === 'param' ? panel.col.name : 'score' }}
+      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      ariaLabel={panel.kind === 'param' ? panel.col.name : 'Score'}
+    />
+  );
 }
 
 export function PbtPlot({ detail, tick }: PlotProps) {
   const studyId = detail.study.studyId;
   const res = useLoad(`pbt:${studyId}`, () => api.plot(studyId, 'pbt', { maxPoints: 5000 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
-  const fig = useMemo(() => (res.data === null ? null : pbtFigure(res.data)), [res.data]);
-  if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="PBT members" />;
+  const model = useMemo(() => (res.data === null ? null : pbtModel(res.data)), [res.data]);
+  const panels = useMemo<Panel[]>(
+    () => (res.data === null ? [] : [...res.data.params.slice(0, MAX_PANELS).map((col) => ({ kind: 'param' as const, col })), { kind: 'value' as const }]),
+    [res.data],
+  );
+  if (res.data === null || model === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="PBT members" />;
   return (
     <>
-      <Plot name="pbt" data={fig.data} layout={fig.layout} height={Math.max(360, 220 * fig.panels)} />
+      <div className="pbt-panels" data-plot="pbt" data-ready="true" data-members={model.members.size}>
+        {panels.map((p, k) => (
+          <div key={p.kind === 'param' ? `p:${p.col.name}` : 'score'} className="pbt-panel">
+            <h3>{p.kind === 'param' ? p.col.name : 'Score'}</h3>
+            <PbtPanel d={res.data!} model={model} panel={p} last={k === panels.length - 1} studyId={studyId} />
+          </div>
+        ))}
+      </div>
       <p className="muted plot-note">
-        <span data-testid="pbt-members">{fig.members}</span> members; dotted lines mark exploits (a member copying another's checkpoint).
+        <span data-testid="pbt-members">{model.members.size}</span> members, one colour each; dotted lines mark exploits (a member copying another's
+        checkpoint).
       </p>
       <SampledNote total={res.data.total} shown={res.data.numbers.length} sampled={res.data.sampled} what="segments" />
     </>

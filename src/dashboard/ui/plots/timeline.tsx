@@ -1,71 +1,96 @@
 /** Timeline: one bar per trial from start to finish, one lane per worker, coloured by state. */
-import { useMemo } from 'react';
+import { useCallback, useMemo } from 'react';
 import type { TimelineData, TrialState } from '../../api.js';
 import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
-import { Plot, plotText, type Trace } from '../components/plot.js';
+import { formatDuration, formatTime } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
+import { Chart, categoryAxis, type Scales, valueAxis } from './chart.js';
 import { SampledNote } from './common.js';
+import { STATE_COLOR } from './intermediate.js';
 import type { PlotProps } from './props.js';
 
-const COLORS: Record<TrialState, string> = { COMPLETE: '#2563eb', PRUNED: '#f59e0b', FAIL: '#dc2626', RUNNING: '#16a34a', WAITING: '#9ca3af' };
+const STATE_ORDER: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL', 'RUNNING', 'WAITING'];
 
-export function timelineFigure(d: TimelineData, now: number): { data: Trace[]; lanes: number } {
-  const byState = new Map<TrialState, { y: string[]; base: number[]; x: number[]; text: string[]; n: number[] }>();
-  for (let i = 0; i < d.numbers.length; i++) {
-    const st = d.states[i]!;
-    let g = byState.get(st);
-    if (g === undefined) byState.set(st, (g = { y: [], base: [], x: [], text: [], n: [] }));
-    const start = d.start[i]!;
-    const end = d.complete[i] ?? now;
-    g.y.push(plotText(d.lane[i]!));
-    g.base.push(start);
-    g.x.push(Math.max(end - start, 1));
-    g.text.push(`trial ${d.numbers[i]}`);
-    g.n.push(d.numbers[i]!);
-  }
-  const data: Trace[] = [...byState.entries()].map(([st, g]) => ({
-    type: 'bar',
-    orientation: 'h',
-    name: st.toLowerCase(),
-    y: g.y,
-    base: g.base,
-    x: g.x,
-    text: g.text,
-    customdata: g.n,
-    textposition: 'none',
-    marker: { color: COLORS[st] },
-    hovertemplate: '%{text}<br>%{base|%H:%M:%S.%L} + %{x} ms<extra></extra>',
-  }));
-  return { data, lanes: new Set(d.lane).size };
+/** Lanes in order of first use, and each bar's lane index. */
+export function timelineLanes(d: TimelineData): { lanes: string[]; laneOf: number[] } {
+  const index = new Map<string, number>();
+  const laneOf = d.lane.map((l) => {
+    let k = index.get(l);
+    if (k === undefined) index.set(l, (k = index.size));
+    return k;
+  });
+  return { lanes: [...index.keys()], laneOf };
 }
 
 export function TimelinePlot({ detail, tick }: PlotProps) {
   const studyId = detail.study.studyId;
   const res = useLoad(`timeline:${studyId}`, () => api.plot(studyId, 'timeline', { maxPoints: 2000 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
-  const fig = useMemo(() => (res.data === null ? null : timelineFigure(res.data, Date.now())), [res.data]);
-  const layout = useMemo(
-    () => ({
-      barmode: 'overlay',
-      bargap: 0.3,
-      xaxis: { type: 'date', title: { text: 'Time' } },
-      yaxis: { title: { text: 'Worker' }, automargin: true, type: 'category' },
-    }),
-    [],
+  const d = res.data;
+  const model = useMemo(() => {
+    if (d === null) return null;
+    const now = Date.now();
+    const end = d.numbers.map((_, i) => d.complete[i] ?? now);
+    return { ...timelineLanes(d), end };
+  }, [d]);
+  const x = useMemo(() => valueAxis(d === null || model === null ? [] : d.start.concat(model.end), 'Time', { pad: 0.01, kind: 'time' }), [d, model]);
+  const y = useMemo(() => categoryAxis(model?.lanes ?? [], 'Worker'), [model]);
+  const draw = useCallback(
+    ({ sx, sy }: Scales) => {
+      if (d === null || model === null) return { svg: null };
+      const n = d.numbers.length;
+      const slot = Math.abs(sy.map(1) - sy.map(0));
+      const h = Math.max(2, Math.min(18, slot * 0.7));
+      const px = new Float64Array(n);
+      const pxEnd = new Float64Array(n);
+      const py = new Float64Array(n);
+      const parts = new Map<TrialState, string[]>();
+      for (let i = 0; i < n; i++) {
+        const x0 = sx.map(d.start[i]!);
+        const x1 = Math.max(x0 + 1, sx.map(model.end[i]!));
+        const yc = sy.map(model.laneOf[i]!);
+        px[i] = x0;
+        pxEnd[i] = x1;
+        py[i] = yc;
+        let list = parts.get(d.states[i]!);
+        if (list === undefined) parts.set(d.states[i]!, (list = []));
+        list.push(`M${x0.toFixed(1)} ${(yc - h / 2).toFixed(1)}h${(x1 - x0).toFixed(1)}v${h.toFixed(1)}h${(x0 - x1).toFixed(1)}z`);
+      }
+      return {
+        svg: STATE_ORDER.filter((s) => parts.has(s)).map((s) => (
+          <path key={s} className="bars" d={parts.get(s)!.join('')} fill={STATE_COLOR[s]} data-state={s} data-bars={parts.get(s)!.length} />
+        )),
+        hits: {
+          px,
+          pxEnd,
+          py,
+          label: (i: number) =>
+            `trial ${d.numbers[i]} (${d.states[i]!.toLowerCase()}): ${formatTime(d.start[i])}${d.complete[i] === null ? ', running' : ` + ${formatDuration(d.complete[i]! - d.start[i]!)}`}`,
+          trial: (i: number) => d.numbers[i]!,
+        },
+      };
+    },
+    [d, model],
   );
-  if (res.data === null || fig === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="timeline" />;
+  if (d === null || model === null) return res.error !== null ? <ErrorLine error={res.error} /> : <Loading what="timeline" />;
+  const present = STATE_ORDER.filter((s) => d.states.includes(s));
   return (
     <>
-      <Plot
+      <Chart
         name="timeline"
-        data={fig.data}
-        layout={layout}
-        height={Math.max(320, 120 + 24 * fig.lanes)}
-        onTrialClick={(n) => window.location.assign(href.trial(studyId, n))}
+        x={x}
+        y={y}
+        draw={draw}
+        height={Math.max(220, 80 + (model.lanes.length > 40 ? 10 : 26) * model.lanes.length)}
+        margin={{ l: 120 }}
+        legend={present.map((s) => ({ label: s.toLowerCase(), color: STATE_COLOR[s], kind: 'box' as const }))}
+        data={{ bars: d.numbers.length, lanes: model.lanes.length }}
+        onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+        ariaLabel="Timeline of trials per worker"
       />
-      <SampledNote total={res.data.total} shown={res.data.numbers.length} sampled={res.data.sampled} what="started trials" />
+      <SampledNote total={d.total} shown={d.numbers.length} sampled={d.sampled} what="started trials" />
     </>
   );
 }

@@ -164,7 +164,11 @@ export function runCommand(o: RunCommandOptions): RunningCommand {
       }
       child.stdout?.destroy();
       child.stderr?.destroy();
-      await readFile();
+      // Most commands report on stdout: a file never created costs no trip through the thread pool.
+      if (fh === null && !existsSync(o.resultFile)) {
+        fileMissing = true;
+        await fileBusy;
+      } else await readFile();
       reader.end();
       fileReader.end();
       const handle = fh as FileHandle | null;

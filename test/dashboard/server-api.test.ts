@@ -12,6 +12,7 @@ import {
   ApiClient,
   ApiError,
   decodeApiJson,
+  encodeApiJson,
   encodeTrialFilter,
   type HistoryData,
   type ParamsData,
@@ -20,9 +21,10 @@ import {
 } from '../../src/dashboard/api.js';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server/start.js';
 import type { SqlTrialLoader } from '../../src/dashboard/server/trial-loader.js';
-import { paretoIndices } from '../../src/dashboard/server/views.js';
+import { paretoIndices, stableArgsort } from '../../src/dashboard/server/views.js';
 import { createStudy, improvementOverBaseline, RandomSampler, type Study } from '../../src/index.js';
-import { encodeAttr } from '../../src/json.js';
+import { decodeJson, encodeAttr, encodeJson, type JsonValue } from '../../src/json.js';
+import { Rng } from '../../src/math/rng.js';
 import { categoricalDistribution, floatDistribution } from '../../src/space/distributions.js';
 import { dropSchema, newSchemaName, pgSchemaUrl } from '../helpers/pg.js';
 
@@ -210,6 +212,20 @@ describe('dashboard API over HTTP', () => {
     expect(small.best[small.best.length - 1]).toBe(Number.NEGATIVE_INFINITY);
   });
 
+  it('sorts keys by radix exactly as a stable comparator sort does (negatives, ±0, ±Infinity, ties)', () => {
+    const rng = new Rng(11);
+    for (const n of [0, 1, 2, 17, 5000]) {
+      const pool = [0, -0, 1, -1, 0.5, -2.25, 1e-310, -1e-310, 3e300, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      const keys = Float64Array.from({ length: n }, () =>
+        rng.random() < 0.5 ? (pool[Math.floor(rng.random() * pool.length)] as number) + 0 : (rng.random() - 0.5) * 10 ** Math.floor(rng.random() * 12 - 6),
+      );
+      const ref = Array.from(keys.keys()).sort((a, b) =>
+        (keys[a] as number) < (keys[b] as number) ? -1 : (keys[a] as number) > (keys[b] as number) ? 1 : a - b,
+      );
+      expect(Array.from(stableArgsort(keys)), `n = ${n}, seed 11`).toEqual(ref);
+    }
+  });
+
   it('computes the Pareto front like a brute-force reference, in 2 and 3 objectives', () => {
     let seed = 5;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
@@ -382,6 +398,31 @@ describe('dashboard over other storages', () => {
     } finally {
       await dropSchema(schema);
     }
+  });
+
+  it('encodes API bodies exactly as encodeJson does, non-finite numbers tagged wherever they sit', () => {
+    const samples: unknown[] = [
+      { numbers: [1, 2.5, -3e-9, null, 0], tagged: [1, Number.NaN, -0, Number.POSITIVE_INFINITY, null, Number.NEGATIVE_INFINITY] },
+      { s: 'a "quoted" \\ line\n\u2028é', u: undefined, n: null, b: [true, false], nested: { deep: [[-0], [Number.NaN, 'x']] } },
+      [undefined, () => 1, { toJSON: () => ({ at: Number.POSITIVE_INFINITY }) }],
+      Object.assign(Object.create(null), { k: -0, 'weird "key"': 1 }),
+      [],
+      {},
+      Number.NaN,
+      'text',
+    ];
+    for (const v of samples) expect(encodeApiJson(v)).toBe(encodeJson(v as JsonValue));
+    // And back: the same values decodeJson gives, prototype-less objects and hostile keys included.
+    for (const v of samples) {
+      const text = encodeApiJson(v);
+      expect(decodeApiJson(text)).toStrictEqual(decodeJson(text));
+    }
+    const hostile = '{"__proto__":{"polluted":1},"a":[{"$dials.number":"NaN"},{"$dials.number":"-0"},{"b":{"$dials.number":"-Infinity"}}]}';
+    const decoded = decodeApiJson<Record<string, unknown>>(hostile);
+    expect(decoded).toStrictEqual(decodeJson(hostile));
+    expect(Object.getPrototypeOf(decoded)).toBeNull();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.is((decoded.a as number[])[1], -0)).toBe(true);
   });
 
   it('encodes attribute values exactly, hostile keys included', () => {

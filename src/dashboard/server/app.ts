@@ -49,7 +49,7 @@ import {
 import type { DataHub, StudyTrials } from './hub.js';
 import { errorResponse, type GuardOptions, guards, requestToken, tokenMatches } from './security.js';
 import type { StaticFiles } from './static-files.js';
-import { PBT_SEGMENT_ATTR } from './trial-loader.js';
+import { PBT_SEGMENT_ATTR, type SlimTrial } from './trial-loader.js';
 import {
   BadRequest,
   baselineImprovement,
@@ -140,7 +140,7 @@ function logsOf(systemAttrs: Readonly<Record<string, JsonValue>>): TrialLogDto[]
   return out.sort((a, b) => (a.key < b.key ? -1 : 1));
 }
 
-function pbtOf(t: FrozenTrial, all: readonly (import('./trial-loader.js').SlimTrial | undefined)[]): PbtLineageDto | null {
+function pbtOf(t: FrozenTrial, all: readonly (SlimTrial | undefined)[]): PbtLineageDto | null {
   const raw: Record<string, JsonValue> = {};
   for (const [k, v] of Object.entries(t.systemAttrs)) if (k.startsWith('dials:pbt')) raw[k] = v;
   if (Object.keys(raw).length === 0) return null;
@@ -210,7 +210,7 @@ function loadImportance(): Promise<ImportanceModule | null> {
 }
 
 /** Slim rows as the frozen trials the importance module reads (no reports or attributes needed). */
-function asFrozen(rows: readonly import('./trial-loader.js').SlimTrial[]): FrozenTrial[] {
+function asFrozen(rows: readonly SlimTrial[]): FrozenTrial[] {
   return rows.map((t) => ({
     trialId: t.trialId,
     number: t.number,
@@ -241,9 +241,14 @@ export function createApp(ctx: AppContext): Hono {
   );
   // A refresh before each API request (shared by concurrent ones, reused for REQUEST_FRESH_MS), so an answer
   // holds every change committed more than that before it; the reads inside the request reuse it.
+  // The time spent on each answer, change-cursor refresh included, as a Server-Timing header (browser devtools
+  // and the benchmark read it; it says nothing about the data).
   app.use('/api/*', async (c, next) => {
-    if (c.req.path !== '/api/events' && c.req.path !== '/api/session') await hub.refresh(REQUEST_FRESH_MS);
+    const t0 = performance.now();
+    if (c.req.path === '/api/events') return next();
+    if (c.req.path !== '/api/session') await hub.refresh(REQUEST_FRESH_MS);
     await next();
+    c.res.headers.set('server-timing', `app;dur=${(performance.now() - t0).toFixed(1)}`);
   });
 
   const extrasCache = new Map<number, { at: number; value: import('./trial-loader.js').StudyExtras }>();
@@ -339,7 +344,7 @@ export function createApp(ctx: AppContext): Hono {
       return summaryCache.value;
     const t0 = performance.now();
     const out = [];
-    for (const s of list) out.push(summaryDto(s, (await hub.trials(s.studyId)).trials));
+    for (const s of list) out.push(summaryDto(s, await hub.trials(s.studyId)));
     summaryCache = { at: Date.now(), value: out, costMs: performance.now() - t0 };
     return out;
   };
@@ -360,11 +365,11 @@ export function createApp(ctx: AppContext): Hono {
       extrasCache.set(s.studyId, { at: Date.now(), value: extras });
     }
     const body = remember(`detail:${s.studyId}`, st, (): Omit<StudyDetailResponse, 'cursor' | 'study' | 'userAttrs' | 'systemAttrs' | 'sampler'> => {
-      let best: import('./trial-loader.js').SlimTrial[] = [];
+      let best: SlimTrial[] = [];
       let truncated = false;
       if (s.directions.length === 1) {
-        const i = bestIndex(st.trials, s.directions[0] as StudyDirection);
-        if (i >= 0) best = [st.trials[i] as import('./trial-loader.js').SlimTrial];
+        const i = bestIndex(st.cols, s.directions[0] as StudyDirection);
+        if (i >= 0) best = [st.trials[i] as SlimTrial];
       } else {
         best = paretoFront(st.trials, s.directions);
         truncated = best.length > MAX_BEST_TRIALS;
@@ -372,34 +377,34 @@ export function createApp(ctx: AppContext): Hono {
       }
       let withReports = 0;
       let maxStep: number | null = null;
-      let hasPbt = false;
       const folds = new Set<number>();
-      for (const t of st.trials) {
-        if (!t) continue;
-        if (t.lastStep !== null) {
-          withReports++;
-          if (maxStep === null || t.lastStep > maxStep) maxStep = t.lastStep;
-        }
-        if (t.folds !== null && !(folds.has(t.folds[0]) && folds.has(t.folds[1])))
-          for (let f = t.folds[0]; f <= t.folds[1] && f - t.folds[0] < 1000; f++) folds.add(f);
-        if (t.pbt !== null) hasPbt = true;
+      const { cols } = st;
+      for (let i = 0; i < cols.length; i++) {
+        const step = cols.lastStep[i] as number;
+        if (cols.present[i] !== 1 || Number.isNaN(step)) continue;
+        withReports++;
+        if (maxStep === null || step > maxStep) maxStep = step;
+        const f0 = cols.fold0[i] as number;
+        const f1 = cols.fold1[i] as number;
+        if (!Number.isNaN(f0) && !(folds.has(f0) && folds.has(f1))) for (let f = f0; f <= f1 && f - f0 < 1000; f++) folds.add(f);
       }
+      const hasPbt = cols.pbtCount > 0;
       return {
-        durations: durationStats(st.trials),
+        durations: durationStats(st.cols),
         bestTrials: best.map(rowOf),
         bestTrialsTruncated: truncated,
-        params: paramInfos(st.trials),
+        params: paramInfos(st),
         userAttrKeys: extras.userAttrKeys,
         intermediate: { trials: withReports, maxStep, folds: [...folds].sort((a, b) => a - b) },
         hasPbt,
-        baselineImprovement: s.directions.length === 1 ? baselineImprovement(st.trials, s.directions[0] as StudyDirection) : null,
+        baselineImprovement: s.directions.length === 1 ? baselineImprovement(st, s.directions[0] as StudyDirection) : null,
       };
     });
     const systemAttrs: Record<string, JsonValue> = {};
     for (const [k, v] of Object.entries(s.systemAttrs)) if (k !== NOTE_ATTR) systemAttrs[k] = v;
     const detail: StudyDetailResponse = {
       ...body,
-      study: summaryDto(s, st.trials),
+      study: summaryDto(s, st),
       userAttrs: s.userAttrs,
       systemAttrs,
       sampler: samplerOf(s.systemAttrs),
@@ -418,14 +423,12 @@ export function createApp(ctx: AppContext): Hono {
     const filters = c.req.queries('filter') ?? [];
     if (filters.length > 20) throw new BadRequest('at most 20 filters', ['query', 'filter']);
     const st = await hub.trials(s.studyId);
-    const rows = remember(`sel:${s.studyId}:${sort}:${order}:${filters.join('\u0000')}`, st, () =>
-      selectTrials(st.trials, st.space, sort, order, filters, s.directions.length),
-    );
+    const rows = remember(`sel:${s.studyId}:${sort}:${order}:${filters.join('\u0000')}`, st, () => selectTrials(st, sort, order, filters, s.directions.length));
     const body: TrialsResponse = {
       total: rows.length,
       offset,
       limit,
-      trials: rows.slice(offset, offset + limit).map(rowOf),
+      trials: Array.from(rows.subarray(offset, offset + limit), (n) => rowOf(st.trials[n] as SlimTrial)),
       paramNames: spaceNames(st.space),
       cursor: hub.currentCursor,
     };
@@ -439,7 +442,7 @@ export function createApp(ctx: AppContext): Hono {
     if (!t) throw new NotFound(`study ${s.studyId} has no trial ${number}`);
     const st = await hub.trials(s.studyId);
     const retries: number[] = [];
-    for (const x of st.trials) if (x && x.retryOf === number) retries.push(x.number);
+    for (let i = 0; i < st.cols.length; i++) if (st.cols.retryOf[i] === number) retries.push(i);
     const lastStep = t.intermediateValues.reduce<number | null>((m, iv) => (m === null || iv.step > m ? iv.step : m), null);
     const body: TrialDetailResponse = {
       trial: {
@@ -481,7 +484,7 @@ export function createApp(ctx: AppContext): Hono {
     const key = `plot:${s.studyId}:${kind}:${objective}:${maxPoints}`;
     switch (kind) {
       case 'history':
-        return json(remember(key, st, () => encodeApiJson(historyData(st.trials, direction, objective, maxPoints, cursor))));
+        return json(remember(key, st, () => encodeApiJson(historyData(st, direction, objective, maxPoints, cursor))));
       case 'params': {
         const raw = c.req.query('params');
         const known = spaceNames(st.space);
@@ -492,25 +495,23 @@ export function createApp(ctx: AppContext): Hono {
           for (const n of names)
             if (!known.includes(n)) throw new BadRequest(`the study has no parameter named ${JSON.stringify(n.slice(0, 100))}`, ['query', 'params']);
         }
-        return json(
-          remember(`${key}:${names.join('\u0000')}`, st, () => encodeApiJson(paramsData(st.trials, direction, objective, names, maxPoints, cursor, st.space))),
-        );
+        return json(remember(`${key}:${names.join('\u0000')}`, st, () => encodeApiJson(paramsData(st, direction, objective, names, maxPoints, cursor))));
       }
       case 'edf':
-        return json(remember(key, st, () => encodeApiJson(edfData(st.trials, objective, maxPoints, cursor))));
+        return json(remember(key, st, () => encodeApiJson(edfData(st, objective, maxPoints, cursor))));
       case 'pareto':
         return json(remember(key, st, () => encodeApiJson(paretoData(st.trials, s.directions, maxPoints, cursor))));
       case 'timeline':
-        return json(remember(key, st, () => encodeApiJson(timelineData(st.trials, maxPoints, cursor))));
+        return json(remember(key, st, () => encodeApiJson(timelineData(st, maxPoints, cursor))));
       case 'pbt':
-        return json(remember(key, st, () => encodeApiJson(pbtData(st.trials, maxPoints, cursor))));
+        return json(remember(key, st, () => encodeApiJson(pbtData(st, maxPoints, cursor))));
       case 'intermediate': {
         const maxTrials = intParam(c.req.query('maxTrials'), 'maxTrials', 300, 1, 5000);
         const ikey = `${key}:${maxTrials}`;
         const hit = memo.get(ikey);
         if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(STALE_MS, 4 * (hit.costMs ?? 0)))) return json(hit.value as string);
         const t0 = performance.now();
-        const { picked, total } = pickCurveTrials(st.trials, s.directions[0] as StudyDirection, maxTrials);
+        const { picked, total } = pickCurveTrials(st, s.directions[0] as StudyDirection, maxTrials);
         const curves = await hub.loader.curves(s.studyId, picked);
         const text = encodeApiJson({ curves: curvesOf(picked, curves), total, sampled: picked.length < total, cursor });
         memo.set(ikey, { version: st.version, at: Date.now(), value: text, costMs: performance.now() - t0 });
@@ -534,7 +535,7 @@ export function createApp(ctx: AppContext): Hono {
     const hit = memo.get(key);
     if (hit && (hit.version === st.version || Date.now() - hit.at < 5000))
       return { s, objective, evaluator, report: hit.value as ReturnType<ImportanceModule['evaluateParamImportances']> };
-    const complete: import('./trial-loader.js').SlimTrial[] = [];
+    const complete: SlimTrial[] = [];
     for (let i = st.trials.length - 1; i >= 0 && complete.length < MAX_IMPORTANCE_TRIALS; i--) {
       const t = st.trials[i];
       if (t && t.state === 'COMPLETE' && t.values && Number.isFinite(t.values[objective])) complete.push(t);

@@ -10,6 +10,7 @@
 import type { Distribution } from '../../space/distributions.js';
 import type { Storage, StudySummary } from '../../storage/storage.js';
 import { MAX_CHANGES_LIMIT } from '../../storage/storage.js';
+import { TrialColumns } from './columns.js';
 import type { SlimTrial, TrialLoader } from './trial-loader.js';
 
 function learnSpace(space: Map<string, Distribution>, t: SlimTrial): void {
@@ -19,6 +20,8 @@ function learnSpace(space: Map<string, Distribution>, t: SlimTrial): void {
 export interface StudyTrials {
   /** By trial number. */
   readonly trials: SlimTrial[];
+  /** The same rows as typed-array columns, for scans. */
+  readonly cols: TrialColumns;
   /** Every parameter seen, with its latest distribution (kept up to date as trials are read). */
   readonly space: Map<string, Distribution>;
   /** Increases whenever a trial changed; derived data is cached per version. */
@@ -109,6 +112,7 @@ export class DataHub {
         const st = await p;
         const fresh = await this.loader.load(studyId, [...new Set(numbers)]);
         for (const t of fresh) {
+          st.cols.set(t, st.trials[t.number]);
           st.trials[t.number] = t;
           learnSpace(st.space, t);
         }
@@ -149,12 +153,14 @@ export class DataHub {
       // Loaded after the cursor was taken: changes made during the load are re-read by the next refresh.
       p = this.loader.load(studyId, null).then((rows) => {
         const trials: SlimTrial[] = [];
+        const cols = new TrialColumns();
         const space = new Map<string, Distribution>();
         for (const t of rows) {
+          cols.set(t, trials[t.number]);
           trials[t.number] = t;
           learnSpace(space, t);
         }
-        return { trials, space, version: 1 };
+        return { trials, cols, space, version: 1 };
       });
       this.loaded.set(studyId, p);
       p.catch(() => this.loaded.delete(studyId));

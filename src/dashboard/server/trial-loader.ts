@@ -62,6 +62,8 @@ export interface TrialLoader {
 const NO_FOLD = -1;
 /** Ranges a whole-study read is split into. */
 const LOAD_CHUNKS = 64;
+/** At most this many parameters are read as columns of the trial row (the rest as rows). */
+const MAX_PARAM_COLUMNS = 64;
 
 function ms(seconds: number | null): number | null {
   return seconds === null ? null : Math.round(Number(seconds) * 1000);
@@ -71,7 +73,20 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ');
 }
 
-/** Reads through a SqlDriver (a read-only SQLite connection, or PostgreSQL): six queries per load. */
+/** Last step and fold range of a trial's reports (index seeks on the reports' primary key, no GROUP BY over all reports). */
+const REPORT_COLUMNS =
+  '(SELECT MAX(x.step) FROM dials_trial_intermediate x WHERE x.trial_id = t.id) AS s, ' +
+  '(SELECT MIN(x.fold) FROM dials_trial_intermediate x WHERE x.trial_id = t.id) AS f0, ' +
+  '(SELECT MAX(x.fold) FROM dials_trial_intermediate x WHERE x.trial_id = t.id) AS f1';
+
+/** `n` parameter columns c0…c(n-1), each bound to a parameter name. */
+function paramColumns(n: number): string {
+  let sql = '';
+  for (let k = 0; k < n; k++) sql += ', (SELECT x.value FROM dials_trial_params x WHERE x.trial_id = t.id AND x.name = ?) AS c' + String(k);
+  return sql;
+}
+
+/** Reads through a SqlDriver (a read-only SQLite connection, or PostgreSQL): four or five queries per range. */
 export class SqlTrialLoader implements TrialLoader {
   private readonly dists = new DistributionCache();
   /** Counts statements, for the constant-query tests. */
@@ -136,29 +151,19 @@ export class SqlTrialLoader implements TrialLoader {
     return out;
   }
 
+  /**
+   * One range of trials in one read transaction, in four queries: the
+   * distinct (name, distribution) pairs; one row per trial with its last
+   * step, fold range and every parameter whose distribution is the same
+   * throughout the range as a column (no per-parameter rows: at 100k trials ×
+   * 10 parameters, building a million row objects cost more than SQLite's
+   * reading); the values; the few system attributes laid out. Parameters whose
+   * distribution changes within the range (or beyond MAX_PARAM_COLUMNS
+   * names) are read as rows with their distribution.
+   */
   private async loadPart(where: string, args: readonly unknown[]): Promise<SlimTrial[]> {
     return this.driver.transaction('read', async (tx) => {
-      const rows = await this.all<{
-        id: number;
-        number: number;
-        state: TrialState;
-        started_at: number | null;
-        finished_at: number | null;
-        fail_reason: string | null;
-        retry_of: number | null;
-      }>(
-        tx,
-        `SELECT t.id, t.number, t.state, t.started_at, t.finished_at, t.fail_reason, t.retry_of FROM dials_trials t WHERE ${where} ORDER BY t.number`,
-        args,
-      );
       const join = `JOIN dials_trials t ON t.id = x.trial_id WHERE ${where}`;
-      const values = await this.all<{ trial_id: number; objective: number; value: number | null }>(
-        tx,
-        `SELECT x.trial_id, x.objective, x.value FROM dials_trial_values x ${join}`,
-        args,
-      );
-      // Distributions are long texts repeated on every row: read the few distinct ones first, then rows without
-      // them, and the text per row only for a parameter whose distribution changed within the range.
       const kinds = await this.all<{ name: string; distribution: string }>(
         tx,
         `SELECT DISTINCT x.name, x.distribution FROM dials_trial_params x ${join}`,
@@ -166,66 +171,88 @@ export class SqlTrialLoader implements TrialLoader {
       );
       const single = new Map<string, string | null>();
       for (const k of kinds) single.set(k.name, single.has(k.name) ? null : k.distribution);
-      const mixed = [...single].filter(([, d]) => d === null).map(([n]) => n);
-      const params = await this.all<{ trial_id: number; name: string; value: number; distribution?: string }>(
+      const columns: string[] = [];
+      const asRows: string[] = [];
+      for (const [name, d] of single) (d !== null && columns.length < MAX_PARAM_COLUMNS ? columns : asRows).push(name);
+      const rows = await this.all<
+        {
+          id: number;
+          number: number;
+          state: TrialState;
+          started_at: number | null;
+          finished_at: number | null;
+          fail_reason: string | null;
+          retry_of: number | null;
+          s: number | null;
+          f0: number | null;
+          f1: number | null;
+        } & Record<string, unknown>
+      >(
         tx,
-        mixed.length === 0
-          ? `SELECT x.trial_id, x.name, x.value FROM dials_trial_params x ${join}`
-          : `SELECT x.trial_id, x.name, x.value, CASE WHEN x.name IN (${placeholders(mixed.length)}) THEN x.distribution END AS distribution FROM dials_trial_params x ${join}`,
-        mixed.length === 0 ? args : [...mixed, ...args],
+        `SELECT t.id, t.number, t.state, t.started_at, t.finished_at, t.fail_reason, t.retry_of, ${REPORT_COLUMNS}${paramColumns(columns.length)} FROM dials_trials t WHERE ${where} ORDER BY t.number`,
+        [...columns, ...args],
       );
-      const steps = await this.all<{ trial_id: number; s: number; f0: number; f1: number }>(
+      const values = await this.all<{ trial_id: number; objective: number; value: number | null }>(
         tx,
-        `SELECT x.trial_id, MAX(x.step) AS s, MIN(x.fold) AS f0, MAX(x.fold) AS f1 FROM dials_trial_intermediate x ${join} GROUP BY x.trial_id`,
+        `SELECT x.trial_id, x.objective, x.value FROM dials_trial_values x ${join}`,
         args,
       );
+      const params =
+        asRows.length === 0
+          ? []
+          : await this.all<{ trial_id: number; name: string; value: number; distribution: string }>(
+              tx,
+              `SELECT x.trial_id, x.name, x.value, x.distribution FROM dials_trial_params x ${join} AND x.name IN (${placeholders(asRows.length)})`,
+              [...args, ...asRows],
+            );
       const attrs = await this.all<{ trial_id: number; key: string; value: string }>(
         tx,
         `SELECT x.trial_id, x.key, x.value FROM dials_trial_attrs x ${join} AND x.kind = 'system' AND x.key IN (?, ?, ?)`,
         [...args, WORKER_ATTR, PBT_SEGMENT_ATTR, BASELINE_ATTR],
       );
+      const columnDists = columns.map((name) => this.distribution(name, single.get(name) as string));
       interface Acc {
         values: number[];
         params: Record<string, ParamValue>;
         internal: Record<string, number>;
         dists: Record<string, Distribution>;
-        lastStep: number | null;
-        folds: [number, number] | null;
         worker: string | null;
         pbt: JsonValue | null;
         baseline: string | null;
       }
       const acc = new Map<number, Acc>();
       for (const r of rows) {
-        acc.set(Number(r.id), {
+        const a: Acc = {
           values: [],
           params: Object.create(null),
           internal: Object.create(null),
           dists: Object.create(null),
-          lastStep: null,
-          folds: null,
           worker: null,
           pbt: null,
           baseline: null,
-        });
+        };
+        for (let k = 0; k < columns.length; k++) {
+          const raw = r[`c${k}`];
+          if (raw === null || raw === undefined) continue;
+          const name = columns[k] as string;
+          const d = columnDists[k] as Distribution;
+          const x = Number(raw);
+          a.params[name] = fromInternal(d, x);
+          a.internal[name] = x;
+          a.dists[name] = d;
+        }
+        acc.set(Number(r.id), a);
       }
-      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, lastStep: null, folds: null, worker: null, pbt: null, baseline: null };
+      const stray: Acc = { values: [], params: {}, internal: {}, dists: {}, worker: null, pbt: null, baseline: null };
       const get = (id: number): Acc => acc.get(Number(id)) ?? stray;
       for (const v of values) get(v.trial_id).values[Number(v.objective)] = v.value === null ? Number.NaN : Number(v.value);
       for (const p of params) {
         const a = get(p.trial_id);
-        const d = this.distribution(p.name, p.distribution ?? (single.get(p.name) as string));
+        const d = this.distribution(p.name, p.distribution);
         const x = Number(p.value);
         a.params[p.name] = fromInternal(d, x);
         a.internal[p.name] = x;
         a.dists[p.name] = d;
-      }
-      for (const s of steps) {
-        const a = get(s.trial_id);
-        a.lastStep = Number(s.s);
-        // NO_FOLD (-1) sorts first: a trial with fold-less and folded reports keeps its folded range.
-        const f1 = Number(s.f1);
-        if (f1 !== NO_FOLD) a.folds = [Number(s.f0) === NO_FOLD ? 0 : Number(s.f0), f1];
       }
       for (const r of attrs) {
         const a = get(r.trial_id);
@@ -236,6 +263,8 @@ export class SqlTrialLoader implements TrialLoader {
       }
       return rows.map((r) => {
         const a = get(r.id);
+        // NO_FOLD (-1) sorts first: a trial with fold-less and folded reports keeps its folded range.
+        const f1 = r.f1 === null ? NO_FOLD : Number(r.f1);
         return {
           trialId: Number(r.id),
           number: Number(r.number),
@@ -248,8 +277,8 @@ export class SqlTrialLoader implements TrialLoader {
           complete: ms(r.finished_at),
           failReason: r.fail_reason,
           retryOf: r.retry_of === null ? null : Number(r.retry_of),
-          lastStep: a.lastStep,
-          folds: a.folds,
+          lastStep: r.s === null ? null : Number(r.s),
+          folds: f1 === NO_FOLD ? null : [Number(r.f0) === NO_FOLD ? 0 : Number(r.f0), f1],
           worker: a.worker,
           pbt: a.pbt,
           baseline: a.baseline,

@@ -200,6 +200,21 @@ describe('dashboard pages in Chromium', () => {
     expect(await w.page.locator(`.vrow [data-trial="${MANY - 1}"]`).count()).toBe(0);
   });
 
+  it('optimization history on a log scale: every positive value still drawn, decades on the axis', async () => {
+    const many = id('many');
+    await go(`#/studies/${many}/plots/history`);
+    const dots = '[data-plot="history"] path.dots';
+    await w.page.locator(dots).waitFor({ timeout: 15_000 });
+    const linear = await w.page.locator('[data-plot="history"] .grid text').allTextContents();
+    await w.page.getByLabel('Log scale').check();
+    await w.page.waitForFunction(`Array.from(document.querySelectorAll('[data-plot="history"] .grid text')).some((t) => t.textContent === '0.01')`, undefined, {
+      timeout: 15_000,
+    });
+    expect(linear).not.toContain('0.01');
+    expect((await svgMarks(w.page, dots))[0]!.M).toBe(MANY);
+    await screenshot(w.page, 'plot-history-log');
+  });
+
   it('trial: parameters, values, learning curves by fold, attributes and CLI logs as text', async () => {
     const main = seeded.main;
     const studyId = id(main.name);

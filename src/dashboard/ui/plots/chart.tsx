@@ -117,6 +117,25 @@ export function valueAxis(
   return { kind: options.kind ?? 'linear', lo: options.zero && lo === 0 ? 0 : lo - pad, hi: hi + pad, title, integer: options.integer ?? false };
 }
 
+/** A log axis over the positive finite values, padded by 5% of its span in decades; [1, 10] when there are none. */
+export function logAxis(values: Iterable<number | null | undefined>, title: string): Axis {
+  const r = finiteRange(values, true) ?? [1, 10];
+  const [lo, hi] = r[1] > r[0] ? r : [r[0] / 2, r[0] * 2];
+  const pad = (hi / lo) ** 0.05;
+  return { kind: 'log', lo: lo / pad, hi: hi * pad, title };
+}
+
+/** Whether every finite value is positive (and there is one), so a log axis can show them all. */
+export function allPositive(values: Iterable<number | null | undefined>): boolean {
+  let any = false;
+  for (const v of values) {
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    if (v <= 0) return false;
+    any = true;
+  }
+  return any;
+}
+
 /** A categorical axis with one slot per label. */
 export function categoryAxis(labels: readonly string[], title?: string): Axis {
   return { kind: 'category', lo: -0.5, hi: Math.max(0, labels.length - 1) + 0.5, categories: labels, ...(title === undefined ? {} : { title }) };

@@ -10,7 +10,7 @@ import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
-import { Chart, type LegendItem, type Scales, valueAxis } from './chart.js';
+import { allPositive, Chart, type LegendItem, logAxis, type Scales, valueAxis } from './chart.js';
 import { SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
@@ -50,11 +50,12 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
   const studyId = detail.study.studyId;
   const folds = detail.intermediate.folds;
   const [fold, setFold] = useState<'all' | number | null>('all');
+  const [logScale, setLog] = useState(false);
   const res = useLoad(`intermediate:${studyId}:${objective}`, () => api.plot(studyId, 'intermediate', { objective, maxTrials: 300 }));
   useReloadOnTick(tick, res.reload, res.loading, 1000);
   const d = res.data;
   const groups = useMemo(() => (d === null ? [] : curveGroups(d, fold)), [d, fold]);
-  const { x, y } = useMemo(() => {
+  const { x, y, canLog, values } = useMemo(() => {
     const steps: number[] = [];
     const values: number[] = [];
     for (const g of groups)
@@ -65,8 +66,10 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
           values.push(c.values[k]!);
         }
       }
-    return { x: valueAxis(steps, 'Step', { pad: 0.02, integer: true }), y: valueAxis(values, 'Intermediate value') };
+    return { x: valueAxis(steps, 'Step', { pad: 0.02, integer: true }), y: valueAxis(values, 'Intermediate value'), canLog: allPositive(values), values };
   }, [d, groups]);
+  const log = logScale && canLog;
+  const yAxis = useMemo(() => (log ? logAxis(values, 'Intermediate value') : y), [log, values, y]);
   const draw = useCallback(
     ({ sx, sy }: Scales) => {
       if (d === null) return { svg: null };
@@ -81,7 +84,7 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
           let pen = false;
           for (let k = 0; k < c.steps.length; k++) {
             const v = c.values[k]!;
-            if (!Number.isFinite(v)) {
+            if (!Number.isFinite(v) || (log && v <= 0)) {
               pen = false;
               continue;
             }
@@ -121,7 +124,7 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
         },
       };
     },
-    [d, groups],
+    [d, groups, log],
   );
   const legend = useMemo<LegendItem[]>(
     () => groups.map((g) => ({ label: groupLabel(g), color: STATE_COLOR[g.state], kind: g.fold !== null && g.fold % DASHES.length !== 0 ? 'dash' : 'line' })),
@@ -130,8 +133,13 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
   const nCurves = groups.reduce((a, g) => a + g.curves.length, 0);
   return (
     <>
-      {folds.length > 0 ? (
-        <div className="controls">
+      <div className="controls">
+        {canLog ? (
+          <label>
+            <input type="checkbox" checked={logScale} onChange={(e) => setLog(e.target.checked)} /> Log scale
+          </label>
+        ) : null}
+        {folds.length > 0 ? (
           <label>
             Fold{' '}
             <select
@@ -147,8 +155,8 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
               ))}
             </select>
           </label>
-        </div>
-      ) : null}
+        ) : null}
+      </div>
       {d === null ? (
         res.error !== null ? (
           <ErrorLine error={res.error} />
@@ -160,7 +168,7 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
           <Chart
             name="intermediate"
             x={x}
-            y={y}
+            y={yAxis}
             draw={draw}
             height={480}
             legend={legend}

@@ -97,7 +97,7 @@ describe('automl', () => {
     expect(new Set(confirmed.map((e) => e.splits)).size).toBe(1);
   }, 60_000);
 
-  it('confirmationPlan takes distinct COMPLETE leaders that fit in 40 % of the budget, or none when fewer than two fit', () => {
+  it('confirmationPlan takes distinct COMPLETE leaders, three families first, that fit in 40 % of the budget, or none when fewer than two fit', () => {
     const e = (trial: number, seconds: number, params: Record<string, number>, state: LeaderboardEntry['state'] = 'COMPLETE'): LeaderboardEntry => ({
       trial,
       family: 'knn',
@@ -119,6 +119,16 @@ describe('automl', () => {
     expect(confirmationPlan(ranked, 200_000).reserveMs).toBe(50_000);
     expect(confirmationPlan(ranked, 200_000).candidates.map((c) => c.trial)).toEqual([0, 2, 3]);
     expect(confirmationPlan(ranked, 5_000)).toEqual({ candidates: [], reserveMs: 0 });
+    // The best of each of the three leading families comes before the other leaders.
+    const mixed = [
+      { ...e(0, 0.1, { k: 1 }), family: 'svm' as const },
+      { ...e(1, 0.1, { k: 2 }), family: 'svm' as const },
+      e(2, 0.1, { k: 3 }),
+      { ...e(3, 0.1, { k: 4 }), family: 'svm' as const },
+      { ...e(4, 0.1, { k: 5 }), family: 'gbdt' as const },
+      { ...e(5, 0.1, { k: 6 }), family: 'mlp' as const },
+    ];
+    expect(confirmationPlan(mixed, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 1, 3]);
   });
 
   it('says what is wrong with bad input', async () => {

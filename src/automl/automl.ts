@@ -298,26 +298,38 @@ export function rankLeaderboard(entries: readonly LeaderboardEntry[], direction:
 
 /** Leading configurations re-scored on fresh fold splits at the end of a timed search. */
 const CONFIRM_TOP = 5;
+/** Leading families whose best configuration is always among the candidates. */
+const CONFIRM_FAMILIES = 3;
 /** The most of the time budget that confirmation may take, and the least it gets when it runs (more splits where they are cheap). */
 const CONFIRM_SHARE = 0.4;
 const CONFIRM_MIN_SHARE = 0.25;
 
 /**
- * Which leaders to confirm, and the time kept for it: two more splits of
- * each (from their search times), at least CONFIRM_MIN_SHARE of the
- * budget. Up to CONFIRM_TOP distinct COMPLETE
- * configurations in rank order, as many as fit in CONFIRM_SHARE of the
- * budget; none when fewer than two fit (nothing to choose between).
+ * Which leaders to confirm, and the time kept for it. Candidates: the best
+ * configuration of each of the CONFIRM_FAMILIES leading families (one split
+ * ranks families no more reliably than configurations), then the other
+ * leaders in rank order; distinct COMPLETE configurations, up to
+ * CONFIRM_TOP, skipping those whose two more splits (from their search
+ * times) would not fit in CONFIRM_SHARE of the budget. None when the leader
+ * does not fit or fewer than two do (nothing to choose between). The time
+ * kept is two splits of each, and at least CONFIRM_MIN_SHARE of the budget.
  */
 export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: number): { readonly candidates: LeaderboardEntry[]; readonly reserveMs: number } {
+  const complete = ranked.filter((e) => e.state === 'COMPLETE');
+  const firsts: LeaderboardEntry[] = [];
+  for (const e of complete) if (firsts.length < CONFIRM_FAMILIES && !firsts.some((f) => f.family === e.family)) firsts.push(e);
+  const order = [...firsts, ...complete.filter((e) => !firsts.includes(e))];
   const candidates: LeaderboardEntry[] = [];
   const seen = new Set<string>();
   let costMs = 0;
-  for (const e of ranked) {
-    if (e.state !== 'COMPLETE' || candidates.length >= CONFIRM_TOP) break;
+  for (const e of order) {
+    if (candidates.length >= CONFIRM_TOP) break;
     const key = JSON.stringify([e.family, e.impute, e.params]);
     if (seen.has(key)) continue;
-    if (2 * (costMs + e.seconds * 1000) > CONFIRM_SHARE * timeMs) break;
+    if (2 * (costMs + e.seconds * 1000) > CONFIRM_SHARE * timeMs) {
+      if (candidates.length === 0) break;
+      continue;
+    }
     seen.add(key);
     candidates.push(e);
     costMs += e.seconds * 1000;

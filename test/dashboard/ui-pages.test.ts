@@ -213,6 +213,37 @@ describe('dashboard pages in Chromium', () => {
     expect(linear).not.toContain('0.01');
     expect((await svgMarks(w.page, dots))[0]!.M).toBe(MANY);
     await screenshot(w.page, 'plot-history-log');
+    // Drag across the middle of the plot: the x axis zooms in to those trials; the button resets it.
+    const xTicks = () =>
+      w.page.evaluate(`Array.from(document.querySelectorAll('[data-plot="history"] .grid g[transform^="translate("]'))
+      .filter((g) => !g.getAttribute('transform').startsWith('translate(0,')).map((g) => Number(g.textContent))`) as Promise<number[]>;
+    const before = await xTicks();
+    const box = (await w.page.locator('[data-plot="history"] .chart-area svg').boundingBox())!;
+    const y = box.y + box.height / 2;
+    await w.page.mouse.move(box.x + box.width * 0.4, y);
+    await w.page.mouse.down();
+    await w.page.mouse.move(box.x + box.width * 0.5, y, { steps: 4 });
+    await w.page.mouse.move(box.x + box.width * 0.6, y, { steps: 4 });
+    await w.page.mouse.up();
+    await w.page.getByRole('button', { name: 'Reset zoom' }).waitFor({ timeout: 15_000 });
+    const zoomed = await xTicks();
+    expect(Math.min(...zoomed)).toBeGreaterThan(Math.min(...before));
+    expect(Math.max(...zoomed)).toBeLessThan(Math.max(...before));
+    expect(Math.max(...zoomed) - Math.min(...zoomed)).toBeLessThan((Math.max(...before) - Math.min(...before)) / 2);
+    await w.page.getByRole('button', { name: 'Reset zoom' }).click();
+    await w.page.getByRole('button', { name: 'Reset zoom' }).waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await xTicks()).toEqual(before);
+    // A click on a dot opens its trial.
+    const at = (await w.page.evaluate(`(() => {
+      const path = document.querySelector('[data-plot="history"] path.dots');
+      const m = /^M([\\d.]+) ([\\d.]+)/.exec(path.getAttribute('d'));
+      const r = path.ownerSVGElement.getBoundingClientRect();
+      return [r.left + Number(m[1]), r.top + Number(m[2])];
+    })()`)) as [number, number];
+    await w.page.mouse.move(at[0], at[1]);
+    await w.page.mouse.down();
+    await w.page.mouse.up();
+    await w.page.waitForFunction(`window.location.hash === '#/studies/${many}/trials/0'`, undefined, { timeout: 15_000 });
   });
 
   it('trial: parameters, values, learning curves by fold, attributes and CLI logs as text', async () => {

@@ -22,7 +22,8 @@ const H = 420;
 const TOP = 64;
 const BOTTOM = 28;
 const AXIS_GAP = 150;
-const LEFT = 70;
+/** Room for the first and last axis labels (centred on their axis, up to 24 characters). */
+const LEFT = 100;
 
 interface Axis {
   readonly label: string;

@@ -168,6 +168,22 @@ export class DataHub {
     return p;
   }
 
+  /**
+   * Loads every study's trials in the background, one study at a time, so the
+   * first page opened does not wait for a 100k-trial read. Failures are left
+   * for the request that needs the study to report.
+   */
+  async warm(): Promise<void> {
+    try {
+      for (const s of await this.studies()) {
+        if (this.closed) return;
+        await this.trials(s.studyId).catch(() => {});
+      }
+    } catch {
+      // The storage could not be listed: the first request will say so.
+    }
+  }
+
   close(): void {
     this.closed = true;
     this.listeners.clear();

@@ -201,6 +201,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!wildcard) allowedHosts.add(`${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${actualPort}`.toLowerCase());
     for (const h of options.allowedHosts ?? []) allowedHosts.add(h.toLowerCase());
   }
+  void hub.warm();
   const shownHost = wildcard ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}/`;
   let closed = false;

@@ -218,16 +218,25 @@ export function scaleOf(axis: Axis, p0: number, p1: number, n: number): Scale {
   return { map, invert, ticks };
 }
 
-/** Viridis, sampled at 9 stops and interpolated: t in [0, 1] → [r, g, b]. */
-const VIRIDIS = ['#440154', '#472d7b', '#3b528b', '#2c728e', '#21918c', '#28ae80', '#5ec962', '#addc30', '#fde725'];
+/** Viridis, sampled at 9 stops (r, g, b) and interpolated: t in [0, 1] → [r, g, b]. */
+const VIRIDIS = [
+  [68, 1, 84],
+  [71, 45, 123],
+  [59, 82, 139],
+  [44, 114, 142],
+  [33, 145, 140],
+  [40, 174, 128],
+  [94, 201, 98],
+  [173, 220, 48],
+  [253, 231, 37],
+] as const;
 export function viridisRgb(t: number): [number, number, number] {
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
   const k = Math.min(VIRIDIS.length - 2, Math.floor(x));
   const f = x - k;
   const a = VIRIDIS[k]!;
   const b = VIRIDIS[k + 1]!;
-  const mix = (s: number) => Math.round(Number.parseInt(a.slice(s, s + 2), 16) * (1 - f) + Number.parseInt(b.slice(s, s + 2), 16) * f);
-  return [mix(1), mix(3), mix(5)];
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
 }
 export function viridis(t: number): string {
   const [r, g, b] = viridisRgb(t);

@@ -1,7 +1,7 @@
 /**
  * npm run bench:pruning — what pruning saves, and what it costs.
  *
- *   npx tsx bench/pruning.ts [--seeds 10] [--configs 100] [--race-configs 30] [--only curves,tfjs,racing] [--quick]
+ *   npx tsx bench/pruning.ts [--seeds 10] [--configs 100] [--race-configs 30] [--tfjs-configs 50] [--cached-curves] [--only curves,tfjs,racing] [--quick]
  *
  * (a) Learning curves. The simulated curves of src/pruners/learning-curves.ts
  *     (power laws whose asymptote and rate depend on the configuration, with
@@ -44,6 +44,7 @@ import {
 import { hypervolume } from '../src/math/hypervolume.js';
 import { Rng } from '../src/math/rng.js';
 import { learningCurve } from '../src/pruners/learning-curves.js';
+import { CURVE_TASKS, curveFilePath, readCurveFile, recordCurves } from './tfjs-curves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -51,6 +52,8 @@ const { values: args } = parseArgs({
     seeds: { type: 'string', default: '10' },
     configs: { type: 'string', default: '100' },
     'race-configs': { type: 'string', default: '30' },
+    'tfjs-configs': { type: 'string', default: '50' },
+    'cached-curves': { type: 'boolean', default: false },
     only: { type: 'string', default: 'curves,tfjs,racing' },
     quick: { type: 'boolean', default: false },
   },
@@ -58,6 +61,7 @@ const { values: args } = parseArgs({
 const SEEDS = Array.from({ length: Number(args.seeds) }, (_, i) => i);
 const CONFIGS = args.quick ? 30 : Number(args.configs);
 const EPOCHS = 81;
+const TFJS_CONFIGS = Number(args['tfjs-configs']);
 
 // ---------------------------------------------------------------- (a) curves
 
@@ -144,30 +148,71 @@ const MO_REFERENCE = [2, 2.5];
 
 // ---------------------------------------------------------------- (c) recorded tfjs curves
 
-interface RecordedCurves {
+/** A pool of recorded curves; each seed replays `perSeed` of them, drawn without replacement in a seeded order. */
+interface CurveTask {
+  readonly name: string;
+  readonly file: string;
   readonly epochs: number;
-  readonly configs: readonly { readonly valLoss: readonly number[] }[];
+  readonly configs: readonly { readonly valLoss: readonly number[]; readonly valAccuracy: readonly number[] }[];
+  readonly perSeed: number;
 }
 
-/** Replays recorded curves (trial k trains configuration order[k]); returns the best final loss and the epochs used. */
-async function replayRun(curves: RecordedCurves, order: readonly number[], seed: number, pruner: Pruner): Promise<{ best: number; epochs: number }> {
-  const study = await createStudy({ studyName: `tfjs-${seed}`, storage: new MemoryStorage(), sampler: new RandomSampler({ seed }), pruner });
+/**
+ * What a user of a classifier reports each epoch: the validation loss
+ * (minimize), the validation accuracy (maximize), or the validation loss of
+ * the best epoch so far (minimize; what training with early stopping and
+ * "restore best weights" ends with).
+ */
+const TFJS_METRICS = {
+  valLoss: 'minimize',
+  valAccuracy: 'maximize',
+  bestValLoss: 'minimize',
+} as const;
+type TfjsMetric = keyof typeof TFJS_METRICS;
+
+function metricCurve(config: CurveTask['configs'][number], metric: TfjsMetric): readonly number[] {
+  if (metric !== 'bestValLoss') return config[metric];
+  let best = Number.POSITIVE_INFINITY;
+  return config.valLoss.map((v) => (best = Math.min(best, v)));
+}
+
+/**
+ * Replays recorded curves (trial k trains configuration order[k]) and returns
+ * the best final value (the best COMPLETE trial, which ran every epoch), its
+ * configuration, the epochs used, and the epochs each trial trained.
+ */
+async function replayRun(
+  task: CurveTask,
+  metric: TfjsMetric,
+  order: readonly number[],
+  seed: number,
+  pruner: Pruner,
+): Promise<{ best: number; bestConfig: number; epochs: number; trialEpochs: number[] }> {
+  const study = await createStudy({
+    studyName: `tfjs-${task.name}-${seed}`,
+    storage: new MemoryStorage(),
+    direction: TFJS_METRICS[metric],
+    sampler: new RandomSampler({ seed }),
+    pruner,
+  });
   let epochs = 0;
+  const trialEpochs: number[] = [];
   await study.optimize(
     (trial) => {
-      const loss = (curves.configs[order[trial.number] as number] as { valLoss: readonly number[] }).valLoss;
-      for (let e = 0; e < curves.epochs; e++) {
+      const curve = metricCurve(task.configs[order[trial.number] as number] as CurveTask['configs'][number], metric);
+      for (let e = 0; e < task.epochs; e++) {
         epochs++;
-        trial.report(loss[e] as number, e);
+        trialEpochs[trial.number] = e + 1;
+        trial.report(curve[e] as number, e);
         if (trial.shouldPrune()) throw new TrialPruned();
       }
-      return loss[curves.epochs - 1] as number;
+      return curve[task.epochs - 1] as number;
     },
     { nTrials: order.length },
   );
-  const best = (await study.bestValue()) as number;
+  const best = await study.bestTrial();
   await study.close();
-  return { best, epochs };
+  return { best: best.value as number, bestConfig: order[best.number] as number, epochs, trialEpochs };
 }
 
 const TFJS_PRUNERS: Record<string, (epochs: number) => Pruner> = {
@@ -176,9 +221,77 @@ const TFJS_PRUNERS: Record<string, (epochs: number) => Pruner> = {
   'SuccessiveHalvingPruner({ minResource: 9, reductionFactor: 3 })': () => new SuccessiveHalvingPruner({ minResource: 9, reductionFactor: 3 }),
   'HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 })': (epochs) =>
     new HyperbandPruner({ minResource: 1, maxResource: epochs, reductionFactor: 3 }),
+  'HyperbandPruner({ minResource: 3, maxResource: 27, reductionFactor: 3 })': (epochs) =>
+    new HyperbandPruner({ minResource: 3, maxResource: epochs, reductionFactor: 3 }),
   'MedianPruner({ nWarmupSteps: 3 })': () => new MedianPruner({ nWarmupSteps: 3 }),
   'MedianPruner({ nWarmupSteps: 10 })': () => new MedianPruner({ nWarmupSteps: 10 }),
 };
+
+/** The recorded pools (recording what the cache lacks: slow, once). */
+async function loadCurveTasks(): Promise<CurveTask[]> {
+  const tasks: CurveTask[] = [];
+  for (const [name, spec] of Object.entries(CURVE_TASKS)) {
+    const f = args['cached-curves'] ? readCurveFile(name) : await recordCurves(name, spec.pool, (line) => process.stderr.write(`recording ${line}\n`));
+    if (f === null) throw new Error(`${curveFilePath(name)} does not exist: run without --cached-curves to record it`);
+    tasks.push({ name, file: curveFilePath(name), epochs: f.epochs, configs: f.configs, perSeed: Math.min(TFJS_CONFIGS, f.configs.length) });
+  }
+  // The first recording (a wider space, lr up to 0.3, hidden units from 8): all 40 configurations in every seed.
+  const legacy = resolve(here, 'results/tfjs-curves.json');
+  if (existsSync(legacy)) {
+    const f = JSON.parse(readFileSync(legacy, 'utf8')) as Omit<CurveTask, 'name' | 'file' | 'perSeed'>;
+    tasks.push({ name: 'digits-wide', file: legacy, epochs: f.epochs, configs: f.configs, perSeed: f.configs.length });
+  }
+  return tasks;
+}
+
+/** Spearman's rank correlation (ties get their mean rank). */
+function spearman(x: readonly number[], y: readonly number[]): number {
+  const ranks = (v: readonly number[]): number[] => {
+    const idx = v.map((_, i) => i).sort((a, b) => (v[a] as number) - (v[b] as number));
+    const r = new Array<number>(v.length);
+    for (let i = 0; i < idx.length; ) {
+      let j = i;
+      while (j + 1 < idx.length && v[idx[j + 1] as number] === v[idx[i] as number]) j++;
+      for (let k = i; k <= j; k++) r[idx[k] as number] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  const rx = ranks(x);
+  const ry = ranks(y);
+  const n = x.length;
+  const mx = rx.reduce((a, b) => a + b, 0) / n;
+  const my = ry.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += ((rx[i] as number) - mx) * ((ry[i] as number) - my);
+    sxx += ((rx[i] as number) - mx) ** 2;
+    syy += ((ry[i] as number) - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/** Over a pool: how well the value after 2, 4 and 10 epochs (the rungs of minResource 1, η 3) ranks the configurations as the final value does. */
+function rungCorrelations(task: CurveTask, metric: TfjsMetric): Record<string, number> {
+  const curves = task.configs.map((c) => metricCurve(c, metric));
+  const final = curves.map((c) => c[task.epochs - 1] as number);
+  return Object.fromEntries(
+    [1, 3, 9].map((step) => [
+      `epoch ${step + 1}`,
+      spearman(
+        curves.map((c) => c[step] as number),
+        final,
+      ),
+    ]),
+  );
+}
+
+/** How far the pruned best is behind the best without pruning, relative (0 = as good; the aim is ≤ 0.01). */
+function shortfall(metric: TfjsMetric, pruned: number, full: number): number {
+  return TFJS_METRICS[metric] === 'minimize' ? (pruned - full) / Math.abs(full) : (full - pruned) / Math.abs(full);
+}
 
 // ---------------------------------------------------------------- (b) fold racing
 
@@ -314,20 +427,33 @@ async function main(): Promise<void> {
     process.stderr.write(`multi-objective curves: seed ${seed} done\n`);
   }
 
-  const tfjs: Record<string, { ratio: number[]; share: number[] }> = {};
-  const curvesFile = resolve(here, 'results/tfjs-curves.json');
-  const recorded = args.only.includes('tfjs') && existsSync(curvesFile) ? (JSON.parse(readFileSync(curvesFile, 'utf8')) as RecordedCurves) : null;
-  for (const seed of recorded ? SEEDS : []) {
-    const rc = recorded as RecordedCurves;
-    // Asynchronous pruning depends on the order trials arrive in: each seed replays the configurations in its own order.
-    const order = new Rng(seed).shuffled(rc.configs.map((_, i) => i));
-    const full = await replayRun(rc, order, seed, new NopPruner());
-    for (const [name, make] of Object.entries(TFJS_PRUNERS)) {
-      const r = await replayRun(rc, order, seed, make(rc.epochs));
-      const entry = (tfjs[name] ??= { ratio: [], share: [] });
-      entry.ratio.push(r.best / full.best);
-      entry.share.push(r.epochs / full.epochs);
+  // (c) Per task, metric and pruner: the shortfall of the pruned best, whether the same configuration won, the epochs used.
+  // winnerEpochs: how long the pruned run trained the configuration that wins without pruning (its bracket for Hyperband).
+  type TfjsEntry = { shortfall: number[]; share: number[]; sameBest: number; winnerEpochs: number[]; winnerBracket: number[] };
+  const tfjs: Record<string, Record<string, Record<string, TfjsEntry>>> = {};
+  const tasks = args.only.includes('tfjs') ? await loadCurveTasks() : [];
+  for (const task of tasks) {
+    for (const metric of Object.keys(TFJS_METRICS) as TfjsMetric[]) {
+      const byPruner: Record<string, TfjsEntry> = {};
+      for (const seed of SEEDS) {
+        // Asynchronous pruning depends on the order trials arrive in: each seed draws its configurations in its own order.
+        const order = new Rng(seed).shuffled(task.configs.map((_, i) => i)).slice(0, task.perSeed);
+        const full = await replayRun(task, metric, order, seed, new NopPruner());
+        for (const [name, make] of Object.entries(TFJS_PRUNERS)) {
+          const pruner = make(task.epochs);
+          const r = await replayRun(task, metric, order, seed, pruner);
+          const entry = (byPruner[name] ??= { shortfall: [], share: [], sameBest: 0, winnerEpochs: [], winnerBracket: [] });
+          const winnerTrial = order.indexOf(full.bestConfig);
+          entry.winnerEpochs.push(r.trialEpochs[winnerTrial] as number);
+          if (pruner instanceof HyperbandPruner) entry.winnerBracket.push(pruner.bracketOf(`tfjs-${task.name}-${seed}`, winnerTrial));
+          entry.shortfall.push(shortfall(metric, r.best, full.best));
+          entry.share.push(r.epochs / full.epochs);
+          if (r.bestConfig === full.bestConfig) entry.sameBest++;
+        }
+      }
+      (tfjs[task.name] ??= {})[metric] = byPruner;
     }
+    process.stderr.write(`tfjs curves: ${task.name} done\n`);
   }
 
   const data = loadBreastCancer();
@@ -377,18 +503,38 @@ async function main(): Promise<void> {
         ]),
       ),
     },
-    tfjsCurves: recorded
-      ? {
-          configs: recorded.configs.length,
-          epochs: recorded.epochs,
-          pruners: Object.fromEntries(
-            Object.entries(tfjs).map(([k, v]) => [
-              k,
-              { meanBestRatio: mean(v.ratio), worstBestRatio: Math.max(...v.ratio), meanEpochShare: mean(v.share), maxEpochShare: Math.max(...v.share) },
+    tfjsCurves: Object.fromEntries(
+      tasks.map((task) => [
+        task.name,
+        {
+          file: task.file.slice(here.length - 'bench'.length),
+          pool: task.configs.length,
+          configsPerSeed: task.perSeed,
+          epochs: task.epochs,
+          rankCorrelationWithFinal: Object.fromEntries((Object.keys(TFJS_METRICS) as TfjsMetric[]).map((m) => [m, rungCorrelations(task, m)])),
+          metrics: Object.fromEntries(
+            Object.entries(tfjs[task.name] ?? {}).map(([metric, byPruner]) => [
+              metric,
+              Object.fromEntries(
+                Object.entries(byPruner).map(([k, v]) => [
+                  k,
+                  {
+                    meanShortfall: mean(v.shortfall),
+                    worstShortfall: Math.max(...v.shortfall),
+                    seedsWithin1Percent: v.shortfall.filter((x) => x <= 0.01).length,
+                    sameBest: v.sameBest,
+                    meanEpochShare: mean(v.share),
+                    maxEpochShare: Math.max(...v.share),
+                    winnerEpochs: v.winnerEpochs,
+                    ...(v.winnerBracket.length > 0 ? { winnerBracket: v.winnerBracket } : {}),
+                  },
+                ]),
+              ),
             ]),
           ),
-        }
-      : null,
+        },
+      ]),
+    ),
     racing: {
       dataset: 'breast_cancer (569 x 30)',
       configs: RACE_CONFIGS,
@@ -419,14 +565,24 @@ async function main(): Promise<void> {
       `| \`${k}\` | ${v.meanHypervolumeRatio.toFixed(4)}, ${v.worstHypervolumeRatio.toFixed(4)} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`,
     );
   }
-  if (result.tfjsCurves) {
-    console.log(
-      `\n(c) recorded tfjs curves (bench/results/tfjs-curves.json): ${result.tfjsCurves.configs} configurations x ${result.tfjsCurves.epochs} epochs, ${SEEDS.length} orders`,
-    );
-    console.log('| pruner | best final validation loss / without pruning (mean, worst) | epochs trained (mean, max) |');
-    console.log('|---|---:|---:|');
-    for (const [k, v] of Object.entries(result.tfjsCurves.pruners)) {
-      console.log(`| \`${k}\` | ${v.meanBestRatio.toFixed(4)}, ${v.worstBestRatio.toFixed(4)} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`);
+  for (const [name, t] of Object.entries(result.tfjsCurves)) {
+    console.log(`\n(c) recorded tfjs curves, ${name} (${t.file}): ${t.configsPerSeed} of ${t.pool} configurations x ${t.epochs} epochs, ${SEEDS.length} seeds`);
+    for (const [metric, byPruner] of Object.entries(t.metrics)) {
+      const rho = Object.entries(t.rankCorrelationWithFinal[metric as TfjsMetric])
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+        .join(', ');
+      console.log(`${metric}: Spearman correlation of the value after ... with the final value, over the pool: ${rho}`);
+      console.log(`| pruner, ${metric} | shortfall of the best final value (mean, worst) | within 1% | same best config | epochs trained (mean, max) |`);
+      console.log('|---|---:|---:|---:|---:|');
+      for (const [k, v] of Object.entries(byPruner)) {
+        console.log(
+          `| \`${k}\` | ${pct(v.meanShortfall)}, ${pct(v.worstShortfall)} | ${v.seedsWithin1Percent}/${SEEDS.length} | ${v.sameBest}/${SEEDS.length} | ${pct(v.meanEpochShare)}, ${pct(v.maxEpochShare)} |`,
+        );
+      }
+      for (const [k, v] of Object.entries(byPruner)) {
+        const where = v.winnerBracket ? ` (brackets ${v.winnerBracket.join(' ')})` : '';
+        console.log(`  ${k}: epochs given to the unpruned winner, by seed: ${v.winnerEpochs.join(' ')}${where}`);
+      }
     }
   }
   console.log(`\n(b) fold racing: ${RACE_CONFIGS} configurations, ${N_FOLDS} folds, ${SEEDS.length} seeds`);

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerAutoml } from './commands/automl.js';
 import { registerDashboard } from './commands/dashboard.js';
 import { registerImportance } from './commands/importance.js';
+import { registerNas } from './commands/nas.js';
 import { registerPredict } from './commands/predict.js';
 import { registerQuickstart } from './commands/quickstart.js';
 import { registerStorage } from './commands/storage.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerImportance(program);
   registerAutoml(program);
   registerPredict(program);
+  registerNas(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -146,7 +146,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     }
     if (options.warmStart === undefined && options.baselines === undefined) return new Study(storage, record, runtime(options, owns));
     let rt = runtime(options, owns);
-    if (sources !== null) rt = { ...rt, sampler: warmStartSampler(options.sampler, sources, options.warmStart?.decay) };
+    if (sources !== null) rt = { ...rt, sampler: warmStartSampler(options.sampler, sources, options.warmStart?.decay, options.warmStart?.gpModel) };
     const study = new Study(storage, record, rt);
     if (sources !== null) await study.setSystemAttr(WARM_START_ATTR, warmStartRecord(sources, rt.sampler, options.warmStart?.mapping));
     if (options.baselines !== undefined) {

@@ -11,7 +11,9 @@ export {
   type TabularDataset,
   type WarmStartCandidate,
 } from './meta-features.js';
+export { leaveOneOutMeans, RankingWeightedEnsemble, type RankingWeightedEnsembleOptions } from './rgpe.js';
 export {
+  type GpWarmStartModel,
   type LoadedSource,
   loadWarmStartSources,
   WARM_START_ATTR,

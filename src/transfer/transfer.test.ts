@@ -10,7 +10,7 @@ import { createStudy } from '../study/create-study.js';
 import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
 import { mapTrials } from './mapping.js';
 import { computeMetaFeatures, suggestWarmStart } from './meta-features.js';
-import { WARM_START_ATTR, warmStartCmaEs } from './warm-start.js';
+import { type GpWarmStartModel, WARM_START_ATTR, warmStartCmaEs } from './warm-start.js';
 
 function trial(number: number, params: Record<string, number | string>, value: number, dists: FrozenTrial['distributions'] = {}): FrozenTrial {
   return frozenTrial({ number, values: [value], params, distributions: dists });
@@ -53,9 +53,10 @@ async function sources(family: string, n = 3): Promise<FrozenTrial[][]> {
   return out;
 }
 
-async function regrets(family: string, sampler: Sampler, nTrials: number, from?: FrozenTrial[][]): Promise<number[]> {
+async function regrets(family: string, sampler: Sampler, nTrials: number, from?: FrozenTrial[][], gpModel?: GpWarmStartModel): Promise<number[]> {
   const task = transferTask(family, 0);
-  const study = await createStudy({ sampler, ...(from ? { warmStart: { from } } : {}) });
+  const study = await createStudy({ sampler, ...(from ? { warmStart: { from, ...(gpModel ? { gpModel } : {}) } } : {}) });
+  if (gpModel) expect((await study.systemAttrs())[WARM_START_ATTR]).toMatchObject({ sampler: 'GpSampler', gpModel });
   await study.optimize(taskObjective(task), { nTrials });
   if (from) expect((await study.systemAttrs())[WARM_START_ATTR]).toMatchObject({ sources: from.map((_, i) => ({ study: `trials[${i}]`, trials: 40 })) });
   return regretCurve(
@@ -80,18 +81,21 @@ describe('warm start', () => {
     expect(warm.filter((w, i) => w < (cold[i] as number)).length).toBeGreaterThanOrEqual(6);
   }, 30_000);
 
-  it('the GP with a prior mean reaches a good region sooner on shifted Branin tasks (3 seeds, 8 trials)', async () => {
+  it('the GP, with the ranking-weighted ensemble or a prior mean, reaches a good region sooner on shifted Branin tasks (3 seeds, 8 trials)', async () => {
     const from = await sources('branin');
-    const cold: number[] = [];
-    const warm: number[] = [];
     const gp = (seed: number) => new GpSampler({ seed, deterministicObjective: true, nPreliminarySamples: 256, nLocalSearch: 3 });
-    for (let seed = 0; seed < 3; seed++) {
-      cold.push((await regrets('branin', gp(seed), 8))[7] as number);
-      warm.push((await regrets('branin', gp(seed), 8, from))[7] as number);
+    const cold: number[] = [];
+    for (let seed = 0; seed < 3; seed++) cold.push((await regrets('branin', gp(seed), 8))[7] as number);
+    for (const model of ['rgpe', 'prior-mean'] as const) {
+      const warm: number[] = [];
+      for (let seed = 0; seed < 3; seed++) warm.push((await regrets('branin', gp(seed), 8, from, model))[7] as number);
+      expect(
+        warm.every((w, i) => w < (cold[i] as number)),
+        model,
+      ).toBe(true);
+      expect(median(warm) * 5, model).toBeLessThan(median(cold));
     }
-    expect(warm.every((w, i) => w < (cold[i] as number))).toBe(true);
-    expect(median(warm) * 5).toBeLessThan(median(cold));
-  }, 30_000);
+  }, 60_000);
 
   it('without warmStart nothing changes: same seed, same suggestions as a sampler never given priors', async () => {
     const run = async (s: Sampler) => {
@@ -133,6 +137,9 @@ describe('warm start', () => {
     await expect(createStudy({ storage: st, warmStart: { from: ['missing'] } })).rejects.toThrow(/missing/);
     await expect(createStudy({ storage: st, sampler: new CmaEsSampler(), warmStart: { from: ['earlier-a'] } })).rejects.toThrow(/warmStartCmaEs/);
     await expect(createStudy({ storage: st, sampler: new RandomSampler(), warmStart: { from: ['earlier-a'] } })).rejects.toThrow(/cannot seed RandomSampler/);
+    await expect(createStudy({ storage: st, sampler: new GpSampler(), warmStart: { from: ['earlier-a'], gpModel: 'ensemble' as never } })).rejects.toThrow(
+      /gpModel must be 'rgpe' or 'prior-mean'/,
+    );
     const cma = warmStartCmaEs([await a.getTrials()], ['minimize'], { seed: 1 });
     const c = await createStudy({ storage: st, sampler: cma, warmStart: { from: ['earlier-a'] } });
     expect((await c.systemAttrs())[WARM_START_ATTR]).toMatchObject({ sampler: 'CmaEsSampler' });

@@ -4,15 +4,18 @@
  *   - TpeSampler: each earlier study's trials, split on their own values,
  *     join l(x) and g(x) as components whose weight τ/(τ + n) decays with the
  *     study's own finished trials n;
- *   - GpSampler: a prior mean from per-study GPs of the earlier studies
- *     (scaled by a factor fitted to the study's own trials), the first trials
- *     being the earlier best configurations;
+ *   - GpSampler: a ranking-weighted ensemble (RGPE, rgpe.ts) of per-study
+ *     GPs of the earlier studies and the study's own GP (`gpModel: 'rgpe'`,
+ *     the default), or a prior mean from the per-study GPs scaled by a factor
+ *     fitted to the study's own trials (`gpModel: 'prior-mean'`); the first
+ *     trials are the earlier best configurations;
  *   - CmaEsSampler: WS-CMA-ES (Nomura et al. 2021) through `warmStartCmaEs`.
  * The study records which earlier studies it used in the system attribute
  * `dials:warm_start`.
  */
 import { InvalidArgumentError, StudyNotFoundError } from '../errors.js';
 import { CmaEsSampler, type CmaEsSamplerOptions } from '../samplers/cmaes/cmaes-sampler.js';
+import type { GpTransferModel } from '../samplers/gp/transfer-model.js';
 import type { Sampler } from '../samplers/sampler.js';
 import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -20,6 +23,7 @@ import type { Storage } from '../storage/storage.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { StudyDirection } from '../trial/state.js';
 import { mapTrials, type ParamMapping } from './mapping.js';
+import { RankingWeightedEnsemble } from './rgpe.js';
 
 /** Study system attribute: which earlier studies seeded this one. */
 export const WARM_START_ATTR = 'dials:warm_start';
@@ -39,7 +43,11 @@ export interface WarmStartOptions {
   readonly mapping?: ParamMapping;
   /** τ of TPE's prior weight τ/(τ + n) (default 10). */
   readonly decay?: number;
+  /** How a GpSampler learns from the earlier studies: a ranking-weighted ensemble (default) or a prior mean. */
+  readonly gpModel?: GpWarmStartModel;
 }
+
+export type GpWarmStartModel = 'rgpe' | 'prior-mean';
 
 export interface LoadedSource {
   readonly name: string;
@@ -50,6 +58,8 @@ export interface LoadedSource {
 export interface WarmStartRecord {
   readonly sources: readonly { readonly study: string; readonly trials: number }[];
   readonly sampler: string;
+  /** The GpSampler's transfer model ('rgpe' or 'prior-mean'); absent for other samplers. */
+  readonly gpModel?: GpWarmStartModel;
   readonly mapping: ParamMapping | null;
 }
 
@@ -67,6 +77,9 @@ export async function loadWarmStartSources(options: WarmStartOptions, ownStorage
   }
   if (options.decay !== undefined && !(options.decay > 0 && Number.isFinite(options.decay))) {
     throw new InvalidArgumentError(`warmStart.decay must be a positive number, got ${options.decay}`, ['warmStart', 'decay']);
+  }
+  if (options.gpModel !== undefined && options.gpModel !== 'rgpe' && options.gpModel !== 'prior-mean') {
+    throw new InvalidArgumentError(`warmStart.gpModel must be 'rgpe' or 'prior-mean', got ${JSON.stringify(options.gpModel)}`, ['warmStart', 'gpModel']);
   }
   let storage = ownStorage;
   let close = false;
@@ -139,14 +152,20 @@ const cmaWarmStarted = new WeakSet<Sampler>();
 
 interface PriorCapable {
   setPriorTrials(groups: readonly (readonly FrozenTrial[])[], decay?: number): void;
+  /** GpSampler only. */
+  setTransferModel?(model: GpTransferModel | null): void;
 }
+
+/** The GpSampler's transfer model when none is named (chosen by bench/transfer.ts; see bench/README.md). */
+const DEFAULT_GP_MODEL: GpWarmStartModel = 'rgpe';
+const gpModels = new WeakMap<Sampler, GpWarmStartModel>();
 
 /**
  * Seeds `sampler` (default: a new TpeSampler) with the loaded sources and
  * returns it. Samplers without a warm start (random, grid, NSGA, AutoSampler)
  * are an error that says which to use.
  */
-export function warmStartSampler(sampler: Sampler | undefined, sources: readonly LoadedSource[], decay?: number): Sampler {
+export function warmStartSampler(sampler: Sampler | undefined, sources: readonly LoadedSource[], decay?: number, gpModel?: GpWarmStartModel): Sampler {
   const s = sampler ?? new TpeSampler();
   if (cmaWarmStarted.has(s)) return s;
   const p = s as unknown as Partial<PriorCapable>;
@@ -158,7 +177,12 @@ export function warmStartSampler(sampler: Sampler | undefined, sources: readonly
     throw new InvalidArgumentError(`warmStart cannot seed ${s.name}; ${hint}`, ['warmStart']);
   }
   const groups = sources.map((src) => src.trials);
-  if (decay !== undefined) p.setPriorTrials(groups, decay);
+  if (typeof p.setTransferModel === 'function') {
+    const model = gpModel ?? DEFAULT_GP_MODEL;
+    if (model === 'rgpe') p.setTransferModel(new RankingWeightedEnsemble(groups));
+    else p.setPriorTrials(groups);
+    gpModels.set(s, model);
+  } else if (decay !== undefined) p.setPriorTrials(groups, decay);
   else p.setPriorTrials(groups);
   return s;
 }
@@ -196,6 +220,7 @@ export function warmStartRecord(sources: readonly LoadedSource[], sampler: Sampl
   return {
     sources: sources.map((s) => ({ study: s.name, trials: s.trials.length })),
     sampler: sampler.name,
+    ...(gpModels.has(sampler) ? { gpModel: gpModels.get(sampler) as GpWarmStartModel } : {}),
     mapping: mapping === undefined ? null : JSON.parse(JSON.stringify(mapping)),
   };
 }

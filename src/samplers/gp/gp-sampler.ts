@@ -44,6 +44,7 @@ import type { KernelParams } from './kernel.js';
 import { optimizeAcquisition } from './optimize-acqf.js';
 import { GpSearchSpace } from './search-space.js';
 import { standardizeTargets, type Targets, warpTargets } from './targets.js';
+import type { GpTransferModel } from './transfer-model.js';
 
 export interface GpSamplerOptions {
   readonly seed?: number;
@@ -75,6 +76,12 @@ export interface GpSamplerOptions {
    * sampler is unchanged.
    */
   readonly priorTrials?: readonly (readonly FrozenTrial[])[];
+  /**
+   * A model of earlier studies combined with this study's GP (e.g. the
+   * ranking-weighted ensemble of src/transfer); replaces `priorTrials`.
+   * Single-objective studies only; default none.
+   */
+  readonly transferModel?: GpTransferModel;
 }
 
 /** One earlier study's model, over one encoded space. */
@@ -102,6 +109,7 @@ interface CachedModel {
 }
 
 const SALT_ACQUISITION = 0x6a09e667;
+const SALT_TRANSFER = 0x3c6ef372;
 /** Models kept for conditional subspaces (least recently used dropped). */
 const MAX_CACHED_SPACES = 32;
 /** Suggestions remembered per trial until it is told (never-told trials are forgotten oldest first). */
@@ -132,6 +140,7 @@ export class GpSampler implements Sampler {
   /** Earlier studies' COMPLETE trials (warm start), one array per study. */
   private priorGroups: (readonly FrozenTrial[])[] = [];
   private readonly priorModels = new Map<string, PriorModel[]>();
+  private transferModel: GpTransferModel | null = null;
 
   /** @example new GpSampler({ seed: 1 }) */
   constructor(options: GpSamplerOptions = {}) {
@@ -149,6 +158,16 @@ export class GpSampler implements Sampler {
     this.conditional = options.conditionalSubspaces ?? true;
     this.outputWarping = options.outputWarping ?? true;
     if (options.priorTrials !== undefined) this.setPriorTrials(options.priorTrials);
+    if (options.transferModel !== undefined) this.setTransferModel(options.transferModel);
+  }
+
+  /** Warm start through a model of earlier studies (see `transferModel`); clears any `priorTrials`. */
+  setTransferModel(model: GpTransferModel | null): void {
+    if (model !== null && (typeof model !== 'object' || typeof model.prepare !== 'function' || typeof model.initialPoint !== 'function')) {
+      throw new InvalidArgumentError('transferModel must implement GpTransferModel { name, initialPoint, prepare }', ['transferModel']);
+    }
+    this.transferModel = model;
+    if (model !== null) this.setPriorTrials([]);
   }
 
   /** Warm start: the trials of earlier studies (see `priorTrials`). Called by createStudy({ warmStart }). */
@@ -158,6 +177,7 @@ export class GpSampler implements Sampler {
       .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0])))
       .filter((g) => g.length > 0);
     this.priorModels.clear();
+    if (this.priorGroups.length > 0) this.transferModel = null;
   }
 
   /** Per earlier study, its GP over `space` (fitted once per space) and its trials best first. */
@@ -196,6 +216,7 @@ export class GpSampler implements Sampler {
 
   /** The initial design of a warm start: the k-th trial takes the earlier studies' best configurations in turn. */
   private priorInitialPoint(space: GpSearchSpace, sign: number, k: number): Record<string, ParamValue> | null {
+    if (this.transferModel !== null) return this.transferModel.initialPoint(space, sign, k);
     const priors = this.priorsFor(space, sign);
     if (priors.length === 0) return null;
     const p = priors[k % priors.length] as PriorModel;
@@ -213,7 +234,7 @@ export class GpSampler implements Sampler {
     const gpSpace = new GpSearchSpace(space);
     const completed = finished(study);
     let point: Record<string, ParamValue> | null = null;
-    const warm = this.priorGroups.length > 0 && study.directions.length === 1;
+    const warm = (this.priorGroups.length > 0 || this.transferModel !== null) && study.directions.length === 1;
     const sign = study.directions[0] === 'maximize' ? 1 : -1;
     if (warm && completed.length < 2) point = this.priorInitialPoint(gpSpace, sign, completed.length) ?? this.startupPoint(gpSpace, trial.number);
     else if (!warm && completed.length < this.nStartupTrials) point = this.startupPoint(gpSpace, trial.number);
@@ -226,7 +247,7 @@ export class GpSampler implements Sampler {
   sampleIndependent(study: StudyView, trial: TrialView, name: string, distribution: Distribution): ParamValue {
     const decided = this.pending.get(trial.number)?.[name];
     if (decided !== undefined && contains(distribution, decided)) return decided;
-    if (this.priorGroups.length > 0 && study.directions.length === 1 && finished(study).length === 0) {
+    if ((this.priorGroups.length > 0 || this.transferModel !== null) && study.directions.length === 1 && finished(study).length === 0) {
       // Warm start, first trial: the best earlier configuration, parameter by parameter.
       const sign = study.directions[0] === 'maximize' ? 1 : -1;
       const first = this.priorInitialPoint(new GpSearchSpace({ [name]: distribution }), sign, 0)?.[name];
@@ -343,7 +364,22 @@ export class GpSampler implements Sampler {
     const prior = nObjectives === 1 ? this.priorMean(space, study.directions[0] === 'maximize' ? 1 : -1, xs, m, (targets[0] as Targets).y) : null;
     const fitted = targets.map((t, i) => (i === 0 && prior !== null ? prior.residual : t.y));
     const rawGps = fitted.map((y, i) => this.model(cached, i, xs, numbers, y, space));
-    const gps = rawGps.map((gp, i) => (i === 0 && prior !== null ? withPriorMean(gp, prior.mean) : gp));
+    // A transfer model wraps the objective's GP (fitted to the study's own targets) into the model the acquisition sees.
+    const transfer =
+      nObjectives === 1 && this.transferModel !== null
+        ? this.transferModel.prepare({
+            space,
+            sign: study.directions[0] === 'maximize' ? 1 : -1,
+            own: rawGps[0] as GaussianProcess,
+            x: xs,
+            y: fitted[0] as Float64Array,
+            n: m,
+            seed: trialSeed(this.seed, trial.number, SALT_TRANSFER ^ salt),
+          })
+        : null;
+    const wrap = (gp: GaussianProcess, i: number): GaussianProcess =>
+      i !== 0 ? gp : prior !== null ? withPriorMean(gp, prior.mean) : transfer !== null ? transfer(gp) : gp;
+    const gps = rawGps.map(wrap);
 
     const feasible: number[] = [];
     for (let r = 0; r < m; r++) if (nConstraints === 0 || (constraintRows[r] as readonly number[]).every((c) => c <= 0)) feasible.push(r);
@@ -353,17 +389,15 @@ export class GpSampler implements Sampler {
     };
     const rng = new Rng(trialSeed(this.seed, trial.number, SALT_ACQUISITION ^ salt));
     const running = this.constantLiar ? this.runningInputs(study, trial, space) : null;
-    const models = rawGps.map((gp, i) => {
-      const f = running === null ? gp : fantasize(gp, running, fitted[i] as Float64Array);
-      return i === 0 && prior !== null ? withPriorMean(f, prior.mean) : f;
-    });
+    const models = rawGps.map((gp, i) => wrap(running === null ? gp : fantasize(gp, running, fitted[i] as Float64Array), i));
     const terms: Acquisition[] = [];
     const starts: Float64Array[] = [];
     const main = models[0] as GaussianProcess;
     if (nObjectives === 1) {
       // f*: the best feasible target; the local search also starts from the best trial that agrees with the fixed values.
       let y0: Float64Array = (targets[0] as Targets).y;
-      if ((gps[0] as GaussianProcess).params.noiseVar >= NOISY) {
+      // A transfer model's mean mixes other studies' scales: the incumbent must be on the model's own scale, so plug-in too.
+      if ((gps[0] as GaussianProcess).params.noiseVar >= NOISY || transfer !== null) {
         // Noisy observations: judge trials by the posterior mean there, not by their noisy values (the "plug-in" threshold).
         const means = new Float64Array(m);
         const vars = new Float64Array(m);

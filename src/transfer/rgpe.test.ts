@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../math/rng.js';
+import { fitKernelParams, GaussianProcess } from '../samplers/gp/gp.js';
+import { GpSearchSpace } from '../samplers/gp/search-space.js';
+import type { Distribution } from '../space/distributions.js';
+import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
+import { leaveOneOutMeans, RankingWeightedEnsemble } from './rgpe.js';
+
+const DISTS: Record<string, Distribution> = {
+  x: { kind: 'float', low: 0, high: 1, log: false, step: null },
+  y: { kind: 'float', low: 0, high: 1, log: false, step: null },
+};
+const space = new GpSearchSpace(DISTS);
+const bowl = (x: number, y: number): number => (x - 0.3) ** 2 + (y - 0.7) ** 2;
+
+function study(n: number, seed: number, f: (x: number, y: number) => number): FrozenTrial[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const x = rng.random();
+    const y = rng.random();
+    return frozenTrial({ number: i, values: [f(x, y)], params: { x, y }, distributions: DISTS });
+  });
+}
+
+/** The target's observations, encoded, with targets to maximize (−bowl), and its own GP. */
+function target(n: number, seed: number) {
+  const trials = study(n, seed, bowl);
+  const x = new Float64Array(n * 2);
+  for (const [i, t] of trials.entries()) space.encode(t.params, x, 2 * i);
+  const y = Float64Array.from(trials, (t) => -(t.value as number));
+  const data = { x, y, n, d: 2, isCategorical: space.isCategorical };
+  const own = GaussianProcess.build(data, fitKernelParams(data, { deterministic: true }));
+  return { x, y, n, own };
+}
+
+describe('RankingWeightedEnsemble', () => {
+  it('weights an earlier study that ranks like the target far above one that ranks against it (seed 5)', () => {
+    const similar = study(60, 1, (x, y) => 3 * bowl(x, y) + 10);
+    const opposite = study(60, 2, (x, y) => -bowl(x, y));
+    const rgpe = new RankingWeightedEnsemble([similar, opposite], { decay: Number.POSITIVE_INFINITY });
+    const t = target(8, 5);
+    const w = rgpe.weights({ space, sign: -1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 5 });
+    expect(w).toHaveLength(3);
+    expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // The opposite study misranks nearly every pair: weight dilution prevention drops it.
+    expect(w[1]).toBe(0);
+    expect(w[0]).toBeGreaterThan(0.5);
+    // Same seed, same weights.
+    expect(rgpe.weights({ space, sign: -1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 5 })).toEqual(w);
+    // The decay hands the earlier studies' share to the study's own GP as its observations accumulate: τ/(τ + n) = 4/12.
+    const decayed = new RankingWeightedEnsemble([similar, opposite], { decay: 4 }).weights({ space, sign: -1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 5 });
+    expect(decayed[0]).toBeCloseTo((w[0] as number) / 3, 12);
+    expect(decayed[2]).toBeCloseTo(1 - (w[0] as number) / 3, 12);
+  });
+
+  it('starts from the earlier studies’ best configurations, in turn', () => {
+    const a = study(20, 3, bowl);
+    const b = study(20, 4, bowl);
+    const rgpe = new RankingWeightedEnsemble([a, b]);
+    const best = (s: FrozenTrial[]) => s.reduce((p, q) => ((q.value as number) < (p.value as number) ? q : p)).params;
+    // sign −1: the studies minimized.
+    expect(rgpe.initialPoint(space, -1, 0)).toEqual(best(a));
+    expect(rgpe.initialPoint(space, -1, 1)).toEqual(best(b));
+    expect(() => new RankingWeightedEnsemble([a], { decay: 0 })).toThrow(/decay must be a positive number/);
+  });
+
+  it('computes leave-one-out means equal to refitting without each point', () => {
+    const t = target(7, 9);
+    const loo = leaveOneOutMeans(t.own, t.x, t.y, t.n);
+    const post = { mean: 0, variance: 0 };
+    for (let j = 0; j < t.n; j++) {
+      const keep = Array.from({ length: t.n }, (_, i) => i).filter((i) => i !== j);
+      const x = Float64Array.from(keep.flatMap((i) => [t.x[2 * i] as number, t.x[2 * i + 1] as number]));
+      const y = Float64Array.from(keep, (i) => t.y[i] as number);
+      const gp = GaussianProcess.build({ x, y, n: t.n - 1, d: 2, isCategorical: space.isCategorical }, t.own.params);
+      gp.posterior(t.x, j, post);
+      expect(loo[j]).toBeCloseTo(post.mean, 6);
+    }
+  });
+});

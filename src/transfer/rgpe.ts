@@ -1,0 +1,352 @@
+/**
+ * Ranking-weighted Gaussian-process ensemble (RGPE; Feurer, Letham & Bakshy
+ * 2018, "Scalable Meta-Learning for Bayesian Optimization using
+ * Ranking-Weighted Gaussian Process Ensembles").
+ *
+ * Notation: base models f_1…f_t−1 are GPs fitted once to each earlier
+ * study's (warped) values; f_t is the study's own GP on its n observations
+ * D = {(x_j, y_j)}. The ranking loss of a model counts misordered pairs
+ *   L(f_i, D) = Σ_j Σ_k 1[(f_i(x_j) < f_i(x_k)) ⊕ (y_j < y_k)],
+ * with f_t's prediction at x_j taken leave-one-out (μ₋ⱼ(x_j) against y_k).
+ * Over S bootstrap resamples of D, w_i is the share of resamples in which
+ * model i has the smallest loss (ties split at random). Weight dilution
+ * prevention: a base model whose median loss exceeds the 95th percentile of
+ * f_t's loss gets weight 0. The ensemble is
+ *   μ(x) = Σ w_i μ_i(x),  σ²(x) = Σ w_i² σ_i²(x),
+ * on which the GP sampler maximizes log EI (its incumbent the ensemble's
+ * best mean at the trials). Ranking losses ignore each study's scale and
+ * offset, so earlier studies need not share the new one's units.
+ *
+ * Two departures from the paper, chosen on bench/transfer.ts (bench/README.md,
+ * "Transfer"): the base weights are multiplied by τ/(τ + n) (the rest going
+ * to f_t), since with shifted optima the paper's dilution test keeps
+ * earlier models long after they stop helping the local search; and f_t's
+ * prior mean is its worst observation rather than their mean, because a
+ * warm start's trials sit mostly in good regions and a GP reverting to their
+ * mean makes every unexplored corner look promising.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { choleskyInverse, choleskyWithJitter } from '../math/linalg.js';
+import { Rng } from '../math/rng.js';
+import { fitKernelParams, GaussianProcess, type GpData, MINIMUM_NOISE_VAR } from '../samplers/gp/gp.js';
+import { kernelMatrix } from '../samplers/gp/kernel.js';
+import type { GpSearchSpace } from '../samplers/gp/search-space.js';
+import { warpTargets } from '../samplers/gp/targets.js';
+import type { GpTransferInput, GpTransferModel } from '../samplers/gp/transfer-model.js';
+import type { ParamValue } from '../space/distributions.js';
+import type { FrozenTrial } from '../trial/frozen-trial.js';
+
+export interface RankingWeightedEnsembleOptions {
+  /** Bootstrap resamples S of the study's observations (default 512). */
+  readonly bootstrapSamples?: number;
+  /** Points a base model is fitted to at most: the best third and an even spread of the rest (default 150; the fit is O(n³)). */
+  readonly maxBasePoints?: number;
+  /**
+   * τ: the base models' weights are multiplied by τ/(τ + n), n the study's
+   * own observations, and the rest given to its own GP (default 4;
+   * Infinity: the paper's weights unchanged).
+   */
+  readonly decay?: number;
+}
+
+interface BaseModel {
+  readonly gp: GaussianProcess;
+  /** The earlier study's configurations in this space, best first. */
+  readonly best: Record<string, ParamValue>[];
+}
+
+const MAX_CACHED_SPACES = 32;
+
+/**
+ * The GP sampler's warm start as an RGPE over earlier studies' trials (one
+ * array per study, mapped onto the new study's space).
+ * @example new GpSampler({ seed: 1, transferModel: new RankingWeightedEnsemble(earlierTrialArrays) })
+ */
+export class RankingWeightedEnsemble implements GpTransferModel {
+  readonly name = 'rgpe';
+  private readonly groups: readonly (readonly FrozenTrial[])[];
+  private readonly samples: number;
+  private readonly maxBasePoints: number;
+  private readonly decay: number;
+  private readonly bases = new Map<string, BaseModel[]>();
+
+  constructor(groups: readonly (readonly FrozenTrial[])[], options: RankingWeightedEnsembleOptions = {}) {
+    this.groups = groups
+      .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0])))
+      .filter((g) => g.length > 0);
+    this.samples = Math.max(1, Math.floor(options.bootstrapSamples ?? 512));
+    this.maxBasePoints = Math.max(3, Math.floor(options.maxBasePoints ?? 150));
+    this.decay = options.decay ?? 4;
+    if (!(this.decay > 0)) throw new InvalidArgumentError(`decay must be a positive number (Infinity: no decay), got ${this.decay}`, ['decay']);
+  }
+
+  initialPoint(space: GpSearchSpace, sign: number, k: number): Record<string, ParamValue> | null {
+    const bases = this.baseModels(space, sign);
+    if (bases.length === 0) return null;
+    const b = bases[k % bases.length] as BaseModel;
+    return b.best[Math.floor(k / bases.length) % b.best.length] ?? null;
+  }
+
+  prepare(input: GpTransferInput): (own: GaussianProcess) => GaussianProcess {
+    const bases = this.baseModels(input.space, input.sign);
+    const w = this.weights(input);
+    const worst = Math.min(...input.y.subarray(0, input.n));
+    return (own) => ensembleView([...bases.map((b) => b.gp), withConstantMean(own, worst)], w, own);
+  }
+
+  /** The weights of the base models (in the order of the earlier studies that fit this space) and, last, of the study's own GP. */
+  weights(input: GpTransferInput): Float64Array {
+    const bases = this.baseModels(input.space, input.sign);
+    const { x, y, n } = input;
+    const t = bases.length;
+    const w = new Float64Array(t + 1);
+    if (t === 0 || n < 2) {
+      w[t] = t === 0 ? 1 : 0;
+      if (t > 0) w.fill(1 / t, 0, t);
+      return w;
+    }
+    // misranked[i][j·n + k]: model i orders the pair (j, k) differently from the observations.
+    const misranked: Uint8Array[] = [];
+    const means = new Float64Array(n);
+    const vars = new Float64Array(n);
+    for (const b of bases) {
+      b.gp.posteriorBatch(x, n, means, vars);
+      const m = new Uint8Array(n * n);
+      for (let j = 0; j < n; j++)
+        for (let k = 0; k < n; k++) m[j * n + k] = j !== k && (means[j] as number) < (means[k] as number) !== (y[j] as number) < (y[k] as number) ? 1 : 0;
+      misranked.push(m);
+    }
+    const loo = leaveOneOutMeans(input.own, x, y, n);
+    const mt = new Uint8Array(n * n);
+    for (let j = 0; j < n; j++)
+      for (let k = 0; k < n; k++) mt[j * n + k] = j !== k && (loo[j] as number) < (y[k] as number) !== (y[j] as number) < (y[k] as number) ? 1 : 0;
+    misranked.push(mt);
+
+    const rng = new Rng(input.seed);
+    const S = this.samples;
+    const losses = Array.from({ length: t + 1 }, () => new Float64Array(S));
+    const counts = new Float64Array(n);
+    for (let s = 0; s < S; s++) {
+      counts.fill(0);
+      for (let r = 0; r < n; r++) {
+        const j = rng.int(n);
+        counts[j] = (counts[j] as number) + 1;
+      }
+      for (let i = 0; i <= t; i++) (losses[i] as Float64Array)[s] = pairLoss(misranked[i] as Uint8Array, counts, n);
+    }
+    // Weight dilution prevention: base models that rank clearly worse than the study's own GP take no part.
+    const ownP95 = quantile(losses[t] as Float64Array, 0.95);
+    const active = bases.map((_, i) => quantile(losses[i] as Float64Array, 0.5) <= ownP95);
+    const tied: number[] = [];
+    for (let s = 0; s < S; s++) {
+      let best = Number.POSITIVE_INFINITY;
+      tied.length = 0;
+      for (let i = 0; i <= t; i++) {
+        if (i < t && !active[i]) continue;
+        const l = (losses[i] as Float64Array)[s] as number;
+        if (l < best) {
+          best = l;
+          tied.length = 0;
+        }
+        if (l === best) tied.push(i);
+      }
+      const pick = tied[tied.length === 1 ? 0 : rng.int(tied.length)] as number;
+      w[pick] = (w[pick] as number) + 1 / S;
+    }
+    // The earlier studies' share fades as the study's own observations accumulate (they, not earlier tasks, locate its optimum precisely).
+    const keep = Number.isFinite(this.decay) ? this.decay / (this.decay + n) : 1;
+    for (let i = 0; i < t; i++) {
+      w[t] = (w[t] as number) + (w[i] as number) * (1 - keep);
+      w[i] = (w[i] as number) * keep;
+    }
+    return w;
+  }
+
+  /** Per earlier study with at least 3 trials in this space, its GP (fitted once per space) and its trials best first. */
+  private baseModels(space: GpSearchSpace, sign: number): BaseModel[] {
+    const key = `${sign}:${space.key}`;
+    const cached = this.bases.get(key);
+    if (cached !== undefined) return cached;
+    const out: BaseModel[] = [];
+    const d = space.dim;
+    for (const g of this.groups) {
+      const x = new Float64Array(g.length * d);
+      const used: number[] = [];
+      for (const t of g) if (space.encode(t.params, x, used.length * d)) used.push(sign * (t.value as number));
+      if (used.length < 3) continue;
+      const order = used.map((_, i) => i).sort((a, b) => (used[b] as number) - (used[a] as number) || a - b);
+      const cap = this.maxBasePoints;
+      const nBest = Math.floor(cap / 3);
+      const keep =
+        order.length <= cap
+          ? order
+          : [
+              ...order.slice(0, nBest),
+              ...Array.from({ length: cap - nBest }, (_, k) => order[nBest + Math.floor((k * (order.length - nBest)) / (cap - nBest))] as number),
+            ];
+      const xs = new Float64Array(keep.length * d);
+      keep.forEach((r, i) => {
+        xs.set(x.subarray(r * d, r * d + d), i * d);
+      });
+      const y = warpTargets(keep.map((r) => used[r] as number)).y;
+      const data: GpData = { x: xs, y, n: keep.length, d, isCategorical: space.isCategorical };
+      const params = fitKernelParams(data, { minNoise: MINIMUM_NOISE_VAR });
+      out.push({ gp: GaussianProcess.build(data, params), best: order.map((r) => space.decode(x, r * d)) });
+    }
+    if (this.bases.size >= MAX_CACHED_SPACES) this.bases.delete(this.bases.keys().next().value as string);
+    this.bases.set(key, out);
+    return out;
+  }
+}
+
+/** Σ_j Σ_k c_j·c_k·M[j, k]: the ranking loss on a bootstrap resample with multiplicities c. */
+function pairLoss(m: Uint8Array, c: Float64Array, n: number): number {
+  let loss = 0;
+  for (let j = 0; j < n; j++) {
+    const cj = c[j] as number;
+    if (cj === 0) continue;
+    let row = 0;
+    const o = j * n;
+    for (let k = 0; k < n; k++) if (m[o + k] === 1) row += c[k] as number;
+    loss += cj * row;
+  }
+  return loss;
+}
+
+/** The q-quantile (linear interpolation) of xs. */
+function quantile(xs: Float64Array, q: number): number {
+  const s = Float64Array.from(xs).sort();
+  const h = (s.length - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return (s[lo] as number) + (h - lo) * ((s[hi] as number) - (s[lo] as number));
+}
+
+/**
+ * Leave-one-out posterior means of a GP at its own inputs, with its
+ * hyperparameters: μ₋ⱼ(x_j) = y_j − [K⁻¹y]_j / [K⁻¹]_jj (Rasmussen &
+ * Williams 2006, eq. 5.12), K = k(X, X) + σ_n²I.
+ */
+export function leaveOneOutMeans(gp: GaussianProcess, x: Float64Array, y: Float64Array, n: number): Float64Array {
+  const k = kernelMatrix(x, n, gp.d, gp.isCategorical, gp.params);
+  for (let i = 0; i < n; i++) k[i * n + i] = (k[i * n + i] as number) + gp.params.noiseVar;
+  const f = choleskyWithJitter(k, n, { maxTries: 12 });
+  if (f === null) return Float64Array.from(y);
+  const kinv = choleskyInverse(f.l, n);
+  const out = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    let alpha = 0;
+    for (let i = 0; i < n; i++) alpha += (kinv[j * n + i] as number) * (y[i] as number);
+    out[j] = (y[j] as number) - alpha / (kinv[j * n + j] as number);
+  }
+  return out;
+}
+
+/** The ensemble's posterior μ = Σ w_i μ_i, σ² = Σ w_i² σ_i², over the models with a weight. */
+function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: GaussianProcess): GaussianProcess {
+  const members = gps.map((gp, i) => ({ gp, w: w[i] as number, vw: (w[i] as number) ** 2 })).filter((m) => m.w > 0);
+  const d = own.d;
+  const post = { mean: 0, variance: 0 };
+  const gm = new Float64Array(d);
+  const gv = new Float64Array(d);
+  let means = new Float64Array(0);
+  let vars = new Float64Array(0);
+  const view = {
+    d,
+    isCategorical: own.isCategorical,
+    params: own.params,
+    get n() {
+      return own.n;
+    },
+    posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
+      let mean = 0;
+      let variance = 0;
+      for (const m of members) {
+        m.gp.posterior(xs, row, post);
+        mean += m.w * post.mean;
+        variance += m.vw * post.variance;
+      }
+      out.mean = mean;
+      out.variance = variance;
+    },
+    posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
+      let mean = 0;
+      let variance = 0;
+      gradMean.fill(0, 0, d);
+      gradVar.fill(0, 0, d);
+      for (const m of members) {
+        m.gp.posteriorWithGrad(x, post, gm, gv);
+        mean += m.w * post.mean;
+        variance += m.vw * post.variance;
+        for (let j = 0; j < d; j++) {
+          gradMean[j] = (gradMean[j] as number) + m.w * (gm[j] as number);
+          gradVar[j] = (gradVar[j] as number) + m.vw * (gv[j] as number);
+        }
+      }
+      out.mean = mean;
+      out.variance = variance;
+    },
+    posteriorBatch(xs: Float64Array, m: number, outMeans: Float64Array, outVars: Float64Array): void {
+      if (means.length < m) {
+        means = new Float64Array(m);
+        vars = new Float64Array(m);
+      }
+      outMeans.fill(0, 0, m);
+      outVars.fill(0, 0, m);
+      for (const e of members) {
+        e.gp.posteriorBatch(xs, m, means, vars);
+        for (let r = 0; r < m; r++) {
+          outMeans[r] = (outMeans[r] as number) + e.w * (means[r] as number);
+          outVars[r] = (outVars[r] as number) + e.vw * (vars[r] as number);
+        }
+      }
+    },
+    targets: () => own.targets(),
+  };
+  return view as unknown as GaussianProcess;
+}
+
+/**
+ * The GP's posterior with prior mean c instead of 0:
+ * μ_c(x) = μ(x) + c·(1 − k*ᵀK⁻¹1) (the same GP fitted to y − c, plus c).
+ */
+function withConstantMean(gp: GaussianProcess, c: number): GaussianProcess {
+  const ones = gp.clone();
+  ones.setTargets(new Float64Array(gp.n).fill(1));
+  const d = gp.d;
+  const post = { mean: 0, variance: 0 };
+  const g1 = new Float64Array(d);
+  const gv1 = new Float64Array(d);
+  let m1 = new Float64Array(0);
+  let v1 = new Float64Array(0);
+  const view = {
+    d,
+    isCategorical: gp.isCategorical,
+    params: gp.params,
+    get n() {
+      return gp.n;
+    },
+    posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
+      gp.posterior(xs, row, out);
+      ones.posterior(xs, row, post);
+      out.mean += c * (1 - post.mean);
+    },
+    posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
+      gp.posteriorWithGrad(x, out, gradMean, gradVar);
+      ones.posteriorWithGrad(x, post, g1, gv1);
+      out.mean += c * (1 - post.mean);
+      for (let j = 0; j < d; j++) gradMean[j] = (gradMean[j] as number) - c * (g1[j] as number);
+    },
+    posteriorBatch(xs: Float64Array, m: number, means: Float64Array, variances: Float64Array): void {
+      gp.posteriorBatch(xs, m, means, variances);
+      if (m1.length < m) {
+        m1 = new Float64Array(m);
+        v1 = new Float64Array(m);
+      }
+      ones.posteriorBatch(xs, m, m1, v1);
+      for (let r = 0; r < m; r++) means[r] = (means[r] as number) + c * (1 - (m1[r] as number));
+    },
+    targets: () => gp.targets(),
+  };
+  return view as unknown as GaussianProcess;
+}

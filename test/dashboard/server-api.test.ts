@@ -302,6 +302,7 @@ describe('dashboard API over HTTP', () => {
 
   it('keeps parameters named like Object properties (__proto__, constructor, toString) as plain parameters', async () => {
     const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    const proto = names[0] as string;
     const h = await createStudy({ studyName: 'hostile names', storage: url, sampler: new RandomSampler({ seed: 9 }) });
     try {
       await h.optimize((t) => names.reduce((v, n, k) => v + (k + 1) * t.suggestFloat(n, 0, 1), 0), { nTrials: 12 });
@@ -310,7 +311,7 @@ describe('dashboard API over HTTP', () => {
       const detail = await api.study(h.studyId);
       expect(detail.params.map((p) => [p.name, p.count])).toEqual([...names].sort().map((n) => [n, 12]));
       const page = await api.trials(h.studyId, { sort: 'params.__proto__', order: 'desc' });
-      const byProto = [...ref].sort((a, b) => (b.params.__proto__ as number) - (a.params.__proto__ as number));
+      const byProto = [...ref].sort((a, b) => (b.params[proto] as number) - (a.params[proto] as number));
       expect(page.trials.map((t) => t.number)).toEqual(byProto.map((t) => t.number));
       for (const row of page.trials) {
         const t = ref.find((x) => x.number === row.number);
@@ -319,7 +320,7 @@ describe('dashboard API over HTTP', () => {
       }
       const cols = await api.plot(h.studyId, 'params', { params: ['constructor', '__proto__'] });
       expect(cols.params.map((c) => c.name)).toEqual(['constructor', '__proto__']);
-      expect(cols.params[1]?.values).toEqual(cols.numbers.map((n) => ref[n]?.params.__proto__));
+      expect(cols.params[1]?.values).toEqual(cols.numbers.map((n) => ref[n]?.params[proto]));
     } finally {
       await h.close();
     }

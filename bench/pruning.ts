@@ -10,9 +10,16 @@
  *     and with each pruner; the same trial number gets the same configuration
  *     in every run. Reported: best final loss with the pruner / best final loss
  *     without (aim ≤ 1.01) and the share of epochs trained (aim ≤ 35%).
- * (c) Recorded TensorFlow.js curves. bench/results/tfjs-curves.json (written by
- *     bench/pbt.ts: 40 configurations of a digits MLP, validation loss after
- *     each of 27 epochs) replayed through the pruners, in 10 seeded orders.
+ * (c) Recorded TensorFlow.js curves. Pools of Adam-MLP learning curves on
+ *     the digits and the breast cancer data (bench/tfjs-curves.ts records
+ *     what bench/results/tfjs-curves-<task>.json lacks; --cached-curves only
+ *     reads), plus the first 40-curve digits recording
+ *     (bench/results/tfjs-curves.json). Each seed replays `tfjs-configs`
+ *     configurations drawn from a pool in a seeded order, once per metric:
+ *     validation accuracy, validation loss, and the best validation loss so
+ *     far. Reported: the relative shortfall of the best final value with the
+ *     pruner (aim ≤ 1%), the share of epochs (aim ≤ 35%), and Spearman's
+ *     correlation between early and final values over each pool.
  * (b) Fold racing. L2-regularized logistic regression (full-batch gradient
  *     descent on standardized features) on the Wisconsin breast cancer data
  *     (bench/data/breast_cancer.csv), 30 configurations of (learning rate,

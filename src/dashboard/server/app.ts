@@ -531,9 +531,10 @@ export function createApp(ctx: AppContext): Hono {
     if (!mod) throw new NotAvailable('parameter importance is not part of this build');
     const st = await hub.trials(s.studyId);
     const key = `imp:${s.studyId}:${evaluator}:${objective}:${pairs}`;
-    // Recomputed at most every 5 s while a study runs: a forest fit is the slowest thing the dashboard does.
+    // Recomputed at most every 5 s while a study runs, and at most a tenth of the time: a forest fit is the
+    // slowest thing the dashboard does, and it holds the event loop.
     const hit = memo.get(key);
-    if (hit && (hit.version === st.version || Date.now() - hit.at < 5000))
+    if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(5000, 10 * (hit.costMs ?? 0))))
       return { s, objective, evaluator, report: hit.value as ReturnType<ImportanceModule['evaluateParamImportances']> };
     const complete: SlimTrial[] = [];
     for (let i = st.trials.length - 1; i >= 0 && complete.length < MAX_IMPORTANCE_TRIALS; i--) {
@@ -542,6 +543,7 @@ export function createApp(ctx: AppContext): Hono {
     }
     complete.reverse();
     let report: ReturnType<ImportanceModule['evaluateParamImportances']>;
+    const t0 = performance.now();
     try {
       report = mod.evaluateParamImportances(asFrozen(complete), s.directions, { evaluator, target: objective, pairs });
     } catch (e) {
@@ -549,7 +551,7 @@ export function createApp(ctx: AppContext): Hono {
         report = { evaluator, nTrials: complete.length, ranked: [], interactions: pairs ? [] : null };
       } else throw e;
     }
-    memo.set(key, { version: st.version, at: Date.now(), value: report });
+    memo.set(key, { version: st.version, at: Date.now(), value: report, costMs: performance.now() - t0 });
     return { s, objective, evaluator, report };
   };
 

@@ -14,6 +14,8 @@
  * For scale, `core` is the same storage's cost of a bare ask → two
  * suggestions → tell loop (no process, no budget, no logs), measured in the
  * same run: on a loaded machine every figure inflates, their ratio much less.
+ * Load-independent: the storage work per trial, counted at the driver —
+ * durable commits (writing transactions) and, on PostgreSQL, round trips.
  * Every trial ends FAIL (`true` prints no result), which takes the same path
  * as a COMPLETE one. Writes bench/results/runner.json.
  */
@@ -23,8 +25,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { parseConfigText } from '../src/config/load-config.js';
-import { createStudy } from '../src/study/create-study.js';
 import { tune } from '../src/runner/tune.js';
+import { PostgresDriver } from '../src/storage/postgres/postgres-driver.js';
+import type { SqlExecutor, TransactionMode } from '../src/storage/sql/driver.js';
+import { SqliteDriver } from '../src/storage/sqlite/sqlite-driver.js';
+import { createStudy } from '../src/study/create-study.js';
 
 const N = Number(process.env.DIALS_BENCH_RUNNER_TRIALS ?? 200);
 const PG_URL = process.env.DIALS_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
@@ -42,6 +47,34 @@ function spawnTrue(): Promise<void> {
 interface Cost {
   wallMs: number;
   cpuMs: number;
+}
+
+/**
+ * What the storage did, counted at the driver (independent of the machine's
+ * load): transactions that write (each a durable commit: an fsync on SQLite,
+ * a WAL flush on PostgreSQL) and, on PostgreSQL, round trips to the server
+ * (statements plus BEGIN and COMMIT).
+ */
+const work = { commits: 0, roundTrips: 0 };
+for (const Driver of [SqliteDriver, PostgresDriver]) {
+  const proto = Driver.prototype as { transaction: <T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>) => Promise<T> };
+  const original = proto.transaction;
+  proto.transaction = function <T>(this: unknown, mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (mode !== 'read') work.commits++;
+    if (mode !== 'statement') work.roundTrips += 2;
+    return original.call(this, mode, (tx) =>
+      fn({
+        all: (sql, params) => {
+          work.roundTrips++;
+          return tx.all(sql, params);
+        },
+        run: (sql, params) => {
+          work.roundTrips++;
+          return tx.run(sql, params);
+        },
+      }),
+    ) as Promise<T>;
+  };
 }
 
 async function measure(fn: () => Promise<void>): Promise<Cost> {
@@ -63,15 +96,18 @@ function spawnOnly(n: number, parallel: number): Promise<Cost> {
   });
 }
 
-async function tuneRun(storage: string, n: number, parallel: number): Promise<Cost> {
+async function tuneRun(storage: string, n: number, parallel: number): Promise<Cost & { commits: number; roundTrips: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'dials-bench-runner-'));
   try {
     const text = `study: bench-${parallel}-${Date.now()}\ncommand: ['true']\nspace:\n  x: { type: float, low: 0, high: 1 }\n  y: { type: int, low: 0, high: 10 }\nsampler: { type: random, seed: 1 }\ntrials: ${n}\nparallel: ${parallel}\n`;
     const config = parseConfigText(text, join(dir, 'bench.yaml'));
-    return await measure(async () => {
+    const before = { ...work };
+    const cost = await measure(async () => {
       const summary = await tune({ config, storage, progress: 'none' });
       if (summary.ran.fail !== n) throw new Error(`expected ${n} trials, got ${JSON.stringify(summary.ran)}`);
     });
+    // Per trial, with the run's fixed costs (opening the study, the final reads) spread over its trials.
+    return { ...cost, commits: (work.commits - before.commits) / n, roundTrips: (work.roundTrips - before.roundTrips) / n };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -106,6 +142,8 @@ interface Row {
   overheadCpuMsPerTrial: number;
   coreMsPerTrial: number;
   coreCpuMsPerTrial: number;
+  commitsPerTrial: number;
+  roundTripsPerTrial: number;
   loadAverage: number;
 }
 
@@ -128,7 +166,7 @@ async function main(): Promise<void> {
         await tuneRun(storage, 10, parallel); // warm-up: opens the storage, JIT
         // Interleaved and repeated, so a load spike on a shared machine hits both sides alike.
         const spawnCost: Cost[] = [];
-        const tuneCost: Cost[] = [];
+        const tuneCost: (Cost & { commits: number; roundTrips: number })[] = [];
         const coreCost: Cost[] = [];
         for (let rep = 0; rep < 3; rep++) {
           spawnCost.push(await spawnOnly(N, parallel));
@@ -150,11 +188,13 @@ async function main(): Promise<void> {
           overheadCpuMsPerTrial: cpu(tuneCost) - cpu(spawnCost),
           coreMsPerTrial: wall(coreCost),
           coreCpuMsPerTrial: cpu(coreCost),
+          commitsPerTrial: med(tuneCost.map((x) => x.commits)),
+          roundTripsPerTrial: med(tuneCost.map((x) => x.roundTrips)),
           loadAverage: loadavg()[0] as number,
         };
         rows.push(row);
         process.stderr.write(
-          `${label.padEnd(10)} parallel ${parallel}: wall spawn ${row.spawnMsPerTrial.toFixed(2)} tune ${row.tuneMsPerTrial.toFixed(2)} overhead ${row.overheadMsPerTrial.toFixed(2)} ms/trial; cpu spawn ${row.spawnCpuMsPerTrial.toFixed(2)} tune ${row.tuneCpuMsPerTrial.toFixed(2)} overhead ${row.overheadCpuMsPerTrial.toFixed(2)} ms/trial; core ask/tell ${row.coreMsPerTrial.toFixed(2)} ms (cpu ${row.coreCpuMsPerTrial.toFixed(2)}) (load ${row.loadAverage.toFixed(1)})\n`,
+          `${label.padEnd(10)} parallel ${parallel}: wall spawn ${row.spawnMsPerTrial.toFixed(2)} tune ${row.tuneMsPerTrial.toFixed(2)} overhead ${row.overheadMsPerTrial.toFixed(2)} ms/trial; cpu spawn ${row.spawnCpuMsPerTrial.toFixed(2)} tune ${row.tuneCpuMsPerTrial.toFixed(2)} overhead ${row.overheadCpuMsPerTrial.toFixed(2)} ms/trial; core ask/tell ${row.coreMsPerTrial.toFixed(2)} ms (cpu ${row.coreCpuMsPerTrial.toFixed(2)}); ${row.commitsPerTrial.toFixed(2)} commits and ${row.roundTripsPerTrial.toFixed(2)} round trips per trial (load ${row.loadAverage.toFixed(1)})\n`,
         );
       }
     }

@@ -299,13 +299,17 @@ export class SqlStorage implements Storage {
     return this.driver.transaction('write', async (tx) => {
       if (input.maxTrials !== undefined) {
         // Under the study's lock (every new trial takes it), so concurrent workers see each other's trials.
-        await this.lockStudy(tx, studyId);
-        const counted = await tx.all<{ n: number }>(
-          `SELECT COUNT(*) AS n FROM dials_trials WHERE study_id = ? AND state <> 'WAITING'
-             AND NOT (state = 'FAIL' AND COALESCE(fail_reason, '') IN (${placeholders(BUDGET_EXEMPT_REASONS.length)}))`,
-          [studyId, ...BUDGET_EXEMPT_REASONS],
-        );
-        if (Number(counted[0]?.n ?? 0) >= input.maxTrials) return null;
+        const study = await tx.all<{ next_number: number }>(`SELECT next_number FROM dials_studies WHERE id = ?${this.driver.dialect.forUpdate}`, [studyId]);
+        if (!study[0]) throw new StudyNotFoundError(`#${studyId}`);
+        // Every trial that counts has a number below next_number: below the budget, starting one more keeps within it.
+        if (Number(study[0].next_number) >= input.maxTrials) {
+          const counted = await tx.all<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM dials_trials WHERE study_id = ? AND state <> 'WAITING'
+               AND NOT (state = 'FAIL' AND COALESCE(fail_reason, '') IN (${placeholders(BUDGET_EXEMPT_REASONS.length)}))`,
+            [studyId, ...BUDGET_EXEMPT_REASONS],
+          );
+          if (Number(counted[0]?.n ?? 0) >= input.maxTrials) return null;
+        }
       }
       const claimed = await tx.all<StartedRow>(
         `UPDATE dials_trials SET state = 'RUNNING', lease_id = ?, started_at = ${this.now}, heartbeat_at = ${this.now},

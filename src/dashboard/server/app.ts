@@ -47,6 +47,7 @@ import {
   type TrialsResponse,
 } from '../api.js';
 import type { DataHub, StudyTrials } from './hub.js';
+import { ImportanceFitError, type ImportanceRunner, type ImportanceRunReport } from './importance-runner.js';
 import { errorResponse, type GuardOptions, guards, requestToken, tokenMatches } from './security.js';
 import type { StaticFiles } from './static-files.js';
 import { PBT_SEGMENT_ATTR, type SlimTrial } from './trial-loader.js';
@@ -83,6 +84,8 @@ export interface AppContext {
   readonly log: (line: string) => void;
   readonly maxStreams: number;
   readonly guard: GuardOptions;
+  /** Where importance fits run (a worker thread when one can start). */
+  readonly importance: ImportanceRunner;
 }
 
 const AUTO_SAMPLER_ATTR = 'dials:auto_sampler';
@@ -184,29 +187,6 @@ function noteOf(systemAttrs: Readonly<Record<string, JsonValue>>): NoteResponse 
     version: typeof o.version === 'number' ? o.version : 0,
     updatedAt: typeof o.updatedAt === 'number' ? o.updatedAt : null,
   };
-}
-
-interface ImportanceModule {
-  evaluateParamImportances(
-    trials: readonly FrozenTrial[],
-    directions: readonly StudyDirection[],
-    options: { evaluator?: string; target?: number; pairs?: boolean },
-  ): {
-    evaluator: string;
-    nTrials: number;
-    ranked: readonly { param: string; importance: number }[];
-    interactions: readonly { params: readonly [string, string]; importance: number }[] | null;
-  };
-}
-
-let importanceModule: Promise<ImportanceModule | null> | null = null;
-/** The importance module, when this build has it (loaded on first use). */
-function loadImportance(): Promise<ImportanceModule | null> {
-  if (!importanceModule) {
-    const spec = '../../importance/importance.js';
-    importanceModule = (import(spec) as Promise<ImportanceModule>).catch(() => null);
-  }
-  return importanceModule;
 }
 
 /** Slim rows as the frozen trials the importance module reads (no reports or attributes needed). */
@@ -527,32 +507,51 @@ export function createApp(ctx: AppContext): Hono {
       throw new BadRequest(`evaluator must be one of ${IMPORTANCE_EVALUATORS.join(', ')}`, ['query', 'evaluator']);
     if (pairs && evaluator !== 'fanova') throw new BadRequest('pairwise interactions come from fANOVA; use evaluator=fanova', ['query', 'evaluator']);
     const objective = intParam(objectiveRaw, 'objective', 0, 0, s.directions.length - 1);
-    const mod = await loadImportance();
-    if (!mod) throw new NotAvailable('parameter importance is not part of this build');
+    if (!(await ctx.importance.available())) throw new NotAvailable('parameter importance is not part of this build');
     const st = await hub.trials(s.studyId);
     const key = `imp:${s.studyId}:${evaluator}:${objective}:${pairs}`;
-    // Recomputed at most every 5 s while a study runs, and at most a tenth of the time: a forest fit is the
-    // slowest thing the dashboard does, and it holds the event loop.
+    // Refitted at most every 5 s while a study runs, and at most a tenth of the time: a forest fit is the
+    // slowest thing the dashboard does (it runs in a worker thread where one can start).
     const hit = memo.get(key);
     if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(5000, 10 * (hit.costMs ?? 0))))
-      return { s, objective, evaluator, report: hit.value as ReturnType<ImportanceModule['evaluateParamImportances']> };
+      return { s, objective, evaluator, report: hit.value as ImportanceRunReport };
+    let fit = fits.get(key);
+    if (!fit) {
+      fit = fitImportance(st, s.directions, key, evaluator, objective, pairs).finally(() => fits.delete(key));
+      fits.set(key, fit);
+    }
+    return { s, objective, evaluator, report: await fit };
+  };
+
+  /** Importance fits in flight, by memo key: concurrent requests share one. */
+  const fits = new Map<string, Promise<ImportanceRunReport>>();
+  const fitImportance = async (
+    st: StudyTrials,
+    directions: readonly StudyDirection[],
+    key: string,
+    evaluator: ImportanceEvaluator,
+    objective: number,
+    pairs: boolean,
+  ): Promise<ImportanceRunReport> => {
+    const version = st.version;
     const complete: SlimTrial[] = [];
     for (let i = st.trials.length - 1; i >= 0 && complete.length < MAX_IMPORTANCE_TRIALS; i--) {
       const t = st.trials[i];
       if (t && t.state === 'COMPLETE' && t.values && Number.isFinite(t.values[objective])) complete.push(t);
     }
     complete.reverse();
-    let report: ReturnType<ImportanceModule['evaluateParamImportances']>;
+    let report: ImportanceRunReport;
     const t0 = performance.now();
     try {
-      report = mod.evaluateParamImportances(asFrozen(complete), s.directions, { evaluator, target: objective, pairs });
+      report = await ctx.importance.run(asFrozen(complete), directions, { evaluator, target: objective, pairs });
     } catch (e) {
-      if (e instanceof DialsError && (e.code === 'NO_TRIALS' || e.code === 'INVALID_ARGUMENT')) {
+      if (e instanceof ImportanceFitError && (e.code === 'NO_TRIALS' || e.code === 'INVALID_ARGUMENT')) {
         report = { evaluator, nTrials: complete.length, ranked: [], interactions: pairs ? [] : null };
-      } else throw e;
+      } else if (e instanceof ImportanceFitError && e.code === 'NOT_AVAILABLE') throw new NotAvailable(e.message);
+      else throw e;
     }
-    memo.set(key, { version: st.version, at: Date.now(), value: report, costMs: performance.now() - t0 });
-    return { s, objective, evaluator, report };
+    memo.set(key, { version, at: Date.now(), value: report, costMs: performance.now() - t0 });
+    return report;
   };
 
   app.get('/api/studies/:studyId/importance', async (c) => {

@@ -23,6 +23,7 @@ import type { Storage } from '../../storage/storage.js';
 import type { InfoResponse } from '../api.js';
 import { createApp } from './app.js';
 import { DataHub } from './hub.js';
+import { ImportanceRunner } from './importance-runner.js';
 import { StaticFiles } from './static-files.js';
 import { SqlTrialLoader, StorageTrialLoader, type TrialLoader } from './trial-loader.js';
 
@@ -56,6 +57,8 @@ export interface Dashboard {
   readonly server: Server;
   /** The read side, for tests that count queries. */
   readonly loader: TrialLoader;
+  /** Where importance fits run. */
+  readonly importance: ImportanceRunner;
   close(): Promise<void>;
 }
 
@@ -152,6 +155,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const wildcard = host === '0.0.0.0' || host === '::' || host === '[::]';
 
   let allowedHosts: Set<string> | null = null;
+  const importance = new ImportanceRunner();
   const app = createApp({
     hub,
     writer: opened.writer,
@@ -161,6 +165,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     dialsVersion: dialsVersion(),
     log,
     maxStreams: options.maxStreams ?? 64,
+    importance,
     get guard() {
       return { allowedHosts, token };
     },
@@ -210,10 +215,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     port: actualPort,
     server,
     loader: opened.loader,
+    importance,
     close: async () => {
       if (closed) return;
       closed = true;
       hub.close();
+      importance.close();
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
       await opened.close();

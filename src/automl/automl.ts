@@ -5,8 +5,9 @@
  *
  * - One study per run (memory by default), seeded multivariate TPE over the
  *   conditional space of families.ts. Each family's default configuration
- *   is enqueued first (cheapest first), then the portfolio of families.ts;
- *   after those, trials focus on the leading families (focusFamily).
+ *   is enqueued first (cheapest first), then the portfolio of families.ts,
+ *   the slow families' (gbdt, mlp) defaults and portfolio last; after
+ *   those, trials focus on the leading families (focusFamily).
  * - Each trial runs k-fold CV (stratified for classification) through
  *   crossValidate, which reports every fold: the pruner (median over folds
  *   by default, or Wilcoxon) races configurations and stops losers early.
@@ -122,6 +123,8 @@ export interface AutomlResult {
 const CV_ATTR = 'cv';
 /** Defaults are enqueued cheapest first, so that racing has scores to compare the slow ones with. */
 const DEFAULT_ORDER: readonly FamilyName[] = ['naive_bayes', 'decision_tree', 'knn', 'linear', 'random_forest', 'svm', 'gbdt', 'mlp'];
+/** Families whose trials cost the most (boosting rounds × classes, tfjs epochs): their defaults and portfolio come after the others' portfolio. */
+const SLOW_FAMILIES: readonly FamilyName[] = ['gbdt', 'mlp'];
 const SECONDS_ATTR = 'seconds';
 
 function loadFrame(o: AutomlOptions): Frame {
@@ -403,19 +406,24 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     pruner,
   });
   try {
-    let nDefaults = 0;
-    for (const f of [...families].sort((a, b) => DEFAULT_ORDER.indexOf(a) - DEFAULT_ORDER.indexOf(b))) {
-      const config = defaultConfig(f, task);
-      if (config) {
-        await study.enqueueTrial(toTrialParams(config), { userAttrs: { default: true } });
-        nDefaults++;
-      }
-    }
-    // Not more queued than the trial budget runs: a queued trial left over would stay WAITING in the study.
-    for (const config of portfolioConfigs(task, families).slice(0, Math.max(0, (options.trials ?? Number.POSITIVE_INFINITY) - nDefaults))) {
-      await study.enqueueTrial(toTrialParams(config), { userAttrs: { portfolio: true } });
-      nDefaults++;
-    }
+    // Defaults and portfolio, the slow families' last (on large data they may not fit the budget, and should not delay the rest).
+    const defaults = [...families]
+      .sort((a, b) => DEFAULT_ORDER.indexOf(a) - DEFAULT_ORDER.indexOf(b))
+      .map((f) => defaultConfig(f, task))
+      .filter((c): c is PipelineConfig => c !== undefined);
+    // Not more queued than a trial budget runs (a queued trial left over would stay WAITING in the study); defaults go first.
+    const portfolio = portfolioConfigs(task, families)
+      .sort((a, b) => Number(SLOW_FAMILIES.includes(a.family)) - Number(SLOW_FAMILIES.includes(b.family)))
+      .slice(0, Math.max(0, (options.trials ?? Number.POSITIVE_INFINITY) - defaults.length));
+    const slow = (c: PipelineConfig): boolean => SLOW_FAMILIES.includes(c.family);
+    const queue = [
+      ...defaults.filter((c) => !slow(c)).map((c) => ({ c, kind: 'default' })),
+      ...portfolio.filter((c) => !slow(c)).map((c) => ({ c, kind: 'portfolio' })),
+      ...defaults.filter(slow).map((c) => ({ c, kind: 'default' })),
+      ...portfolio.filter(slow).map((c) => ({ c, kind: 'portfolio' })),
+    ];
+    for (const { c, kind } of queue) await study.enqueueTrial(toTrialParams(c), { userAttrs: { [kind]: true } });
+    const nDefaults = queue.length;
     const started = Date.now();
     const timeMs = options.timeMs ?? (options.trials === undefined ? 60_000 : undefined);
     const deadline = timeMs === undefined ? Number.POSITIVE_INFINITY : started + timeMs;

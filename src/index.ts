@@ -168,9 +168,18 @@ export { tune, type TuneOptions, type TuneSummary } from './runner/tune.js';
 export { type CommandOutcome, type RunCommandOptions, type RunningCommand, runCommand } from './runner/run-command.js';
 export { parseReportLine, type Report } from './runner/protocol.js';
 export { type Dashboard, type DashboardOptions, startDashboard } from './dashboard/server/start.js';
-export { type AutomlOptions, type AutomlPruner, type AutomlResult, automl, type LeaderboardEntry } from './automl/automl.js';
+export {
+  type AutomlOptions,
+  type AutomlPruner,
+  type AutomlResult,
+  automl,
+  crossValidatePipeline,
+  cvFolds,
+  type LeaderboardEntry,
+  type PipelineCvOptions,
+} from './automl/automl.js';
 export { type ColumnKind, type Frame, frameFromRecords, parseCsv, readCsvText } from './automl/csv.js';
-export { DEFAULT_CONFIGS, defaultConfig, familiesFor, MODEL_FAMILIES, type PipelineConfig } from './automl/families.js';
+export { DEFAULT_CONFIGS, defaultConfig, familiesFor, MODEL_FAMILIES, type PipelineConfig, PORTFOLIO_CONFIGS } from './automl/families.js';
 export { type MetricName, metricDirection } from './automl/metrics.js';
 export {
   type AutomlModelFile,

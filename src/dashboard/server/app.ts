@@ -509,18 +509,36 @@ export function createApp(ctx: AppContext): Hono {
     const objective = intParam(objectiveRaw, 'objective', 0, 0, s.directions.length - 1);
     if (!(await ctx.importance.available())) throw new NotAvailable('parameter importance is not part of this build');
     const st = await hub.trials(s.studyId);
-    const key = `imp:${s.studyId}:${evaluator}:${objective}:${pairs}`;
+    const report = await importanceFit(st, s.directions, s.studyId, evaluator, objective, pairs);
+    // The interactions come from a larger fit of the same forest: started now, off the event loop, it is ready (or
+    // under way) when the interactions are asked for next.
+    if (evaluator === 'fanova' && !pairs && ctx.importance.inWorker)
+      // A failure is reported to whoever asks for the interactions (the fit is redone then).
+      importanceFit(st, s.directions, s.studyId, evaluator, objective, true).catch(() => {});
+    return { s, objective, evaluator, report };
+  };
+
+  /** A fresh enough fit from the memo, the one in flight, or a new one. */
+  const importanceFit = (
+    st: StudyTrials,
+    directions: readonly StudyDirection[],
+    studyId: number,
+    evaluator: ImportanceEvaluator,
+    objective: number,
+    pairs: boolean,
+  ): Promise<ImportanceRunReport> => {
+    const key = `imp:${studyId}:${evaluator}:${objective}:${pairs}`;
     // Refitted at most every 5 s while a study runs, and at most a tenth of the time: a forest fit is the
     // slowest thing the dashboard does (it runs in a worker thread where one can start).
     const hit = memo.get(key);
     if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(5000, 10 * (hit.costMs ?? 0))))
-      return { s, objective, evaluator, report: hit.value as ImportanceRunReport };
+      return Promise.resolve(hit.value as ImportanceRunReport);
     let fit = fits.get(key);
     if (!fit) {
-      fit = fitImportance(st, s.directions, key, evaluator, objective, pairs).finally(() => fits.delete(key));
+      fit = fitImportance(st, directions, key, evaluator, objective, pairs).finally(() => fits.delete(key));
       fits.set(key, fit);
     }
-    return { s, objective, evaluator, report: await fit };
+    return fit;
   };
 
   /** Importance fits in flight, by memo key: concurrent requests share one. */

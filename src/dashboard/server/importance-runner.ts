@@ -61,6 +61,11 @@ export class ImportanceRunner {
   /** Where the last fit ran ('worker' or 'in-process'), null before the first. */
   lastRanIn: 'worker' | 'in-process' | null = null;
 
+  /** Whether fits run in the worker thread (started and not failed), not on the event loop. */
+  get inWorker(): boolean {
+    return this.worker !== null && this.workerUsable;
+  }
+
   /** Whether this build has the importance module at all. */
   async available(): Promise<boolean> {
     return (await this.module()) !== null;
@@ -81,6 +86,8 @@ export class ImportanceRunner {
     const w = this.worker;
     this.worker = null;
     void w?.terminate();
+    for (const p of this.pending.values()) p.reject(new ImportanceFitError(null, 'the dashboard closed before the importance fit ended'));
+    this.pending.clear();
   }
 
   private module(): Promise<InProcessModule | null> {

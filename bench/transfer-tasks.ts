@@ -110,3 +110,49 @@ export function regretCurve(task: TransferTask, values: readonly number[]): numb
     return Math.max(0, (best - task.optimum) / task.scale);
   });
 }
+
+export const median = (xs: readonly number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** Cold against warm: the figures of a transfer benchmark row, from best-so-far regret curves (one per seed). */
+export interface CurveComparison {
+  cold10: number;
+  warm10: number;
+  cold25: number;
+  warm25: number;
+  /** The cold median after all its trials. */
+  coldFinal: number;
+  /** First trial count at which the warm median curve reaches coldFinal (null: not within the warm budget). */
+  warmTrialsToColdFinal: number | null;
+  /** Seeds whose warm run reached that seed's own cold result within the warm budget. */
+  seedsReached: number;
+  /** Median best-so-far regret after each trial. */
+  coldCurve: number[];
+  warmCurve: number[];
+}
+
+export function compareCurves(colds: readonly (readonly number[])[], warms: readonly (readonly number[])[], cold: number, warm: number): CurveComparison {
+  const at = (cs: readonly (readonly number[])[], i: number): number => median(cs.map((c) => c[Math.min(i, c.length - 1)] as number));
+  const coldFinal = at(colds, cold - 1);
+  let need: number | null = null;
+  for (let i = 0; i < warm; i++) {
+    if (at(warms, i) <= coldFinal) {
+      need = i + 1;
+      break;
+    }
+  }
+  return {
+    cold10: at(colds, 9),
+    warm10: at(warms, 9),
+    cold25: at(colds, 24),
+    warm25: at(warms, 24),
+    coldFinal,
+    warmTrialsToColdFinal: need,
+    seedsReached: warms.filter((w, s) => (w[warm - 1] as number) <= ((colds[s] as number[])[cold - 1] as number)).length,
+    coldCurve: Array.from({ length: cold }, (_, i) => at(colds, i)),
+    warmCurve: Array.from({ length: warm }, (_, i) => at(warms, i)),
+  };
+}

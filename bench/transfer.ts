@@ -8,7 +8,11 @@
  * count at which the warm start's median regret curve first reaches it (the
  * aim: at most 50). Writes bench/results/transfer.json and prints a Markdown table.
  *
- * Options: --samplers tpe,gp  --seeds 10  --cold 100  --families branin,hartmann3,hartmann6  --decay τ (TPE)  --out results/transfer.json
+ * Samplers: tpe, gp (GpSampler warm-started by the ranking-weighted ensemble,
+ * RGPE) and gp-prior (GpSampler with the prior mean); cold runs of gp and
+ * gp-prior are the same GpSampler.
+ *
+ * Options: --samplers tpe,gp,gp-prior  --seeds 10  --cold 100  --families branin,hartmann3,hartmann6  --decay τ (TPE)  --out results/transfer.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -16,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createStudy, GpSampler, type Sampler, TpeSampler } from '../src/index.js';
 import type { FrozenTrial } from '../src/trial/frozen-trial.js';
-import { regretCurve, TRANSFER_FAMILIES, taskObjective, transferTask } from './transfer-tasks.js';
+import { type CurveComparison, compareCurves, regretCurve, TRANSFER_FAMILIES, taskObjective, transferTask } from './transfer-tasks.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,13 +40,18 @@ const SOURCE_TRIALS = 100;
 
 function makeSampler(kind: string, seed: number): Sampler {
   // The GP's acquisition search is trimmed (same for cold and warm) to keep the run short on 2 cores.
-  if (kind === 'gp') return new GpSampler({ seed, deterministicObjective: true, nPreliminarySamples: 512, nLocalSearch: 5 });
+  if (kind.startsWith('gp')) return new GpSampler({ seed, deterministicObjective: true, nPreliminarySamples: 512, nLocalSearch: 5 });
   return new TpeSampler({ seed });
 }
 
-async function curve(family: string, sampler: Sampler, n: number, from?: FrozenTrial[][]): Promise<number[]> {
+async function curve(family: string, kind: string, sampler: Sampler, n: number, from?: FrozenTrial[][]): Promise<number[]> {
   const task = transferTask(family, 0);
-  const study = await createStudy({ sampler, ...(from ? { warmStart: { from, ...(args.decay ? { decay: Number(args.decay) } : {}) } } : {}) });
+  const warmStart = {
+    from: from ?? [],
+    ...(args.decay ? { decay: Number(args.decay) } : {}),
+    ...(kind.startsWith('gp') ? { gpModel: kind === 'gp-prior' ? ('prior-mean' as const) : ('rgpe' as const) } : {}),
+  };
+  const study = await createStudy({ sampler, ...(from ? { warmStart } : {}) });
   await study.optimize(taskObjective(task), { nTrials: n });
   return regretCurve(
     task,
@@ -50,25 +59,10 @@ async function curve(family: string, sampler: Sampler, n: number, from?: FrozenT
   );
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
-interface Row {
+interface Row extends CurveComparison {
   family: string;
   sampler: string;
   seeds: number;
-  cold10: number;
-  warm10: number;
-  cold25: number;
-  warm25: number;
-  coldFinal: number;
-  /** First trial count at which the warm median curve reaches the cold median at COLD trials (null: not within WARM). */
-  warmTrialsToColdFinal: number | null;
-  /** Seeds whose warm run reached that seed's cold result within WARM trials. */
-  seedsReached: number;
   seconds: number;
 }
 
@@ -85,34 +79,13 @@ for (const kind of args.samplers.split(',')) {
     const colds: number[][] = [];
     const warms: number[][] = [];
     for (let seed = 0; seed < SEEDS; seed++) {
-      colds.push(await curve(family, makeSampler(kind, seed), COLD));
-      warms.push(await curve(family, makeSampler(kind, seed), WARM, from));
+      colds.push(await curve(family, kind, makeSampler(kind, seed), COLD));
+      warms.push(await curve(family, kind, makeSampler(kind, seed), WARM, from));
     }
-    const at = (cs: number[][], i: number): number => median(cs.map((c) => c[Math.min(i, c.length - 1)] as number));
-    const coldFinal = at(colds, COLD - 1);
-    let need: number | null = null;
-    for (let i = 0; i < WARM; i++) {
-      if (at(warms, i) <= coldFinal) {
-        need = i + 1;
-        break;
-      }
-    }
-    const seedsReached = warms.filter((w, s) => (w[WARM - 1] as number) <= ((colds[s] as number[])[COLD - 1] as number)).length;
-    const row: Row = {
-      family,
-      sampler: kind,
-      seeds: SEEDS,
-      cold10: at(colds, 9),
-      warm10: at(warms, 9),
-      cold25: at(colds, 24),
-      warm25: at(warms, 24),
-      coldFinal,
-      warmTrialsToColdFinal: need,
-      seedsReached,
-      seconds: (performance.now() - t0) / 1000,
-    };
+    const row: Row = { family, sampler: kind, seeds: SEEDS, ...compareCurves(colds, warms, COLD, WARM), seconds: (performance.now() - t0) / 1000 };
     rows.push(row);
-    console.log(JSON.stringify(row));
+    const { coldCurve: _c, warmCurve: _w, ...brief } = row;
+    console.log(JSON.stringify(brief));
   }
 }
 

@@ -3,8 +3,9 @@
  * `parallel` trials at a time, until the study-wide budget (`trials`, shared
  * exactly by every worker on every machine) or the time budget is used up.
  *
- * Trial lifecycle: ask (under the budget) → suggest the space → spawn the
- * command in its own process group → intermediate reports go to
+ * Trial lifecycle: ask (under the budget), with the space's suggestions and
+ * the slot's `dials:worker` stored with the start (one durable commit) →
+ * spawn the command in its own process group → intermediate reports go to
  * trial.report and the pruner (pruned: SIGTERM, then SIGKILL to the group)
  * → retries of a failed command, in place → tell with the outcome, the
  * command's exit status and the tails of its stdout and stderr.
@@ -228,7 +229,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
         return;
       }
       let prepared: Prepared = { params: {}, error: 'internal: the trial started without its suggestions' };
-      // The parameters and the worker are stored with the trial's start, in one transaction,
+      // The parameters and the worker are stored with the trial's start (one durable commit),
       // so they are there before the command starts: a retry after this worker dies reuses them.
       const trial = await study.tryAsk({
         ...(maxTrials !== undefined ? { maxTrials } : {}),

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { DuplicateStudyError, LeaseLostError, StudyNotFoundError, TrialFinishedError } from '../errors.js';
 import { encodeAttr } from '../json.js';
 import { categoricalDistribution, floatDistribution, intDistribution } from '../space/distributions.js';
-import type { StartedTrial, Storage } from './storage.js';
+import { initFailureReason, type StartedTrial, type Storage } from './storage.js';
 
 type Fn = () => Promise<void> | void;
 export interface TestApi {
@@ -331,21 +331,25 @@ export function runStorageConformance(api: TestApi, options: StorageConformanceO
       assert.equal(empty?.number, paths.length);
     });
 
-    test('starts nothing when init throws', async (s) => {
+    test('fails the trial when init throws, and rethrows', async (s) => {
       const st = await s.createStudy({ studyName: 'init-throws', directions: ['minimize'] });
       const boom = () => {
         throw new Error('sampler failed');
       };
-      for (const input of [{}, { maxTrials: 5 }, { gridSize: 3 }]) await assert.rejects(s.startTrial(st.studyId, { ...input, init: boom }), /sampler failed/);
-      assert.equal(await s.countTrials(st.studyId), 0);
-      const fresh = await s.startTrial(st.studyId, { gridSize: 3 });
-      assert.deepEqual([fresh?.number, fresh?.gridIndex], [0, 0]);
       await s.enqueueTrial(st.studyId, { params: { x: 1 } });
-      await assert.rejects(s.startTrial(st.studyId, { maxTrials: 5, init: boom }), /sampler failed/);
-      assert.equal(await s.countTrials(st.studyId, { states: ['WAITING'] }), 1);
-      const claimed = await s.startTrial(st.studyId, { maxTrials: 5 });
-      assert.deepEqual([claimed?.number, claimed?.fixedParams], [1, { x: 1 }]);
-      assert.equal(await s.countTrials(st.studyId), 2);
+      for (const input of [{ maxTrials: 5 }, {}, { maxTrials: 5 }, { gridSize: 3 }]) {
+        await assert.rejects(s.startTrial(st.studyId, { ...input, init: boom }), /sampler failed/);
+      }
+      const trials = await s.getTrials(st.studyId);
+      assert.deepEqual(
+        trials.map((t) => [t.number, t.state, t.failReason]),
+        [0, 1, 2, 3].map((n) => [n, 'FAIL', initFailureReason(new Error('sampler failed'))]),
+      );
+      // The enqueued trial was the one claimed first; the grid's first index is used.
+      assert.deepEqual({ ...trials[0]?.fixedParams }, { x: 1 });
+      assert.equal(trials[3]?.gridIndex, 0);
+      const next = await s.startTrial(st.studyId, { gridSize: 3, init: () => ({}) });
+      assert.deepEqual([next?.number, next?.gridIndex], [4, 1]);
     });
 
     test('filters and counts trials by state', async (s) => {

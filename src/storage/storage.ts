@@ -80,14 +80,23 @@ export interface StartTrialInput {
    */
   readonly maxTrials?: number;
   /**
-   * Writes made in the start's own transaction (one commit instead of two):
-   * called once the trial is claimed or created, before the start commits; the
-   * parameters and attributes it returns are stored with the start. It may be
-   * called more than once (a retried transaction; use the last call's result)
-   * and runs while the start holds its locks, so it must be synchronous and
-   * quick. If it throws, nothing is started and the error is rethrown.
+   * Writes stored with the start, for one durable commit instead of two:
+   * called once the trial is claimed or created; the parameters and
+   * attributes it returns are durable, with the start, when startTrial
+   * returns. SQLite and memory write them in the start's own transaction;
+   * PostgreSQL commits a one-statement start without waiting for its WAL
+   * flush (releasing the study's lock at once), then writes them in a
+   * statement that waits for the flush, which covers the start too. It must
+   * be synchronous and quick, and may be called more than once (a retried
+   * start; the last call counts). If it throws, the trial ends FAIL with
+   * `initFailureReason(error)` and the error is rethrown.
    */
   readonly init?: (started: StartedTrial) => TrialInit;
+}
+
+/** The fail reason of a trial whose `StartTrialInput.init` threw. */
+export function initFailureReason(e: unknown): string {
+  return `the trial's start failed: ${e instanceof Error ? e.message : String(e)}`;
 }
 
 /** What `StartTrialInput.init` stores with a trial's start. */

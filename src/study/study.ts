@@ -203,7 +203,7 @@ export class Study {
     };
     let trial: Trial;
     if (prepare) {
-      // The sampler runs inside the start's transaction, so the history is read before it.
+      // The sampler runs inside the start, so the history is read before it.
       const view = await this.history();
       let made: Trial | undefined;
       const started = await this.storage.startTrial(this.studyId, {
@@ -252,12 +252,13 @@ export class Study {
    * study-wide budget shared exactly by every worker; see StartTrialInput.maxTrials)
    * or its grid is exhausted; null then.
    *
-   * `prepare` runs on the new trial before its start commits: the parameters
-   * it suggests and the attributes it sets are stored with the start, in one
-   * transaction (for a runner that must have them stored before it launches
-   * the trial's work). It runs under the start's locks, so keep it to
-   * suggestions; it may run more than once (a retried transaction), and if it
-   * throws, no trial starts.
+   * `prepare` runs on the new trial as it starts: the parameters it suggests
+   * and the attributes it sets are durable, with the start, when tryAsk
+   * returns, for one commit instead of two (for a runner that must have them
+   * stored before it launches the trial's work; see StartTrialInput.init).
+   * Keep it to suggestions: it may run under the start's locks, and more than
+   * once (a retried start). If it throws, the trial ends FAIL with the reason
+   * and the error is rethrown.
    * @example while ((t = await study.tryAsk({ maxTrials: 100 })) !== null) await study.tell(t, f(t));
    */
   async tryAsk(options: { maxTrials?: number; prepare?: (trial: Trial) => void } = {}): Promise<Trial | null> {

@@ -20,10 +20,11 @@ import type {
   Storage,
   StudyRecord,
   StudySummary,
+  TrialInit,
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
-import { BUDGET_EXEMPT_REASONS, changeLimit, checkNumbersFilter, parseChangeCursor, type TrialChange } from '../storage.js';
+import { BUDGET_EXEMPT_REASONS, changeLimit, checkNumbersFilter, initFailureReason, parseChangeCursor, type TrialChange } from '../storage.js';
 
 interface MemTrial {
   trialId: number;
@@ -258,8 +259,6 @@ export class MemoryStorage implements Storage {
           gridIndex: input.gridSize !== undefined ? s.gridCursor : null,
           retryOf: null,
         };
-    // Called before anything changes, so a throwing init leaves the study as it was.
-    const init = input.init?.(started);
     let t: MemTrial;
     if (waiting) {
       s.waiting.shift();
@@ -275,6 +274,16 @@ export class MemoryStorage implements Storage {
     t.heartbeatAt = t.start;
     t.graceMs = input.lease?.graceMs ?? null;
     t.maxRetries = input.lease?.maxRetries ?? 0;
+    let init: TrialInit | undefined;
+    try {
+      init = input.init?.(started);
+    } catch (e) {
+      t.state = 'FAIL';
+      t.failReason = initFailureReason(e);
+      t.end = this.now();
+      this.touchTrial(t);
+      throw e;
+    }
     for (const p of init?.params ?? []) if (!t.params.has(p.name)) t.params.set(p.name, { value: p.value, distribution: p.distribution });
     for (const a of init?.attrs ?? []) (a.kind === 'user' ? t.userAttrs : t.systemAttrs).set(a.key, decodeJson(a.json));
     this.touchTrial(t);

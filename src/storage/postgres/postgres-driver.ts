@@ -12,6 +12,12 @@ import type { SqlDialect, SqlDriver, SqlExecutor, TransactionMode } from '../sql
 import { checkSchemaVersion, SCHEMA_VERSION } from '../sql/schema-version.js';
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_V1 } from './schema.js';
 
+/**
+ * Added to a start's RETURNING list: its implicit transaction commits without
+ * waiting for the WAL flush (set_config(..., true) lasts until that commit).
+ */
+const FLUSH_LATER = ", set_config('synchronous_commit', 'off', true) AS flush_later";
+
 export const POSTGRES_DIALECT: SqlDialect = {
   name: 'postgres',
   now: 'extract(epoch from clock_timestamp())::double precision',
@@ -19,7 +25,7 @@ export const POSTGRES_DIALECT: SqlDialect = {
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   updateTrialStatement:
     'SELECT * FROM dials_update_trial($1::bigint, $2::text, $3::text[], $4::float8[], $5::text[], $6::int[], $7::bigint[], $8::int[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::text, $14::float8[], $15::text)',
-  startTrialWithinBudgetStatement: `WITH num AS (
+  startTrialWithinBudgetStatement: (flushLater) => `WITH num AS (
       UPDATE dials_studies SET next_number = next_number + 1
       WHERE id = $4::bigint AND next_number < $5::bigint
         AND NOT EXISTS (SELECT 1 FROM dials_trials WHERE study_id = $4::bigint AND state = 'WAITING')
@@ -28,8 +34,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
     INSERT INTO dials_trials (study_id, number, state, created_at, started_at, heartbeat_at, lease_id, lease_grace, max_retries, retry_count, grid_index)
     SELECT $4::bigint, number, 'RUNNING', extract(epoch from clock_timestamp())::double precision, extract(epoch from clock_timestamp())::double precision,
       extract(epoch from clock_timestamp())::double precision, $1::text, $2::double precision, $3::int, 0, NULL FROM num
-    RETURNING id, number, fixed_params, grid_index, retry_of`,
-  startTrialStatement: (grid) => {
+    RETURNING id, number, fixed_params, grid_index, retry_of${flushLater ? FLUSH_LATER : ''}`,
+  startTrialStatement: (grid, flushLater) => {
     const now = 'extract(epoch from clock_timestamp())::double precision';
     return `WITH claimed AS (
       UPDATE dials_trials SET state = 'RUNNING', lease_id = $1::text, started_at = ${now}, heartbeat_at = ${now},
@@ -46,8 +52,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
       SELECT $4::bigint, number, 'RUNNING', ${now}, ${now}, ${now}, $1::text, $2::double precision, $3::int, 0, grid_index FROM num
       RETURNING id, number, fixed_params, grid_index, retry_of
     )
-    SELECT id, number, fixed_params, grid_index, retry_of FROM claimed
-    UNION ALL SELECT id, number, fixed_params, grid_index, retry_of FROM created`;
+    SELECT id, number, fixed_params, grid_index, retry_of${flushLater ? FLUSH_LATER : ''} FROM claimed
+    UNION ALL SELECT id, number, fixed_params, grid_index, retry_of${flushLater ? FLUSH_LATER : ''} FROM created`;
   },
 };
 

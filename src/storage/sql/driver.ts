@@ -21,18 +21,21 @@ export interface SqlDialect {
    * Optional: startTrial as one atomic statement (claim a WAITING trial, else
    * number and insert a new one). Parameters, in order: lease id, lease grace
    * (seconds or null), max retries, study id, and with `grid` the grid size.
-   * Returns the columns id, number, fixed_params, grid_index, retry_of.
+   * Returns the columns id, number, fixed_params, grid_index, retry_of. With
+   * `flushLater`, the statement commits without waiting for its WAL flush:
+   * for a start whose next write (its parameters) waits for the flush, which
+   * covers both.
    */
-  readonly startTrialStatement?: (grid: boolean) => string;
+  readonly startTrialStatement?: (grid: boolean, flushLater: boolean) => string;
   /**
    * Optional: the common case of startTrial under a trial budget as one
    * statement: create a RUNNING trial when the study has no WAITING trial and
    * fewer than the budget's trials in all (`next_number`, an upper bound of
    * the trials that count). Parameters: lease id, lease grace, max retries,
    * study id, budget. No row means "decide in a transaction" (claim a WAITING
-   * trial, or count precisely), never "over budget".
+   * trial, or count precisely), never "over budget". `flushLater` as above.
    */
-  readonly startTrialWithinBudgetStatement?: string;
+  readonly startTrialWithinBudgetStatement?: (flushLater: boolean) => string;
   /**
    * Optional: updateTrial as one atomic statement. Parameters, in order: trial
    * id, lease id; param names, internal values, distributions (JSON); report

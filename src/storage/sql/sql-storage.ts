@@ -5,7 +5,7 @@
  * grid index, dedupe key and retry (partial UNIQUE indexes), and forward-only
  * states (triggers). Dialect differences live in the drivers.
  */
-import { DuplicateStudyError, StudyNotFoundError, TrialNotFoundError } from '../../errors.js';
+import { DuplicateStudyError, LeaseLostError, StudyNotFoundError, TrialFinishedError, TrialNotFoundError } from '../../errors.js';
 import { decodeJson, type JsonValue } from '../../json.js';
 import { type Distribution, DistributionCache, fromInternal, type ParamValue, toInternal } from '../../space/distributions.js';
 import type { FrozenTrial, IntermediateValue } from '../../trial/frozen-trial.js';
@@ -27,7 +27,7 @@ import type {
   TrialPatch,
   TrialQuery,
 } from '../storage.js';
-import { BUDGET_EXEMPT_REASONS, changeLimit, checkNumbersFilter, parseChangeCursor } from '../storage.js';
+import { BUDGET_EXEMPT_REASONS, changeLimit, checkNumbersFilter, initFailureReason, parseChangeCursor } from '../storage.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 
 interface StudyRow {
@@ -105,6 +105,20 @@ function readReal(v: number | null): number {
 
 function writeReal(v: number): number | null {
   return Number.isNaN(v) ? null : v;
+}
+
+/** A start whose unflushed commit the server lost (it crashed before init's write). */
+class StartLost extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the trial start was lost');
+  }
+}
+
+/** What `init` threw, inside a start's transaction. */
+class InitError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('init failed');
+  }
 }
 
 /** The last write of each attribute key, as one statement per write would leave it. */
@@ -263,40 +277,69 @@ export class SqlStorage implements Storage {
   }
 
   async startTrial(studyId: number, input: StartTrialInput): Promise<StartedTrial | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(studyId, input);
+      } catch (e) {
+        // A start committed without its flush is lost only if the server crashed before init's write: start again.
+        if (e instanceof StartLost && attempt < 5) continue;
+        throw e instanceof StartLost ? e.cause : e;
+      }
+    }
+  }
+
+  private async startOnce(studyId: number, input: StartTrialInput): Promise<StartedTrial | null> {
     const leaseId = newLeaseId();
     const grace = input.lease ? input.lease.graceMs / 1000 : null;
     const maxRetries = input.lease?.maxRetries ?? 0;
     const { init } = input;
-    const { skipLocked, startTrialStatement, startTrialWithinBudgetStatement } = this.driver.dialect;
-    // With `init`, the one-statement starts run in a transaction that also stores its writes.
-    const oneStatement = init ? 'write' : 'statement';
+    const { skipLocked, startTrialStatement, startTrialWithinBudgetStatement, updateTrialStatement } = this.driver.dialect;
+    // With init, a one-statement start commits without waiting for its flush (its locks are released at
+    // once); init's write, next, waits for the flush, which covers both: durable before this returns.
+    const flushLater = init !== undefined && updateTrialStatement !== undefined;
     if (startTrialWithinBudgetStatement && input.maxTrials !== undefined && input.gridSize === undefined) {
       // Every trial that counts toward a budget has a number below next_number, so while
       // next_number < budget a new trial is within it: one round trip for the common case.
-      const started = await this.driver.transaction(oneStatement, async (tx) => {
-        const rows = await tx.all<StartedRow>(startTrialWithinBudgetStatement, [leaseId, grace, maxRetries, studyId, input.maxTrials]);
-        return rows[0] ? this.writeInit(tx, startedFromRow(rows[0], leaseId), init) : null;
-      });
-      if (started) return started;
+      const rows = await this.driver.transaction('statement', (tx) =>
+        tx.all<StartedRow>(startTrialWithinBudgetStatement(flushLater), [leaseId, grace, maxRetries, studyId, input.maxTrials]),
+      );
+      if (rows[0]) return this.initAfterStart(startedFromRow(rows[0], leaseId), init);
     }
     if (startTrialStatement && input.maxTrials === undefined) {
       const grid = input.gridSize !== undefined;
-      const started = await this.driver.transaction(oneStatement, async (tx) => {
-        const rows = await tx.all<StartedRow>(
-          startTrialStatement(grid),
+      const rows = await this.driver.transaction('statement', (tx) =>
+        tx.all<StartedRow>(
+          startTrialStatement(grid, flushLater),
           grid ? [leaseId, grace, maxRetries, studyId, input.gridSize] : [leaseId, grace, maxRetries, studyId],
-        );
-        return rows[0] ? this.writeInit(tx, startedFromRow(rows[0], leaseId), init) : null;
-      });
-      if (!started) {
+        ),
+      );
+      const r = rows[0];
+      if (!r) {
         if ((await this.driver.transaction('read', (tx) => tx.all('SELECT 1 FROM dials_studies WHERE id = ?', [studyId]))).length === 0) {
           throw new StudyNotFoundError(`#${studyId}`);
         }
         return null;
       }
-      return started;
+      return this.initAfterStart(startedFromRow(r, leaseId), init);
     }
-    return this.driver.transaction('write', async (tx) => {
+    // The general case, in one transaction with init's writes (or, if init throws, the trial's failure).
+    let initError: { error: unknown } | null = null;
+    const withInit = async (tx: SqlExecutor, started: StartedTrial): Promise<StartedTrial> => {
+      try {
+        return await this.writeInit(tx, started, init);
+      } catch (e) {
+        if (!(e instanceof InitError)) throw e;
+        initError = { error: e.cause };
+        await tx.run(`UPDATE dials_trials SET state = 'FAIL', fail_reason = ?, finished_at = ${this.now} WHERE id = ? AND lease_id = ?`, [
+          initFailureReason(e.cause),
+          started.trialId,
+          started.leaseId,
+        ]);
+        return started;
+      }
+    };
+    const started = await this.driver.transaction('write', async (tx) => {
+      initError = null;
       if (input.maxTrials !== undefined) {
         // Under the study's lock (every new trial takes it), so concurrent workers see each other's trials.
         const study = await tx.all<{ next_number: number }>(`SELECT next_number FROM dials_studies WHERE id = ?${this.driver.dialect.forUpdate}`, [studyId]);
@@ -319,7 +362,7 @@ export class SqlStorage implements Storage {
          RETURNING id, number, fixed_params, grid_index, retry_of`,
         [leaseId, grace, maxRetries, studyId],
       );
-      if (claimed[0]) return this.writeInit(tx, startedFromRow(claimed[0], leaseId), init);
+      if (claimed[0]) return withInit(tx, startedFromRow(claimed[0], leaseId));
       let number: number;
       let gridIndex: number | null = null;
       if (input.gridSize !== undefined) {
@@ -342,14 +385,45 @@ export class SqlStorage implements Storage {
          VALUES (?, ?, 'RUNNING', ${this.now}, ${this.now}, ${this.now}, ?, ?, ?, 0, ?) RETURNING id`,
         [studyId, number, leaseId, grace, maxRetries, gridIndex],
       );
-      return this.writeInit(tx, { trialId: Number((rows[0] as { id: number }).id), number, leaseId, fixedParams: {}, gridIndex, retryOf: null }, init);
+      return withInit(tx, { trialId: Number((rows[0] as { id: number }).id), number, leaseId, fixedParams: {}, gridIndex, retryOf: null });
     });
+    if (initError !== null) throw (initError as { error: unknown }).error;
+    return started;
+  }
+
+  /**
+   * After a one-statement start: init, then its writes in their own statement,
+   * which waits for the WAL flush (the start's included). If init throws, the
+   * trial ends FAIL with the reason and the error is rethrown.
+   */
+  private async initAfterStart(started: StartedTrial, init: ((s: StartedTrial) => TrialInit) | undefined): Promise<StartedTrial> {
+    if (!init) return started;
+    let writes: TrialInit;
+    try {
+      writes = init(started);
+    } catch (e) {
+      await this.updateTrial(started.trialId, started.leaseId, { finish: { state: 'FAIL', values: null, reason: initFailureReason(e) } });
+      throw e;
+    }
+    try {
+      await this.updateTrial(started.trialId, started.leaseId, { params: writes.params ?? [], attrs: writes.attrs ?? [] });
+    } catch (e) {
+      if (e instanceof TrialNotFoundError || e instanceof LeaseLostError || e instanceof TrialFinishedError) throw new StartLost(e);
+      throw e;
+    }
+    return started;
   }
 
   /** Stores what `init` returns for a trial just started in this transaction. */
   private async writeInit(tx: SqlExecutor, started: StartedTrial, init: ((s: StartedTrial) => TrialInit) | undefined): Promise<StartedTrial> {
     if (!init) return started;
-    const { params = [], attrs = [] } = init(started);
+    let writes: TrialInit;
+    try {
+      writes = init(started);
+    } catch (e) {
+      throw new InitError(e);
+    }
+    const { params = [], attrs = [] } = writes;
     if (params.length === 0 && attrs.length === 0) return started;
     const { trialId, leaseId } = started;
     const one = this.driver.dialect.updateTrialStatement;

@@ -15,7 +15,7 @@
  * suggestions → tell loop (no process, no budget, no logs), measured in the
  * same run: on a loaded machine every figure inflates, their ratio much less.
  * Load-independent: the storage work per trial, counted at the driver —
- * durable commits (writing transactions) and, on PostgreSQL, round trips.
+ * commits that wait for their flush, those that do not, and round trips.
  * Every trial ends FAIL (`true` prints no result), which takes the same path
  * as a COMPLETE one. Writes bench/results/runner.json.
  */
@@ -51,21 +51,24 @@ interface Cost {
 
 /**
  * What the storage did, counted at the driver (independent of the machine's
- * load): transactions that write (each a durable commit: an fsync on SQLite,
- * a WAL flush on PostgreSQL) and, on PostgreSQL, round trips to the server
+ * load): transactions that write and wait for their durable commit (an fsync
+ * on SQLite, a WAL flush on PostgreSQL), those that commit without waiting
+ * (PostgreSQL `synchronous_commit` off: a start whose parameters' write, next,
+ * waits for the flush of both), and, on PostgreSQL, round trips to the server
  * (statements plus BEGIN and COMMIT).
  */
-const work = { commits: 0, roundTrips: 0 };
+const work = { commits: 0, unflushedCommits: 0, roundTrips: 0 };
 for (const Driver of [SqliteDriver, PostgresDriver]) {
   const proto = Driver.prototype as { transaction: <T>(mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>) => Promise<T> };
   const original = proto.transaction;
   proto.transaction = function <T>(this: unknown, mode: TransactionMode, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    if (mode !== 'read') work.commits++;
     if (mode !== 'statement') work.roundTrips += 2;
-    return original.call(this, mode, (tx) =>
+    let unflushed = false;
+    const counted = original.call(this, mode, (tx) =>
       fn({
         all: (sql, params) => {
           work.roundTrips++;
+          unflushed ||= sql.includes("set_config('synchronous_commit', 'off'");
           return tx.all(sql, params);
         },
         run: (sql, params) => {
@@ -74,6 +77,10 @@ for (const Driver of [SqliteDriver, PostgresDriver]) {
         },
       }),
     ) as Promise<T>;
+    return counted.then((r) => {
+      if (mode !== 'read') work[unflushed ? 'unflushedCommits' : 'commits']++;
+      return r;
+    });
   };
 }
 
@@ -96,7 +103,9 @@ function spawnOnly(n: number, parallel: number): Promise<Cost> {
   });
 }
 
-async function tuneRun(storage: string, n: number, parallel: number): Promise<Cost & { commits: number; roundTrips: number }> {
+type Work = typeof work;
+
+async function tuneRun(storage: string, n: number, parallel: number): Promise<Cost & Work> {
   const dir = mkdtempSync(join(tmpdir(), 'dials-bench-runner-'));
   try {
     const text = `study: bench-${parallel}-${Date.now()}\ncommand: ['true']\nspace:\n  x: { type: float, low: 0, high: 1 }\n  y: { type: int, low: 0, high: 10 }\nsampler: { type: random, seed: 1 }\ntrials: ${n}\nparallel: ${parallel}\n`;
@@ -107,7 +116,12 @@ async function tuneRun(storage: string, n: number, parallel: number): Promise<Co
       if (summary.ran.fail !== n) throw new Error(`expected ${n} trials, got ${JSON.stringify(summary.ran)}`);
     });
     // Per trial, with the run's fixed costs (opening the study, the final reads) spread over its trials.
-    return { ...cost, commits: (work.commits - before.commits) / n, roundTrips: (work.roundTrips - before.roundTrips) / n };
+    return {
+      ...cost,
+      commits: (work.commits - before.commits) / n,
+      unflushedCommits: (work.unflushedCommits - before.unflushedCommits) / n,
+      roundTrips: (work.roundTrips - before.roundTrips) / n,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -143,6 +157,7 @@ interface Row {
   coreMsPerTrial: number;
   coreCpuMsPerTrial: number;
   commitsPerTrial: number;
+  unflushedCommitsPerTrial: number;
   roundTripsPerTrial: number;
   loadAverage: number;
 }
@@ -166,7 +181,7 @@ async function main(): Promise<void> {
         await tuneRun(storage, 10, parallel); // warm-up: opens the storage, JIT
         // Interleaved and repeated, so a load spike on a shared machine hits both sides alike.
         const spawnCost: Cost[] = [];
-        const tuneCost: (Cost & { commits: number; roundTrips: number })[] = [];
+        const tuneCost: (Cost & Work)[] = [];
         const coreCost: Cost[] = [];
         for (let rep = 0; rep < 3; rep++) {
           spawnCost.push(await spawnOnly(N, parallel));
@@ -189,12 +204,13 @@ async function main(): Promise<void> {
           coreMsPerTrial: wall(coreCost),
           coreCpuMsPerTrial: cpu(coreCost),
           commitsPerTrial: med(tuneCost.map((x) => x.commits)),
+          unflushedCommitsPerTrial: med(tuneCost.map((x) => x.unflushedCommits)),
           roundTripsPerTrial: med(tuneCost.map((x) => x.roundTrips)),
           loadAverage: loadavg()[0] as number,
         };
         rows.push(row);
         process.stderr.write(
-          `${label.padEnd(10)} parallel ${parallel}: wall spawn ${row.spawnMsPerTrial.toFixed(2)} tune ${row.tuneMsPerTrial.toFixed(2)} overhead ${row.overheadMsPerTrial.toFixed(2)} ms/trial; cpu spawn ${row.spawnCpuMsPerTrial.toFixed(2)} tune ${row.tuneCpuMsPerTrial.toFixed(2)} overhead ${row.overheadCpuMsPerTrial.toFixed(2)} ms/trial; core ask/tell ${row.coreMsPerTrial.toFixed(2)} ms (cpu ${row.coreCpuMsPerTrial.toFixed(2)}); ${row.commitsPerTrial.toFixed(2)} commits and ${row.roundTripsPerTrial.toFixed(2)} round trips per trial (load ${row.loadAverage.toFixed(1)})\n`,
+          `${label.padEnd(10)} parallel ${parallel}: wall spawn ${row.spawnMsPerTrial.toFixed(2)} tune ${row.tuneMsPerTrial.toFixed(2)} overhead ${row.overheadMsPerTrial.toFixed(2)} ms/trial; cpu spawn ${row.spawnCpuMsPerTrial.toFixed(2)} tune ${row.tuneCpuMsPerTrial.toFixed(2)} overhead ${row.overheadCpuMsPerTrial.toFixed(2)} ms/trial; core ask/tell ${row.coreMsPerTrial.toFixed(2)} ms (cpu ${row.coreCpuMsPerTrial.toFixed(2)}); ${row.commitsPerTrial.toFixed(2)} durable commits (+${row.unflushedCommitsPerTrial.toFixed(2)} unflushed) and ${row.roundTripsPerTrial.toFixed(2)} round trips per trial (load ${row.loadAverage.toFixed(1)})\n`,
         );
       }
     }

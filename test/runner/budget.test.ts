@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createStudy, loadStudy } from '../../src/study/create-study.js';
 import { MemoryStorage } from '../../src/storage/memory/memory-storage.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { BUDGET_EXEMPT_REASONS, type Storage } from '../../src/storage/storage.js';
+import { createStudy, loadStudy } from '../../src/study/create-study.js';
 import type { FrozenTrial } from '../../src/trial/frozen-trial.js';
 import { dropSchema, newSchemaName, pgSchemaUrl } from '../helpers/pg.js';
 

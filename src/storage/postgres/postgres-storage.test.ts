@@ -30,3 +30,32 @@ runStorageConformance(
     },
   },
 );
+
+describe('postgres: a start with init', () => {
+  it('leaves its connection synchronous: the claim that skipped the flush wait changes no later write', async () => {
+    const { expect } = await import('vitest');
+    const { PostgresDriver } = await import('./postgres-driver.js');
+    const { SqlStorage } = await import('../sql/sql-storage.js');
+    const { floatDistribution } = await import('../../space/distributions.js');
+    const schema = newSchemaName('flush');
+    schemas.push(schema);
+    // One connection: every statement below runs on the one the start used.
+    const driver = new PostgresDriver(pgSchemaUrl(schema), { poolSize: 1 });
+    await driver.init();
+    const s = new SqlStorage(driver);
+    try {
+      const st = await s.createStudy({ studyName: 'flush', directions: ['minimize'] });
+      const x = floatDistribution('x', 0, 1);
+      for (const input of [{ maxTrials: 10 }, {}, { gridSize: 4 }]) {
+        const t = await s.startTrial(st.studyId, { ...input, init: () => ({ params: [{ name: 'x', value: 0.5, distribution: x }] }) });
+        expect(t).not.toBeNull();
+        const setting = await driver.transaction('statement', (tx) => tx.all<{ synchronous_commit: string }>('SHOW synchronous_commit'));
+        // An acknowledged tell must wait for its flush: the start's setting ended with its own statement.
+        expect(setting[0]?.synchronous_commit).toBe('on');
+        expect((await s.getTrial(t?.trialId as number)).params.x).toBe(0.5);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -64,7 +64,7 @@ interface Row {
   /** The default best on the evaluation folds themselves: chosen in hindsight, so an optimistic bar. */
   bestDefault: { family: FamilyName; mean: number };
   /** The default a user would pick: best by CV on the search folds, scored on the evaluation folds. */
-  cvChosenDefault: { family: FamilyName; mean: number };
+  cvChosenDefault?: { family: FamilyName; mean: number };
   automl: {
     /** The chosen pipeline on the evaluation folds: the compared figure. */
     eval: Score;
@@ -111,9 +111,9 @@ function write(results: readonly Row[]): string {
         `${r.dataset} (${r.rows} × ${r.features}, ${r.metric})`,
         ...fams.map((f) => f3(r.defaults[f]?.mean)),
         `${f3(r.bestDefault.mean)} (${r.bestDefault.family})`,
-        `${f3(r.cvChosenDefault.mean)} (${r.cvChosenDefault.family})`,
+        r.cvChosenDefault ? `${f3(r.cvChosenDefault.mean)} (${r.cvChosenDefault.family})` : '–',
         `**${f3(r.automl.eval.mean)}** ± ${f3(r.automl.eval.std)} (${r.automl.family})`,
-        `${signed(r.automl.eval.mean - r.bestDefault.mean)} / ${signed(r.automl.eval.mean - r.cvChosenDefault.mean)}`,
+        `${signed(r.automl.eval.mean - r.bestDefault.mean)} / ${r.cvChosenDefault ? signed(r.automl.eval.mean - r.cvChosenDefault.mean) : '–'}`,
         f3(r.automl.search.mean),
         `${r.automl.trials} (${r.automl.complete} / ${r.automl.pruned}), ${r.load.toFixed(1)}`,
         ...(nested ? [r.nested ? `${f3(r.nested.mean)} vs ${f3(r.nested.bestDefault)}, ${signed(r.nested.mean - r.nested.bestDefault)}` : '–'] : []),

@@ -153,6 +153,34 @@ describe('live updates', () => {
     }
   }, 60_000);
 
+  it('a page refetching right after a trials event gets the new trial, and the stream nudges once more after the stale window', async () => {
+    const url = `sqlite:${join(dir, 'nudge.db')}`;
+    const s = await createStudy({ studyName: 'nudge', storage: url, sampler: new RandomSampler({ seed: 2 }) });
+    await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    const d = await startDashboard({ storage: url, port: 0, uiDir: null, log: () => {} });
+    try {
+      const api = new ApiClient(fetch, { baseUrl: d.url.replace(/\/$/, '') });
+      // The sorted table is computed (and remembered) before the change.
+      expect((await api.trials(s.studyId)).total).toBe(3);
+      const es = await openEvents(`${d.url}api/events?study=${s.studyId}`);
+      await es.until((e) => e.type === 'hello');
+      const running = await s.ask();
+      await es.until((e) => e.type === 'trials' && e.trials.some((t) => t.number === running.number && t.state === 'RUNNING'));
+      const at = es.events.length;
+      // A small study's table is cheap: never served stale, so the refetch the event triggers sees the trial.
+      const page = await api.trials(s.studyId);
+      expect(page.total).toBe(4);
+      expect(page.trials.find((t) => t.number === running.number)?.state).toBe('RUNNING');
+      // A costly result may be reused up to 2 s after a change; the stream then sends one more 'study' event.
+      await es.until((e) => e.type === 'study' && es.events.findIndex((x) => x.event === e) >= at);
+      es.close();
+      await s.tell(running, 0.5);
+    } finally {
+      await d.close();
+      await s.close();
+    }
+  }, 60_000);
+
   it('`dials dashboard` serves until SIGTERM, and refuses 0.0.0.0 without a token', async () => {
     const url = `sqlite:${join(dir, 'cli.db')}`;
     const s = await createStudy({ studyName: 'cli', storage: url, sampler: new RandomSampler({ seed: 1 }) });

@@ -89,8 +89,24 @@ export interface AppContext {
 }
 
 const AUTO_SAMPLER_ATTR = 'dials:auto_sampler';
-/** How stale derived data (plots, sorted tables) may be while trials keep changing. */
+/** How stale derived data (plots, sorted tables) may be while trials keep changing, when it is costly to recompute. */
 const STALE_MS = 1000;
+/** The longest a stale result is served, whatever its cost. */
+const MAX_STALE_MS = 2000;
+/** Results cheaper than this are recomputed whenever the trials changed (never stale). */
+const CHEAP_MS = 5;
+/**
+ * How long a result computed in `costMs` may be reused after the trials
+ * changed: never for a cheap one; for a costly one at least STALE_MS and
+ * four times its cost (so at most a fifth of the time goes to recomputing),
+ * at most MAX_STALE_MS. A live stream that saw a change sends the page one
+ * more nudge after MAX_STALE_MS, so a refetch that got stale data is
+ * followed by one that cannot.
+ */
+function staleWindowMs(costMs: number | undefined): number {
+  const cost = costMs ?? 0;
+  return cost < CHEAP_MS ? 0 : Math.min(MAX_STALE_MS, Math.max(STALE_MS, 4 * cost));
+}
 /** Requests closer together than this share one look at the change cursor. */
 const REQUEST_FRESH_MS = 20;
 /** How long the list of user attribute keys is reused. */
@@ -241,8 +257,7 @@ export function createApp(ctx: AppContext): Hono {
    */
   const remember = <T>(key: string, st: StudyTrials, compute: () => T): T => {
     const hit = memo.get(key);
-    // The slower a result is to compute, the longer it is reused (at most a fifth of the time goes to recomputing).
-    if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(STALE_MS, 4 * (hit.costMs ?? 0)))) return hit.value as T;
+    if (hit && (hit.version === st.version || Date.now() - hit.at < staleWindowMs(hit.costMs))) return hit.value as T;
     const t0 = performance.now();
     const value = compute();
     if (memo.size > 256) memo.clear();
@@ -489,7 +504,7 @@ export function createApp(ctx: AppContext): Hono {
         const maxTrials = intParam(c.req.query('maxTrials'), 'maxTrials', 300, 1, 5000);
         const ikey = `${key}:${maxTrials}`;
         const hit = memo.get(ikey);
-        if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(STALE_MS, 4 * (hit.costMs ?? 0)))) return json(hit.value as string);
+        if (hit && (hit.version === st.version || Date.now() - hit.at < staleWindowMs(hit.costMs))) return json(hit.value as string);
         const t0 = performance.now();
         const { picked, total } = pickCurveTrials(st, s.directions[0] as StudyDirection, maxTrials);
         const curves = await hub.loader.curves(s.studyId, picked);
@@ -666,6 +681,15 @@ export function createApp(ctx: AppContext): Hono {
         const truncated = uniq.length > MAX_SSE_TRIALS;
         return { rows: uniq.slice(0, MAX_SSE_TRIALS).flatMap((n) => (st.trials[n] ? [rowOf(st.trials[n])] : [])), truncated };
       };
+      // After the study's trials change, one more 'study' event once any stale result has expired (see staleWindowMs).
+      let nudge: ReturnType<typeof setTimeout> | null = null;
+      const scheduleNudge = () => {
+        if (nudge !== null) clearTimeout(nudge);
+        nudge = setTimeout(() => {
+          nudge = null;
+          if (open && studyId !== null) push({ type: 'study', cursor: hub.currentCursor, studyId });
+        }, MAX_STALE_MS + 100);
+      };
       const onBatch = (b: import('./hub.js').RefreshBatch) => {
         void (async () => {
           if (b.studiesChanged || b.trials.size > 0) push({ type: 'studies', cursor: b.to, studies: await summaries() });
@@ -678,6 +702,7 @@ export function createApp(ctx: AppContext): Hono {
           if (numbers || b.truncated) {
             const { rows, truncated } = await rowsOf(numbers ?? []);
             push({ type: 'trials', cursor: b.to, studyId, trials: rows, truncated: truncated || b.truncated });
+            scheduleNudge();
           } else if (b.studiesChanged) push({ type: 'study', cursor: b.to, studyId });
         })().catch((e) => ctx.log(`dashboard: live update failed: ${(e as Error).message}`));
       };
@@ -719,6 +744,7 @@ export function createApp(ctx: AppContext): Hono {
       } finally {
         clearInterval(poll);
         clearInterval(keepAlive);
+        if (nudge !== null) clearTimeout(nudge);
         unsubscribe();
         streams--;
       }

@@ -20,6 +20,10 @@ describe('createPruner', () => {
     expect(createPruner({ type: 'asha' })).toBeInstanceOf(SuccessiveHalvingPruner);
     expect(createPruner({ type: 'SuccessiveHalvingPruner' })).toBeInstanceOf(SuccessiveHalvingPruner);
     expect((createPruner({ type: 'hyperband', max_resource: 81 }) as HyperbandPruner).nBrackets).toBe(5);
+    const hb = createPruner({ type: 'hyperband', max_resource: 27, n_brackets: 2, rank_by: 'extrapolated' }) as HyperbandPruner;
+    expect([hb.nBrackets, hb.rankBy]).toEqual([2, 'extrapolated']);
+    const sha = createPruner({ type: 'asha', min_resource: 3, rank_by: 'extrapolated', max_resource: 27 }) as SuccessiveHalvingPruner;
+    expect(sha.rankBy).toBe('extrapolated');
     expect(createPruner({ type: 'wilcoxon', p_threshold: 0.05 })).toBeInstanceOf(WilcoxonPruner);
     expect(createPruner('nop')).toBeInstanceOf(NopPruner);
     expect(createPruner({ type: 'none' })).toBeInstanceOf(NopPruner);

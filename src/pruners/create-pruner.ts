@@ -44,8 +44,11 @@ const ENTRIES: Record<string, Entry> = {
       return new PatientPruner(inner, rest as { patience: number });
     },
   },
-  successiveHalving: { keys: ['minResource', 'reductionFactor', 'minEarlyStoppingRate', 'bootstrapCount'], make: (o) => new SuccessiveHalvingPruner(o) },
-  hyperband: { keys: ['minResource', 'maxResource', 'reductionFactor', 'bootstrapCount'], make: (o) => new HyperbandPruner(o) },
+  successiveHalving: {
+    keys: ['minResource', 'reductionFactor', 'minEarlyStoppingRate', 'bootstrapCount', 'rankBy', 'maxResource'],
+    make: (o) => new SuccessiveHalvingPruner(o),
+  },
+  hyperband: { keys: ['minResource', 'maxResource', 'reductionFactor', 'bootstrapCount', 'nBrackets', 'rankBy'], make: (o) => new HyperbandPruner(o) },
   wilcoxon: { keys: ['pThreshold', 'nStartupSteps'], make: (o) => new WilcoxonPruner(o) },
 };
 

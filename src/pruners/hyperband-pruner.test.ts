@@ -94,7 +94,46 @@ describe('HyperbandPruner', () => {
     await study.close();
   });
 
+  it('with nBrackets, keeps only the most aggressive brackets, each with its budget', () => {
+    const all = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 });
+    const two = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3, nBrackets: 2 });
+    expect(all.bracketBudgets).toEqual([27, 12, 6, 4]);
+    expect(two.nBrackets).toBe(2);
+    expect(two.bracketBudgets).toEqual([27, 12]);
+    // More brackets than ⌊log_η(R/r)⌋ + 1 change nothing.
+    expect(new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3, nBrackets: 9 }).bracketBudgets).toEqual([27, 12, 6, 4]);
+    const brackets = Array.from({ length: 200 }, (_, k) => two.bracketOf('hb-study', k));
+    expect(new Set(brackets)).toEqual(new Set([0, 1]));
+    // Bracket 1 (first rung at step 3) never prunes at step 1; bracket 0 does.
+    const k1 = brackets.indexOf(1);
+    const k0 = brackets.indexOf(0);
+    const other0 = brackets.indexOf(0, k0 + 1);
+    const h = [trial(other0, { systemAttrs: { completed_rung_0: 0.1 } })];
+    expect(two.prune(view(h, ['minimize'], 'hb-study'), running(k1, [[1, 9]]))).toBe(false);
+    expect(two.prune(view(h, ['minimize'], 'hb-study'), running(k0, [[1, 9]]))).toBe(true);
+  });
+
+  it("passes rankBy 'extrapolated' to its brackets, predicting at maxResource − 1", () => {
+    const p = new HyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3, rankBy: 'extrapolated' });
+    const k0 = Array.from({ length: 50 }, (_, k) => k).find((k) => p.bracketOf('hb-study', k) === 0) as number;
+    const ctx = recorder();
+    const falling = [0.8, 0.6, 0.45, 0.35];
+    p.prune(
+      view([], ['minimize'], 'hb-study'),
+      running(
+        k0,
+        falling.map((v, s) => [s, v] as const),
+      ),
+      ctx,
+    );
+    // rung 0 (step 1) has 2 reports: the last value; rung 1 (step 3) has 4: a prediction below the last value
+    expect(ctx.attrs.completed_rung_0).toBe(0.6);
+    expect(ctx.attrs.completed_rung_1).toBeLessThan(0.35);
+  });
+
   it('rejects bad options', () => {
+    expect(() => new HyperbandPruner({ nBrackets: 0 })).toThrow(/nBrackets must be an integer ≥ 1/);
+    expect(() => new HyperbandPruner({ rankBy: 'best' as 'value' })).toThrow(/rankBy must be one of/);
     expect(() => new HyperbandPruner({ minResource: 10, maxResource: 5 })).toThrow(/maxResource \(5\) must be ≥ minResource/);
     expect(() => new HyperbandPruner({ bootstrapCount: 2 })).toThrow(/set maxResource/);
     expect(() => new HyperbandPruner({ reductionFactor: 1.5 })).toThrow(/reductionFactor/);

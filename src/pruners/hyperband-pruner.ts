@@ -12,6 +12,11 @@
  * trials only against trials of the same bracket, and the sampler sees only
  * the trials of the new trial's bracket (`samplerView`).
  *
+ * `nBrackets: k` (not in Optuna today; its pre-2.0 `n_brackets` kept the k
+ * most aggressive) keeps brackets 0..k−1 with their budgets, dropping the
+ * safest ones, whose trials train longest. `rankBy` is passed to every bracket
+ * (see SuccessiveHalvingPruner).
+ *
  * `maxResource: 'auto'` takes (last step + 1) of the first COMPLETE trial(s);
  * until then every trial is in bracket 0 and nothing is pruned.
  */
@@ -21,7 +26,7 @@ import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { TrialState } from '../trial/state.js';
 import { crc32 } from './crc32.js';
 import type { PruneContext, Pruner } from './pruner.js';
-import { SuccessiveHalvingPruner } from './successive-halving-pruner.js';
+import { checkRankBy, type RankBy, SuccessiveHalvingPruner } from './successive-halving-pruner.js';
 import { checkInt } from './validate.js';
 
 export interface HyperbandPrunerOptions {
@@ -33,6 +38,10 @@ export interface HyperbandPrunerOptions {
   readonly reductionFactor?: number;
   /** See SuccessiveHalvingPruner (default 0; needs a fixed maxResource). */
   readonly bootstrapCount?: number;
+  /** How many brackets to run, the most aggressive first (default: all ⌊log_η(R/r)⌋ + 1). */
+  readonly nBrackets?: number;
+  /** See SuccessiveHalvingPruner (default 'value'). */
+  readonly rankBy?: RankBy;
 }
 
 export class HyperbandPruner implements Pruner {
@@ -41,6 +50,8 @@ export class HyperbandPruner implements Pruner {
   readonly minResource: number;
   readonly reductionFactor: number;
   readonly bootstrapCount: number;
+  readonly rankBy: RankBy;
+  private readonly maxBrackets: number | null;
   private maxResource: number | null;
   private brackets: SuccessiveHalvingPruner[] = [];
   private budgets: number[] = [];
@@ -55,6 +66,8 @@ export class HyperbandPruner implements Pruner {
     this.maxResource = mr === 'auto' ? null : checkInt(this.name, 'maxResource', mr, 1);
     this.reductionFactor = checkInt(this.name, 'reductionFactor', options.reductionFactor ?? 3, 2);
     this.bootstrapCount = checkInt(this.name, 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+    this.rankBy = checkRankBy(this.name, options.rankBy ?? 'value');
+    this.maxBrackets = options.nBrackets === undefined ? null : checkInt(this.name, 'nBrackets', options.nBrackets, 1);
     if (this.maxResource !== null && this.maxResource < this.minResource) {
       throw new InvalidArgumentError(`${this.name}: maxResource (${this.maxResource}) must be ≥ minResource (${this.minResource})`, ['maxResource']);
     }
@@ -78,7 +91,7 @@ export class HyperbandPruner implements Pruner {
     this.maxResource = maxResource;
     // ⌊log_η(R/r)⌋ + 1, computed as Python's math.log(x, base) does.
     const n = Math.floor(Math.log(maxResource / this.minResource) / Math.log(this.reductionFactor)) + 1;
-    for (let b = 0; b < n; b++) {
+    for (let b = 0; b < Math.min(n, this.maxBrackets ?? n); b++) {
       const s = n - 1 - b;
       const budget = Math.ceil((n * this.reductionFactor ** s) / (s + 1));
       this.budgets.push(budget);
@@ -89,6 +102,8 @@ export class HyperbandPruner implements Pruner {
           reductionFactor: this.reductionFactor,
           minEarlyStoppingRate: b,
           bootstrapCount: this.bootstrapCount,
+          rankBy: this.rankBy,
+          ...(this.rankBy === 'extrapolated' ? { maxResource } : {}),
         }),
       );
     }

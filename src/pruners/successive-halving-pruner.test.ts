@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recorder, running, trial, view } from '../../test/helpers/pruning-history.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, TrialPruned } from '../errors.js';
 import { RandomSampler } from '../samplers/random/random-sampler.js';
 import { createStudy, loadStudy } from '../study/create-study.js';
+
 import { rungKey, SuccessiveHalvingPruner } from './successive-halving-pruner.js';
 
 const rungs = (...vs: number[]) => Object.fromEntries(vs.map((v, k) => [rungKey(k), v]));
@@ -109,6 +110,83 @@ describe('SuccessiveHalvingPruner', () => {
     expect(() => new SuccessiveHalvingPruner({ minResource: 0 })).toThrow(InvalidArgumentError);
     expect(() => new SuccessiveHalvingPruner({ bootstrapCount: 1 })).toThrow(/set minResource/);
     expect(() => new SuccessiveHalvingPruner({ minEarlyStoppingRate: -1 })).toThrow(/minEarlyStoppingRate/);
+    expect(() => new SuccessiveHalvingPruner({ rankBy: 'smoothed' as 'value' })).toThrow(/rankBy must be one of 'value', 'extrapolated', got "smoothed"/);
+    expect(() => new SuccessiveHalvingPruner({ maxResource: 27 })).toThrow(/maxResource is only used with rankBy 'extrapolated'/);
+    expect(() => new SuccessiveHalvingPruner({ rankBy: 'extrapolated', maxResource: 0 })).toThrow(/maxResource must be an integer ≥ 1/);
+  });
+});
+
+/**
+ * Crossing curves, 27 steps. Three fast configurations level off by step 3
+ * and then overfit (their loss climbs); a slow starter is behind at step 3 but
+ * still falling steeply, and ends far ahead.
+ */
+const fast = (k: number) => (s: number) => 0.19 + 0.005 * k + 0.3 * Math.exp(-1.5 * s) + 0.008 * Math.max(0, s - 3);
+const slow = (s: number) => 0.02 + 0.6 * (s + 1) ** -0.8;
+const CROSSING = [fast(0), fast(1), fast(2), slow];
+
+async function runCrossing(pruner: SuccessiveHalvingPruner): Promise<{ states: string[]; best: number; rungs: unknown[] }> {
+  const study = await createStudy({ sampler: new RandomSampler({ seed: 0 }), pruner });
+  await study.optimize(
+    (trial) => {
+      const curve = CROSSING[trial.number] as (s: number) => number;
+      for (let s = 0; s < 27; s++) {
+        trial.report(curve(s), s);
+        if (trial.shouldPrune()) throw new TrialPruned();
+      }
+      return curve(26);
+    },
+    { nTrials: CROSSING.length },
+  );
+  const trials = await study.getTrials();
+  const best = (await study.bestTrial()).number;
+  await study.close();
+  return { states: trials.map((t) => t.state), best, rungs: trials.map((t) => t.systemAttrs.completed_rung_0) };
+}
+
+describe("rankBy: 'extrapolated'", () => {
+  it('promotes the slow starter with the steeper tail, which ranking by the current value prunes', async () => {
+    // At the first rung (step 3): fast 0.193, 0.198, 0.203, slow 0.218.
+    const byValue = await runCrossing(new SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3 }));
+    expect(byValue.states).toEqual(['COMPLETE', 'PRUNED', 'PRUNED', 'PRUNED']);
+    expect(byValue.best).toBe(0); // final loss 0.37, against 0.06 for the slow starter
+    const extrapolated = await runCrossing(new SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3, rankBy: 'extrapolated', maxResource: 27 }));
+    expect(extrapolated.states).toEqual(['COMPLETE', 'PRUNED', 'PRUNED', 'COMPLETE']);
+    expect(extrapolated.best).toBe(3);
+    // The rung records the prediction: below the slow starter's value at step 3, and below the fast ones'.
+    const [f0, , , s3] = extrapolated.rungs as number[];
+    expect(s3).toBeLessThan(slow(3));
+    expect(s3).toBeLessThan(f0 as number);
+  });
+
+  it("with maxResource 'auto', prunes nothing until a trial completes, then predicts at its last step", () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3, rankBy: 'extrapolated' });
+    const curve = (f: (s: number) => number, n: number) => Array.from({ length: n }, (_, s) => [s, f(s)] as const);
+    expect(p.prune(view([]), running(1, curve(slow, 4)))).toBe(false);
+    const done = trial(0, { value: fast(0)(26), reports: curve(fast(0), 27), systemAttrs: { completed_rung_0: fast(0)(3) } });
+    const ctx = recorder();
+    // n = 2 at the rung: only the best is promoted; the slow starter's prediction beats the fast one's recorded value
+    expect(p.prune(view([done]), running(1, curve(slow, 4)), ctx)).toBe(false);
+    expect(ctx.attrs.completed_rung_0).toBeLessThan(fast(0)(3));
+  });
+
+  it('records the prediction in the study’s direction when maximizing', () => {
+    const p = new SuccessiveHalvingPruner({ minResource: 3, reductionFactor: 3, rankBy: 'extrapolated', maxResource: 27 });
+    const ctx = recorder();
+    const accuracy = [0.5, 0.7, 0.8, 0.85];
+    expect(
+      p.prune(
+        view([], ['maximize']),
+        running(
+          0,
+          accuracy.map((v, s) => [s, v] as const),
+        ),
+        ctx,
+      ),
+    ).toBe(false);
+    const recorded = ctx.attrs.completed_rung_0 as number;
+    expect(recorded).toBeGreaterThan(0.85); // still rising: predicted higher than the last value
+    expect(recorded).toBeLessThanOrEqual(0.85 + (0.85 - 0.8) + 1e-12); // at most the second half's gain again
   });
 });
 

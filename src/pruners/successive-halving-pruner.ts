@@ -16,13 +16,21 @@
  * (non-dominated sorting: they dominate it, directly or through a chain),
  * which for one objective is exactly the rule above.
  *
+ * `rankBy: 'extrapolated'` (not in Optuna) judges a trial at a rung by the
+ * value its curve so far predicts at the last step (maxResource − 1; see
+ * curve-extrapolation.ts) instead of its current value, which favours slow
+ * starters still improving over fast ones that have levelled off or begun to
+ * overfit (short-horizon bias). The prediction is what the rung records.
+ *
  * Only reports without a fold are read (use the median, percentile or
  * Wilcoxon pruner to race over folds).
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { StudyView } from '../samplers/sampler.js';
-import type { FrozenTrial } from '../trial/frozen-trial.js';
+import type { FrozenTrial, IntermediateValue } from '../trial/frozen-trial.js';
+import type { StudyDirection } from '../trial/state.js';
+import { extrapolateCurve } from './curve-extrapolation.js';
 import type { PruneContext, Pruner } from './pruner.js';
 import { countAhead, reportsOfFold, toMinimize } from './reports.js';
 import { checkInt } from './validate.js';
@@ -36,6 +44,29 @@ export interface SuccessiveHalvingPrunerOptions {
   readonly minEarlyStoppingRate?: number;
   /** Values a rung needs before anyone is promoted (default 0; not with minResource 'auto'). */
   readonly bootstrapCount?: number;
+  /**
+   * What a trial is ranked by at a rung: its current value ('value', the
+   * default, as in Optuna and the papers) or the value its curve up to the
+   * rung extrapolates to at the last step ('extrapolated').
+   */
+  readonly rankBy?: RankBy;
+  /**
+   * With rankBy 'extrapolated': the number of steps a complete trial reports
+   * (its last step + 1), or 'auto' to take it from the first COMPLETE trial
+   * (default 'auto'; until one exists nothing is pruned).
+   */
+  readonly maxResource?: number | 'auto';
+}
+
+export type RankBy = 'value' | 'extrapolated';
+export const RANK_BY: readonly RankBy[] = ['value', 'extrapolated'];
+
+/** Checks a rankBy option, naming the accepted values. */
+export function checkRankBy(pruner: string, value: unknown): RankBy {
+  if (!RANK_BY.includes(value as RankBy)) {
+    throw new InvalidArgumentError(`${pruner}: rankBy must be one of ${RANK_BY.map((r) => `'${r}'`).join(', ')}, got ${JSON.stringify(value)}`, ['rankBy']);
+  }
+  return value as RankBy;
 }
 
 /** The system attribute in which a trial records its value at rung k (Optuna's name). */
@@ -49,7 +80,9 @@ export class SuccessiveHalvingPruner implements Pruner {
   readonly reductionFactor: number;
   readonly minEarlyStoppingRate: number;
   readonly bootstrapCount: number;
+  readonly rankBy: RankBy;
   private minResource: number | null;
+  private maxResource: number | null;
 
   /**
    * @example createStudy({ pruner: new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 3 }) })
@@ -66,6 +99,12 @@ export class SuccessiveHalvingPruner implements Pruner {
         ['bootstrapCount'],
       );
     }
+    this.rankBy = checkRankBy(this.name, options.rankBy ?? 'value');
+    const maxR = options.maxResource ?? 'auto';
+    if (options.maxResource !== undefined && this.rankBy !== 'extrapolated') {
+      throw new InvalidArgumentError(`${this.name}: maxResource is only used with rankBy 'extrapolated'; remove it or set rankBy`, ['maxResource']);
+    }
+    this.maxResource = maxR === 'auto' ? null : checkInt(this.name, 'maxResource', maxR, 1);
   }
 
   /** The minimum resource in use (null until 'auto' has seen a COMPLETE trial). */
@@ -87,24 +126,43 @@ export class SuccessiveHalvingPruner implements Pruner {
         this.minResource = estimateMinResource(study.getTrials(['COMPLETE']));
         if (this.minResource === null) return false;
       }
+      if (this.rankBy === 'extrapolated' && this.maxResource === null) {
+        this.maxResource = estimateMaxResource(study.getTrials(['COMPLETE']));
+        if (this.maxResource === null) return false;
+      }
       const promotionStep = this.minResource * this.reductionFactor ** (this.minEarlyStoppingRate + rung);
       if (step < promotionStep) return false;
       if (value.some(Number.isNaN)) return true;
       others ??= study.getTrials().filter((t) => t.number !== trial.number);
       const key = rungKey(rung);
-      context?.setTrialSystemAttr(key, (value.length === 1 ? value[0] : value.slice()) as JsonValue);
+      const me = this.rankBy === 'value' ? toMinimize(value, dirs) : this.extrapolated(reports, promotionStep, dirs);
+      const recorded = toMinimize(me, dirs); // back to the study's directions
+      context?.setTrialSystemAttr(key, (recorded.length === 1 ? recorded[0] : recorded) as JsonValue);
       const competing: number[][] = [];
       for (const t of others) {
         const v = rungValue(t, key);
         if (v !== null) competing.push(toMinimize(v, dirs));
       }
-      const me = toMinimize(value, dirs);
       competing.push(me);
       // `competing` includes this trial, hence ≤.
       if (competing.length <= this.bootstrapCount) return true;
       if (!isPromotable(me, competing, this.reductionFactor)) return true;
       rung++;
     }
+  }
+
+  /** Per objective (to be minimized): the value the curve up to step `upTo` predicts at the last step. */
+  private extrapolated(reports: readonly IntermediateValue[], upTo: number, dirs: readonly StudyDirection[]): number[] {
+    const curve = reports.filter((r) => r.step <= upTo);
+    const steps = curve.map((r) => r.step);
+    const ys = curve.map((r) => toMinimize(r.values, dirs));
+    return dirs.map((_, i) =>
+      extrapolateCurve(
+        steps,
+        ys.map((y) => y[i] as number),
+        (this.maxResource as number) - 1,
+      ),
+    );
   }
 }
 
@@ -121,6 +179,12 @@ function rungValue(t: FrozenTrial, key: string): number[] | null {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v) && v.every((x) => typeof x === 'number')) return v as number[];
   return null;
+}
+
+function estimateMaxResource(completed: readonly FrozenTrial[]): number | null {
+  let lastStep = -1;
+  for (const t of completed) for (const iv of t.intermediateValues) if (iv.fold === null && iv.step > lastStep) lastStep = iv.step;
+  return lastStep < 0 ? null : lastStep + 1;
 }
 
 function estimateMinResource(completed: readonly FrozenTrial[]): number | null {

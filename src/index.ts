@@ -90,7 +90,7 @@ export { NopPruner, type PruneContext, type Pruner } from './pruners/pruner.js';
 export { MedianPruner, PercentilePruner, type PercentilePrunerOptions } from './pruners/percentile-pruner.js';
 export { ThresholdPruner, type ThresholdPrunerOptions } from './pruners/threshold-pruner.js';
 export { PatientPruner, type PatientPrunerOptions } from './pruners/patient-pruner.js';
-export { SuccessiveHalvingPruner, type SuccessiveHalvingPrunerOptions } from './pruners/successive-halving-pruner.js';
+export { type RankBy, SuccessiveHalvingPruner, type SuccessiveHalvingPrunerOptions } from './pruners/successive-halving-pruner.js';
 export { HyperbandPruner, type HyperbandPrunerOptions } from './pruners/hyperband-pruner.js';
 export { WilcoxonPruner, type WilcoxonPrunerOptions } from './pruners/wilcoxon-pruner.js';
 export { wilcoxonSignedRank, type WilcoxonResult } from './pruners/wilcoxon-test.js';

@@ -16,6 +16,7 @@ import type {
   ChangeQuery,
   ChangeSet,
   EnqueueInput,
+  ParamWrite,
   ReapedTrial,
   StartedTrial,
   StartTrialInput,
@@ -244,6 +245,18 @@ export class SqlStorage implements Storage {
     return Number(rows[0].number);
   }
 
+  /** A parameter already set keeps its first value (a retried write is a no-op). */
+  private async writeParams(tx: SqlExecutor, trialId: number, params: readonly ParamWrite[]): Promise<void> {
+    if (params.length === 0) return;
+    const args: unknown[] = [];
+    for (const p of params) args.push(trialId, p.name, toInternal(p.distribution, p.value), JSON.stringify(p.distribution));
+    await tx.run(
+      `INSERT INTO dials_trial_params (trial_id, name, value, distribution) VALUES ${params.map(() => '(?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (trial_id, name) DO NOTHING`,
+      args,
+    );
+  }
+
   private async writeAttrs(tx: SqlExecutor, trialId: number, attrs: readonly AttrWrite[]): Promise<void> {
     for (const a of attrs) {
       await tx.run(
@@ -432,15 +445,7 @@ export class SqlStorage implements Storage {
       if (rows[0]?.ok !== true) throw new Error(`internal: trial ${started.number} is not RUNNING under the lease it was just started with`);
       return started;
     }
-    if (params.length > 0) {
-      const args: unknown[] = [];
-      for (const p of params) args.push(trialId, p.name, toInternal(p.distribution, p.value), JSON.stringify(p.distribution));
-      await tx.run(
-        `INSERT INTO dials_trial_params (trial_id, name, value, distribution) VALUES ${params.map(() => '(?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (trial_id, name) DO NOTHING`,
-        args,
-      );
-    }
+    await this.writeParams(tx, trialId, params);
     const last = lastAttrWrites(attrs);
     if (last.length > 0) {
       await tx.run(
@@ -476,16 +481,7 @@ export class SqlStorage implements Storage {
         );
         return;
       }
-      const params = patch.params ?? [];
-      if (params.length > 0) {
-        const args: unknown[] = [];
-        for (const p of params) args.push(trialId, p.name, toInternal(p.distribution, p.value), JSON.stringify(p.distribution));
-        await tx.run(
-          `INSERT INTO dials_trial_params (trial_id, name, value, distribution) VALUES ${params.map(() => '(?, ?, ?, ?)').join(', ')}
-           ON CONFLICT (trial_id, name) DO NOTHING`,
-          args,
-        );
-      }
+      await this.writeParams(tx, trialId, patch.params ?? []);
       const rowsIv: unknown[][] = [];
       for (const iv of patch.intermediate ?? []) {
         iv.values.forEach((v, k) => {

@@ -29,25 +29,25 @@ import type { ParamValue } from '../space/distributions.js';
 import { createStudy } from '../study/create-study.js';
 import { buildArgv, shellQuote } from './command.js';
 import { signalGroup } from './kill-group.js';
-import { createProgress, type ProgressMode } from './progress.js';
+import { createProgress } from './progress.js';
 import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
 import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
-import { DEFAULT_TUNE_STORAGE } from './tune.js';
+import {
+  attemptOf,
+  type CommandAttempt,
+  type CommandRunOptions,
+  childEnv,
+  commandFailure,
+  DEFAULT_TUNE_STORAGE,
+  listenForInterrupts,
+  malformedHint,
+  runRecord,
+  showNumber,
+} from './tune.js';
 import { Watchdog } from './watchdog.js';
 
-export interface PbtTuneOptions {
-  /** A config with a `pbt:` section. */
-  readonly config: TuneConfig;
-  /** Overrides the config's storage. */
-  readonly storage?: string | undefined;
-  /** Members trained at once (overrides the config's `parallel`). */
-  readonly parallel?: number | undefined;
-  readonly progress?: ProgressMode;
-  /** Handle SIGINT and SIGTERM (the CLI does). */
-  readonly handleSignals?: boolean;
-  /** Stops the run as a first Ctrl-C would. */
-  readonly abort?: AbortSignal;
-}
+/** tune's options, for a config with a `pbt:` section; `parallel` is how many members train at once. */
+export type PbtTuneOptions = CommandRunOptions;
 
 export interface PbtTuneMember {
   readonly member: number;
@@ -166,18 +166,6 @@ function lockDriver(folder: string, study: string): () => void {
   };
 }
 
-function commandFailure(o: CommandOutcome): string | null {
-  if (o.spawnError !== null) return `cannot start the command: ${o.spawnError}`;
-  if (o.killed === 'timeout') return 'timeout';
-  if (o.signal !== null) return `killed by signal ${o.signal}`;
-  if (o.exitCode !== 0) return `exit code ${o.exitCode}`;
-  return null;
-}
-
-function show(v: number): string {
-  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
-}
-
 /**
  * Trains the config's command as a PBT population until every member has
  * done `pbt.total_steps` steps; run again to resume.
@@ -218,22 +206,11 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       for (const h of running) h.killNow('interrupted');
     }
   };
-  const onSigint = () => interrupt('SIGINT');
-  const onSigterm = () => interrupt('SIGTERM');
-  const onAbort = () => interrupt(null);
-  const onExit = () => {
+  const stopListening = listenForInterrupts(options, interrupt, () => {
     for (const h of running) if (h.pid !== undefined) signalGroup(h.pid, 'SIGKILL');
-  };
-  if (options.handleSignals) {
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
-  }
-  options.abort?.addEventListener('abort', onAbort);
-  process.on('exit', onExit);
+  });
 
-  const baseEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'DIALS_STORAGE') baseEnv[k] = v;
-  Object.assign(baseEnv, config.env);
+  const baseEnv = childEnv(config);
   const names = config.space.map((p) => p.name);
   const segmentsPerMember = Math.ceil(pbt.totalSteps / pbt.readyEvery);
   const totalSegments = pbt.population * segmentsPerMember;
@@ -255,7 +232,7 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
     let outcome: CommandOutcome | null = null;
     let reason: string | null = null;
     let endReport: number | undefined;
-    const attempts: { exitCode: number | null; signal: string | null; killed: string | null; durationMs: number }[] = [];
+    const attempts: CommandAttempt[] = [];
     for (let attempt = 0; ; attempt++) {
       if (controller.signal.aborted) {
         reason = 'interrupted';
@@ -302,13 +279,12 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       running.delete(handle);
       await chain;
       if (recordError !== undefined) throw recordError;
-      attempts.push({ exitCode: outcome.exitCode, signal: outcome.signal, killed: outcome.killed, durationMs: outcome.durationMs });
+      attempts.push(attemptOf(outcome));
       if (outcome.killed === 'interrupted') reason = 'interrupted';
       else if (badStep !== null) reason = badStep;
       else reason = commandFailure(outcome);
       if (reason === null && outcome.final === null && endReport === undefined) {
-        const hint = outcome.protocol.problems.length > 0 ? `; malformed report lines: ${outcome.protocol.problems.join('; ')}` : '';
-        reason = `the command exited 0 without a score for step ${job.end}: print dials: ${JSON.stringify({ step: job.end, [metric]: 0.5 })} or a final dials: ${JSON.stringify({ [metric]: 0.5 })}${hint}`;
+        reason = `the command exited 0 without a score for step ${job.end}: print dials: ${JSON.stringify({ step: job.end, [metric]: 0.5 })} or a final dials: ${JSON.stringify({ [metric]: 0.5 })}${malformedHint(outcome)}`;
       }
       if (reason === null && !existsSync(checkpointOut)) {
         reason = 'the command exited 0 without writing its checkpoint to the file DIALS_CHECKPOINT_OUT names';
@@ -320,19 +296,7 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       await io.setSystemAttrs({
         [STDOUT_ATTR]: outcome.stdout,
         [STDERR_ATTR]: outcome.stderr,
-        [RUN_ATTR]: {
-          exitCode: outcome.exitCode,
-          signal: outcome.signal,
-          killed: outcome.killed,
-          durationMs: outcome.durationMs,
-          attempts,
-          stdoutBytes: outcome.stdoutBytes,
-          stderrBytes: outcome.stderrBytes,
-          reports: outcome.protocol.reports,
-          invalidReports: outcome.protocol.invalid,
-          oversizedLines: outcome.protocol.oversized,
-          problems: outcome.protocol.problems,
-        },
+        [RUN_ATTR]: runRecord(outcome, attempts),
       });
     }
     if (reason !== null) {
@@ -353,16 +317,19 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
     done++;
     doneHere++;
     const score = s.score as number;
-    if (best === null || better(score, best.score)) best = { score, text: `${metric}=${show(score)} (#${s.trialNumber}, member ${s.member}, step ${s.end})` };
+    if (best === null || better(score, best.score))
+      best = { score, text: `${metric}=${showNumber(score)} (#${s.trialNumber}, member ${s.member}, step ${s.end})` };
     let what = '';
     if (s.exploit !== null) {
       const changes = s.exploit.changes
         .filter((c) => c.from !== c.to)
-        .map((c) => `${c.name} ${typeof c.from === 'number' ? show(c.from) : String(c.from)}→${typeof c.to === 'number' ? show(c.to) : String(c.to)}`);
+        .map(
+          (c) => `${c.name} ${typeof c.from === 'number' ? showNumber(c.from) : String(c.from)}→${typeof c.to === 'number' ? showNumber(c.to) : String(c.to)}`,
+        );
       what = ` · copied member ${s.exploit.fromMember} at step ${s.exploit.fromStep}${changes.length > 0 ? ` (${changes.join(', ')})` : ''}`;
     }
     const elapsed = Date.now() - t0;
-    progress.trialEnded(`trial ${s.trialNumber} member ${s.member} steps ${s.start}→${s.end} ${metric}=${show(score)}${what}`, {
+    progress.trialEnded(`trial ${s.trialNumber} member ${s.member} steps ${s.start}→${s.end} ${metric}=${showNumber(score)}${what}`, {
       done: Math.min(done, totalSegments),
       total: totalSegments,
       best: best.text,
@@ -428,12 +395,7 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
     unlock?.();
     progress.stop();
     watchdog.stop();
-    if (options.handleSignals) {
-      process.removeListener('SIGINT', onSigint);
-      process.removeListener('SIGTERM', onSigterm);
-    }
-    options.abort?.removeEventListener('abort', onAbort);
-    process.removeListener('exit', onExit);
+    stopListening();
     rmSync(resultDir, { recursive: true, force: true });
     await study.close();
   }

@@ -35,20 +35,25 @@ import { Watchdog } from './watchdog.js';
 
 export const DEFAULT_TUNE_STORAGE = 'sqlite:dials.db';
 
-export interface TuneOptions {
+/** What tune and pbtTune both take. */
+export interface CommandRunOptions {
   readonly config: TuneConfig;
   /** Overrides the config's storage. */
   readonly storage?: string | undefined;
+  /** Commands run at once (overrides the config's `parallel`). */
   readonly parallel?: number | undefined;
-  /** Overrides the config's study-wide trial budget. */
-  readonly trials?: number | undefined;
-  /** Overrides the config's time budget (no new trial starts after it). */
-  readonly timeMs?: number | undefined;
   readonly progress?: ProgressMode;
   /** Handle SIGINT and SIGTERM (the CLI does; a library caller may prefer `abort`). */
   readonly handleSignals?: boolean;
   /** Stops the run as a first Ctrl-C would. */
   readonly abort?: AbortSignal;
+}
+
+export interface TuneOptions extends CommandRunOptions {
+  /** Overrides the config's study-wide trial budget. */
+  readonly trials?: number | undefined;
+  /** Overrides the config's time budget (no new trial starts after it). */
+  readonly timeMs?: number | undefined;
 }
 
 export interface TuneSummary {
@@ -81,35 +86,106 @@ export function workerId(slot: number): string {
   return `${hostname()}:${process.pid}/${slot}`;
 }
 
-function childEnv(config: TuneConfig): Record<string, string> {
+/** The environment of a trial's command: this process's (without DIALS_STORAGE), then the config's `env`. */
+export function childEnv(config: TuneConfig): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'DIALS_STORAGE') env[k] = v;
   return Object.assign(env, config.env);
 }
 
+/**
+ * Routes SIGINT and SIGTERM (with `handleSignals`) and `abort` to `interrupt`,
+ * and runs `onExit` when the process exits; returns what removes them again.
+ */
+export function listenForInterrupts(
+  options: Pick<CommandRunOptions, 'handleSignals' | 'abort'>,
+  interrupt: (sig: 'SIGINT' | 'SIGTERM' | null) => void,
+  onExit: () => void,
+): () => void {
+  const onSigint = () => interrupt('SIGINT');
+  const onSigterm = () => interrupt('SIGTERM');
+  const onAbort = () => interrupt(null);
+  if (options.handleSignals) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  options.abort?.addEventListener('abort', onAbort);
+  process.on('exit', onExit);
+  return () => {
+    if (options.handleSignals) {
+      process.removeListener('SIGINT', onSigint);
+      process.removeListener('SIGTERM', onSigterm);
+    }
+    options.abort?.removeEventListener('abort', onAbort);
+    process.removeListener('exit', onExit);
+  };
+}
+
+/** Why a command failed on its own (null: it exited 0; stops by Dials, such as pruning, are the caller's to tell). */
+export function commandFailure(o: CommandOutcome): string | null {
+  if (o.spawnError !== null) return `cannot start the command: ${o.spawnError}`;
+  if (o.killed === 'timeout') return 'timeout';
+  if (o.signal !== null) return `killed by signal ${o.signal}`;
+  if (o.exitCode !== 0) return `exit code ${o.exitCode}`;
+  return null;
+}
+
+/** The end of a "no result" reason: the report lines that could not be read, if any. */
+export function malformedHint(o: CommandOutcome): string {
+  return o.protocol.problems.length > 0 ? `; malformed report lines: ${o.protocol.problems.join('; ')}` : '';
+}
+
+/** One run of a trial's command, as the trial's `dials:run` lists its attempts (a type, so that it is a JsonValue). */
+export type CommandAttempt = {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly killed: string | null;
+  readonly durationMs: number;
+};
+
+export function attemptOf(o: CommandOutcome): CommandAttempt {
+  return { exitCode: o.exitCode, signal: o.signal, killed: o.killed, durationMs: o.durationMs };
+}
+
+/** The trial's `dials:run` record: the last attempt's outcome, every attempt, and what the report protocol saw. */
+export function runRecord(o: CommandOutcome, attempts: readonly CommandAttempt[]) {
+  return {
+    ...attemptOf(o),
+    attempts,
+    stdoutBytes: o.stdoutBytes,
+    stderrBytes: o.stderrBytes,
+    reports: o.protocol.reports,
+    invalidReports: o.protocol.invalid,
+    oversizedLines: o.protocol.oversized,
+    problems: o.protocol.problems,
+  };
+}
+
 function failed(o: CommandOutcome): boolean {
-  return o.spawnError !== null || o.killed === 'timeout' || o.signal !== null || o.exitCode !== 0 || o.final === null;
+  return commandFailure(o) !== null || o.final === null;
 }
 
 function resultOf(o: CommandOutcome, metrics: readonly string[]): TrialResult {
   if (o.killed === 'interrupted') return { state: 'FAIL', reason: 'interrupted' };
   if (o.killed === 'lease-lost') return { state: 'FAIL', reason: 'lease-lost' };
   if (o.killed === 'pruned') return { state: 'PRUNED' };
-  if (o.spawnError !== null) return { state: 'FAIL', reason: `cannot start the command: ${o.spawnError}` };
-  if (o.killed === 'timeout') return { state: 'FAIL', reason: 'timeout' };
-  if (o.signal !== null) return { state: 'FAIL', reason: `killed by signal ${o.signal}` };
-  if (o.exitCode !== 0) return { state: 'FAIL', reason: `exit code ${o.exitCode}` };
+  const failure = commandFailure(o);
+  if (failure !== null) return { state: 'FAIL', reason: failure };
   if (o.final === null) {
-    const hint = o.protocol.problems.length > 0 ? `; malformed report lines: ${o.protocol.problems.join('; ')}` : '';
     const example = `dials: ${JSON.stringify(Object.fromEntries(metrics.map((m) => [m, 0.5])))}`;
-    return { state: 'FAIL', reason: `the command exited 0 without a final result line such as ${example}${hint}` };
+    return { state: 'FAIL', reason: `the command exited 0 without a final result line such as ${example}${malformedHint(o)}` };
   }
   return o.final.length === 1 ? (o.final[0] as number) : o.final;
 }
 
+/** A number in a progress line: an integer as it is, others to 6 significant digits. */
+export function showNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
 function formatValues(values: readonly number[] | null, metrics: readonly string[]): string {
   if (values === null) return '';
-  return values.map((v, i) => `${metrics[i] ?? `value${i}`}=${Number.isInteger(v) ? v : Number(v.toPrecision(6))}`).join(' ');
+  return values.map((v, i) => `${metrics[i] ?? `value${i}`}=${showNumber(v)}`).join(' ');
 }
 
 /**
@@ -167,19 +243,10 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       for (const s of slots) s.handle?.killNow('interrupted');
     }
   };
-  const onSigint = () => interrupt('SIGINT');
-  const onSigterm = () => interrupt('SIGTERM');
-  const onAbort = () => interrupt(null);
-  // Last resort (an uncaught error): no trial process outlives this one.
-  const onExit = () => {
+  // Last resort on exit (an uncaught error): no trial process outlives this one.
+  const stopListening = listenForInterrupts(options, interrupt, () => {
     for (const s of slots) if (s.handle?.pid !== undefined) signalGroup(s.handle.pid, 'SIGKILL');
-  };
-  if (options.handleSignals) {
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigterm);
-  }
-  options.abort?.addEventListener('abort', onAbort);
-  process.on('exit', onExit);
+  });
   const leaseWatch = setInterval(() => {
     for (const s of slots) if (s.trial.leaseLost) s.handle?.kill('lease-lost');
   }, 250);
@@ -262,7 +329,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     const { params } = prepared;
     let result: TrialResult = prepared.error === null ? { state: 'FAIL', reason: 'interrupted' } : { state: 'FAIL', reason: prepared.error };
     let outcome: CommandOutcome | null = null;
-    const attempts: { exitCode: number | null; signal: string | null; killed: string | null; durationMs: number }[] = [];
+    const attempts: CommandAttempt[] = [];
     if (prepared.error === null) {
       const argv = buildArgv(config.command, names, params);
       const trialEnv = {
@@ -295,7 +362,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
         if (stopping) handle.kill('interrupted');
         outcome = await handle.done;
         slot.handle = null;
-        attempts.push({ exitCode: outcome.exitCode, signal: outcome.signal, killed: outcome.killed, durationMs: outcome.durationMs });
+        attempts.push(attemptOf(outcome));
         if (outcome.killed !== null || !failed(outcome) || attempt >= config.retries) break;
         progress.note(`trial ${trial.number} failed (${describeFailure(outcome)}); retrying (${attempt + 1}/${config.retries})`);
       }
@@ -305,19 +372,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       // Written with the trial's end, in one transaction.
       trial.setSystemAttr(STDOUT_ATTR, outcome.stdout);
       trial.setSystemAttr(STDERR_ATTR, outcome.stderr);
-      trial.setSystemAttr(RUN_ATTR, {
-        exitCode: outcome.exitCode,
-        signal: outcome.signal,
-        killed: outcome.killed,
-        durationMs: outcome.durationMs,
-        attempts,
-        stdoutBytes: outcome.stdoutBytes,
-        stderrBytes: outcome.stderrBytes,
-        reports: outcome.protocol.reports,
-        invalidReports: outcome.protocol.invalid,
-        oversizedLines: outcome.protocol.oversized,
-        problems: outcome.protocol.problems,
-      });
+      trial.setSystemAttr(RUN_ATTR, runRecord(outcome, attempts));
     }
     if (outcome?.killed === 'lease-lost') {
       // The reaper has failed this trial already; nothing of this run is recorded.
@@ -382,12 +437,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     clearInterval(leaseWatch);
     progress.stop();
     watchdog.stop();
-    if (options.handleSignals) {
-      process.removeListener('SIGINT', onSigint);
-      process.removeListener('SIGTERM', onSigterm);
-    }
-    options.abort?.removeEventListener('abort', onAbort);
-    process.removeListener('exit', onExit);
+    stopListening();
     rmSync(resultDir, { recursive: true, force: true });
     await study.close();
   }

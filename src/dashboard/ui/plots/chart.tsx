@@ -250,6 +250,33 @@ export function dotPath(xs: ArrayLike<number>, ys: ArrayLike<number>): string {
   return parts.join('');
 }
 
+/**
+ * A polyline as one SVG path: `to` adds a vertex, joined to the one before
+ * unless `lift` came in between (a gap, e.g. for a missing value).
+ */
+export class LinePath {
+  private readonly parts: string[] = [];
+  private pen = false;
+
+  to(px: number, py: number): void {
+    this.parts.push(`${this.pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
+    this.pen = true;
+  }
+
+  lift(): void {
+    this.pen = false;
+  }
+
+  /** The vertices added so far. */
+  get vertices(): number {
+    return this.parts.length;
+  }
+
+  get d(): string {
+    return this.parts.join('');
+  }
+}
+
 function Legend({ items }: { readonly items: readonly LegendItem[] }) {
   return (
     <div className="chart-legend">

@@ -10,7 +10,7 @@ import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
-import { allPositive, Chart, type LegendItem, logAxis, type Scales, valueAxis } from './chart.js';
+import { allPositive, Chart, type LegendItem, LinePath, logAxis, type Scales, valueAxis } from './chart.js';
 import { SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
@@ -78,20 +78,19 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
       const hc: number[] = [];
       const hk: number[] = [];
       const paths = groups.map((g) => {
-        const parts: string[] = [];
+        const line = new LinePath();
         for (const ci of g.curves) {
           const c = d.curves[ci]!;
-          let pen = false;
+          line.lift();
           for (let k = 0; k < c.steps.length; k++) {
             const v = c.values[k]!;
             if (!Number.isFinite(v) || (log && v <= 0)) {
-              pen = false;
+              line.lift();
               continue;
             }
             const px = sx.map(c.steps[k]!);
             const py = sy.map(v);
-            parts.push(`${pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
-            pen = true;
+            line.to(px, py);
             hx.push(px);
             hy.push(py);
             hc.push(ci);
@@ -102,7 +101,7 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
           <path
             key={g.key}
             className="curves line"
-            d={parts.join('')}
+            d={line.d}
             stroke={STATE_COLOR[g.state]}
             strokeOpacity={0.7}
             strokeDasharray={g.fold === null ? undefined : DASHES[g.fold % DASHES.length]}

@@ -4,7 +4,7 @@
  */
 import { useCallback, useMemo } from 'react';
 import { formatNumber } from '../format.js';
-import { Chart, type LegendItem, type Scales, valueAxis } from './chart.js';
+import { Chart, type LegendItem, LinePath, type Scales, valueAxis } from './chart.js';
 
 export interface Series {
   readonly name: string;
@@ -43,25 +43,23 @@ export function LinesSvg({
       const hs: number[] = [];
       const hk: number[] = [];
       const paths = series.map((s, k) => {
-        const parts: string[] = [];
-        let pen = false;
+        const line = new LinePath();
         s.x.forEach((xv, i) => {
           const yv = s.y[i];
           if (yv === null || yv === undefined || !Number.isFinite(yv) || !Number.isFinite(xv)) {
-            pen = false;
+            line.lift();
             return;
           }
           const px = sx.map(xv);
           const py = sy.map(yv);
-          parts.push(`${pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
-          pen = true;
+          line.to(px, py);
           hx.push(px);
           hy.push(py);
           hs.push(k);
           hk.push(i);
         });
         return (
-          <path key={k} className="series line" d={parts.join('')} stroke={COLORS[k % COLORS.length]} strokeWidth={2} data-points={parts.length}>
+          <path key={k} className="series line" d={line.d} stroke={COLORS[k % COLORS.length]} strokeWidth={2} data-points={line.vertices}>
             <title>{s.name}</title>
           </path>
         );

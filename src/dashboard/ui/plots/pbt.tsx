@@ -11,7 +11,7 @@ import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
 import { href } from '../route.js';
-import { Chart, paramAxisOf, type Scales, valueAxis } from './chart.js';
+import { Chart, LinePath, paramAxisOf, type Scales, valueAxis } from './chart.js';
 import { SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
@@ -82,12 +82,11 @@ function PbtPanel({ d, model, panel, last, studyId }: { d: PbtData; model: PbtMo
       const hy: number[] = [];
       const hi: number[] = [];
       const lines = [...model.members.entries()].map(([member, list], mi) => {
-        const parts: string[] = [];
-        let pen = false;
+        const line = new LinePath();
         for (const i of list) {
           const v = ys[i];
           if (v === null || v === undefined) {
-            pen = false;
+            line.lift();
             continue;
           }
           const py = sy.map(v);
@@ -95,8 +94,7 @@ function PbtPanel({ d, model, panel, last, studyId }: { d: PbtData; model: PbtMo
           const xs = panel.kind === 'param' ? [model.x0(i), model.x1(i)] : [model.x1(i)];
           for (const xv of xs) {
             const px = sx.map(xv);
-            parts.push(`${pen ? 'L' : 'M'}${px.toFixed(1)} ${py.toFixed(1)}`);
-            pen = true;
+            line.to(px, py);
             hx.push(px);
             hy.push(py);
             hi.push(i);
@@ -106,11 +104,11 @@ function PbtPanel({ d, model, panel, last, studyId }: { d: PbtData; model: PbtMo
           <path
             key={member}
             className="member line"
-            d={parts.join('')}
+            d={line.d}
             stroke={PALETTE[mi % PALETTE.length]}
             strokeWidth={1.6}
             data-member={member}
-            data-vertices={parts.length}
+            data-vertices={line.vertices}
           />
         );
       });

@@ -39,6 +39,7 @@ import type { ParamValue } from '../space/distributions.js';
 import type { Storage } from '../storage/storage.js';
 import { createStudy } from '../study/create-study.js';
 import type { Trial } from '../study/trial.js';
+import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { type Frame, frameFromRecords } from './csv.js';
 import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, portfolioConfigs, suggestPipeline, toTrialParams } from './families.js';
@@ -46,6 +47,15 @@ import { checkMetric, defaultMetric, type MetricName, metricDirection, score } f
 import { type AutomlModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
 import { encodeTarget, fitPipeline, predictPipeline, type TargetEncoding } from './pipeline.js';
+import {
+  AUTOML_ATTR,
+  AUTOML_WARM_START_ATTR,
+  type AutomlStudyInfo,
+  type AutomlWarmStart,
+  type AutomlWarmStartInfo,
+  frameMetaFeatures,
+  planAutomlWarmStart,
+} from './warm-start.js';
 
 export type AutomlPruner = 'median' | 'wilcoxon' | 'none';
 
@@ -82,6 +92,16 @@ export interface AutomlOptions {
   readonly pruner?: AutomlPruner;
   /** Called after each trial with its leaderboard row. */
   readonly onTrial?: (entry: LeaderboardEntry) => void;
+  /**
+   * Learn from earlier automl studies of the same task in `storage`, the
+   * nearest by dataset meta-features (see warm-start.ts): true (the default
+   * when `storage` is given; a no-op without earlier studies), false (the
+   * default with the default in-process memory storage), or { studies, k }
+   * to name them or take the k nearest (default 3).
+   */
+  readonly warmStart?: AutomlWarmStart;
+  /** Called once before the search with the earlier studies used (not called without a warm start). */
+  readonly onWarmStart?: (info: AutomlWarmStartInfo) => void;
 }
 
 export interface LeaderboardEntry {
@@ -398,14 +418,28 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         ? new WilcoxonPruner({ pThreshold: 0.1 })
         : new NopPruner();
   const studyName = options.studyName ?? `automl-${options.target}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const storage = options.storage ?? 'memory:';
+  // Meta-learning: the nearest earlier automl studies (by dataset meta-features) choose the first trials and seed the TPE.
+  const metaFeatures = frameMetaFeatures(frame, features, target);
+  // Off by default with the default in-process memory storage: runs of one process (a benchmark, nested CV) must not learn from each other unasked.
+  const warmStart = options.warmStart ?? options.storage !== undefined;
+  const warm = await planAutomlWarmStart({ storage, warmStart, metaFeatures, task, families, studyName });
   const study = await createStudy({
     studyName,
-    storage: options.storage ?? 'memory:',
+    storage,
     direction,
     sampler: new TpeSampler({ seed, nStartupTrials: families.length + 5, multivariate: true, group: true }),
     pruner,
+    ...(warm === null ? {} : { warmStart: { from: warm.info.studies.map((s) => s.study) } }),
   });
   try {
+    const info: AutomlStudyInfo = { task, metric, direction, target: options.target, rows: target.rows.length, features: features.length };
+    await study.setSystemAttr(AUTOML_ATTR, info);
+    await study.setSystemAttr(META_FEATURES_ATTR, metaFeatures);
+    if (warm !== null) {
+      await study.setSystemAttr(AUTOML_WARM_START_ATTR, warm.info);
+      options.onWarmStart?.(warm.info);
+    }
     // Defaults and portfolio, the slow families' last (on large data they may not fit the budget, and should not delay the rest).
     const defaults = [...families]
       .sort((a, b) => DEFAULT_ORDER.indexOf(a) - DEFAULT_ORDER.indexOf(b))
@@ -416,12 +450,17 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       .sort((a, b) => Number(SLOW_FAMILIES.includes(a.family)) - Number(SLOW_FAMILIES.includes(b.family)))
       .slice(0, Math.max(0, (options.trials ?? Number.POSITIVE_INFINITY) - defaults.length));
     const slow = (c: PipelineConfig): boolean => SLOW_FAMILIES.includes(c.family);
-    const queue = [
+    const coldQueue = [
       ...defaults.filter((c) => !slow(c)).map((c) => ({ c, kind: 'default' })),
       ...portfolio.filter((c) => !slow(c)).map((c) => ({ c, kind: 'portfolio' })),
       ...defaults.filter(slow).map((c) => ({ c, kind: 'default' })),
       ...portfolio.filter(slow).map((c) => ({ c, kind: 'portfolio' })),
     ];
+    // Warm start: the nearest earlier studies' best configurations first, then the rest by how they ranked there; no more than a trial budget runs.
+    const queue = (warm === null ? coldQueue : [...warm.first.map((c) => ({ c, kind: 'warm_start' })), ...warm.order(coldQueue)]).slice(
+      0,
+      options.trials ?? Number.POSITIVE_INFINITY,
+    );
     for (const { c, kind } of queue) await study.enqueueTrial(toTrialParams(c), { userAttrs: { [kind]: true } });
     const nDefaults = queue.length;
     const started = Date.now();

@@ -79,6 +79,42 @@ describe('dials automl and dials predict (real child processes)', () => {
     expect(hits / 30).toBeGreaterThan(0.85);
   }, 60_000);
 
+  it('a second run in the same storage learns from the first (one line names the study); --no-warm-start does not', async () => {
+    const storage = `sqlite:${join(dir, 'warm.db')}`;
+    writeFileSync(join(dir, 'more.csv'), csvText(120));
+    const args = (csv: string, study: string) => [
+      'automl',
+      join(dir, csv),
+      '--target',
+      'species',
+      '--trials',
+      '3',
+      '--families',
+      'knn,naive_bayes',
+      '--storage',
+      storage,
+      '--study',
+      study,
+    ];
+    const first = await dials(args('train.csv', 'first'));
+    expect(first.code).toBe(0);
+    expect(first.stdout).not.toMatch(/warm start/);
+    const second = await dials(args('more.csv', 'second'));
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    const lines = second.stdout.split('\n').filter((l) => l.startsWith('warm start'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^warm start from 1 earlier study nearest by dataset meta-features: first \(distance \d+\.\d\d\); [12] of their best configurations tried first$/,
+    );
+    const cold = await dials([...args('more.csv', 'third'), '--no-warm-start', '--json']);
+    expect(cold.code).toBe(0);
+    expect((JSON.parse(cold.stdout) as { warmStart: unknown }).warmStart).toBeNull();
+    const bad = await dials([...args('more.csv', 'fourth'), '--warm-start-from', 'nope']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/nope/);
+  }, 60_000);
+
   it('fails with a clear message and exit code 1 on a missing target column, an empty CSV, a one-class target', async () => {
     writeFileSync(join(dir, 'empty.csv'), '');
     writeFileSync(join(dir, 'one.csv'), 'a,y\n1,k\n2,k\n3,k\n');

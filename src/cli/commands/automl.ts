@@ -1,11 +1,12 @@
 /** `dials automl`: search model families and hyperparameters for a CSV, print the leaderboard, save the best pipeline. */
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../errors.js';
 import { type AutomlPruner, automl, type LeaderboardEntry } from '../../automl/automl.js';
 import { CLASSIFICATION_METRICS, type MetricName, REGRESSION_METRICS } from '../../automl/metrics.js';
 import { saveModel } from '../../automl/model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from '../../automl/models/model.js';
+import type { AutomlWarmStart, AutomlWarmStartInfo } from '../../automl/warm-start.js';
 import { parseDuration } from '../../config/duration.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { printJson, printTable, show } from '../output.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
 
@@ -25,6 +26,9 @@ interface AutomlCliOptions {
   storage?: string;
   storageFile?: string;
   json?: boolean;
+  warmStart: boolean;
+  warmStartFrom?: string;
+  warmStartK?: string;
 }
 
 function int(value: string, flag: string, min: number): number {
@@ -41,6 +45,12 @@ function paramsText(e: LeaderboardEntry): string {
   return Object.entries(e.params)
     .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(3)) : v}`)
     .join(' ');
+}
+
+/** One line naming the earlier studies a run learned from. */
+export function warmStartLine(w: AutomlWarmStartInfo): string {
+  const studies = w.studies.map((s) => `${show(s.study)} (distance ${s.distance.toFixed(2)})`).join(', ');
+  return `warm start from ${w.studies.length} earlier ${w.studies.length === 1 ? 'study' : 'studies'} nearest by dataset meta-features: ${studies}; ${w.configs} of their best configurations tried first`;
 }
 
 export function registerAutoml(program: Command): void {
@@ -61,6 +71,12 @@ export function registerAutoml(program: Command): void {
       .option('--families <names>', `comma-separated model families (default all): ${FAMILY_NAMES.join(', ')}`)
       .option('--pruner <name>', 'fold racing: median, wilcoxon or none', 'median')
       .option('--top <n>', 'leaderboard rows to print', '15')
+      .option(
+        '--no-warm-start',
+        'do not learn from earlier automl studies in the storage (by default the nearest by dataset meta-features choose the first trials)',
+      )
+      .option('--warm-start-from <studies>', 'comma-separated earlier automl studies to learn from (default: the nearest in the storage)')
+      .option('--warm-start-k <n>', 'how many of the nearest earlier studies to learn from (default 3)')
       .option('--json', 'JSON output'),
   ).action(async (data: string, opts: AutomlCliOptions) => {
     if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
@@ -80,6 +96,17 @@ export function registerAutoml(program: Command): void {
       .filter((s) => s.length > 0) as FamilyName[] | undefined;
     const top = int(opts.top, '--top', 1);
     const progress = !opts.json && process.stderr.isTTY;
+    const from = opts.warmStartFrom
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    if (!opts.warmStart && (from !== undefined || opts.warmStartK !== undefined))
+      throw new InvalidArgumentError('--no-warm-start cannot go with --warm-start-from or --warm-start-k; drop one');
+    const warmStart: AutomlWarmStart =
+      opts.warmStart && (from !== undefined || opts.warmStartK !== undefined)
+        ? { ...(from ? { studies: from } : {}), ...(opts.warmStartK === undefined ? {} : { k: int(opts.warmStartK, '--warm-start-k', 1) }) }
+        : opts.warmStart;
+    let warm: AutomlWarmStartInfo | undefined;
     const result = await automl({
       csvPath: data,
       target: opts.target,
@@ -93,6 +120,10 @@ export function registerAutoml(program: Command): void {
       ...(opts.study ? { studyName: opts.study } : {}),
       ...(families ? { families } : {}),
       pruner: opts.pruner as AutomlPruner,
+      warmStart,
+      onWarmStart: (info) => {
+        warm = info;
+      },
       ...(progress
         ? { onTrial: (e: LeaderboardEntry) => process.stderr.write(`trial ${e.trial} ${e.family} ${e.state} ${fmt(e.mean)} (${e.seconds.toFixed(1)} s)\n`) }
         : {}),
@@ -109,6 +140,7 @@ export function registerAutoml(program: Command): void {
         best: result.best,
         leaderboard: result.leaderboard,
         searchSeconds: result.searchSeconds,
+        warmStart: warm ?? null,
         ...(opts.out ? { model: opts.out } : {}),
       });
       return;
@@ -117,6 +149,7 @@ export function registerAutoml(program: Command): void {
     process.stdout.write(
       `study ${show(result.studyName)}: ${result.task}, ${result.metric} (${result.direction === 'maximize' ? 'higher' : 'lower'} is better), ${result.folds}-fold CV, ${lb.length} trials in ${result.searchSeconds.toFixed(1)} s\n`,
     );
+    if (warm) process.stdout.write(`${warmStartLine(warm)}\n`);
     printTable([
       ['RANK', 'TRIAL', 'FAMILY', 'STATE', 'CV MEAN', '± STD', 'FOLDS', 'TIME', 'PARAMS'],
       ...lb

@@ -30,7 +30,7 @@ import { createStudy } from '../study/create-study.js';
 import { buildArgv, shellQuote } from './command.js';
 import { signalGroup } from './kill-group.js';
 import { createProgress } from './progress.js';
-import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
+import type { CommandOutcome, RunningCommand } from './run-command.js';
 import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
 import {
   attemptOf,
@@ -43,6 +43,7 @@ import {
   malformedHint,
   runRecord,
   showNumber,
+  startAttempt,
 } from './tune.js';
 import { Watchdog } from './watchdog.js';
 
@@ -242,36 +243,26 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       endReport = undefined;
       let badStep: string | null = null;
       const resultFile = join(resultDir, `trial-${job.trialNumber}-${attempt}.jsonl`);
-      const handle = runCommand({
-        argv,
-        cwd: config.workdir,
-        env: { ...env, DIALS_RESULT_FILE: resultFile },
-        resultFile,
-        metrics: config.metrics,
-        timeoutMs: config.timeoutMs,
-        killGraceMs: config.killGraceMs,
-        watchdog,
-        onIntermediate: (r) => {
-          if (r.step <= job.start || r.step > job.end) {
-            badStep =
-              `reported step ${r.step} in a segment from step ${job.start} to ${job.end}; with pbt, "step" counts the steps done, ` +
-              `so after training step s (DIALS_STEP_START ≤ s < DIALS_STEP_END) report step s + 1`;
-            return true;
-          }
-          const v = r.values[0] as number;
-          if (r.step === job.end) {
-            endReport = v;
-            return false;
-          }
-          if (recorded.has(r.step)) return false;
-          recorded.add(r.step);
-          chain = chain
-            .then(() => io.report(r.step, v))
-            .catch((e: unknown) => {
-              recordError ??= e;
-            });
+      const handle = startAttempt(config, watchdog, argv, env, resultFile, (r) => {
+        if (r.step <= job.start || r.step > job.end) {
+          badStep =
+            `reported step ${r.step} in a segment from step ${job.start} to ${job.end}; with pbt, "step" counts the steps done, ` +
+            `so after training step s (DIALS_STEP_START ≤ s < DIALS_STEP_END) report step s + 1`;
+          return true;
+        }
+        const v = r.values[0] as number;
+        if (r.step === job.end) {
+          endReport = v;
           return false;
-        },
+        }
+        if (recorded.has(r.step)) return false;
+        recorded.add(r.step);
+        chain = chain
+          .then(() => io.report(r.step, v))
+          .catch((e: unknown) => {
+            recordError ??= e;
+          });
+        return false;
       });
       running.add(handle);
       if (controller.signal.aborted) handle.kill('interrupted');

@@ -28,7 +28,7 @@ import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { buildArgv } from './command.js';
 import { signalGroup } from './kill-group.js';
 import { createProgress, type ProgressMode } from './progress.js';
-import { type CommandOutcome, type RunningCommand, runCommand } from './run-command.js';
+import { type CommandOutcome, type RunCommandOptions, type RunningCommand, runCommand } from './run-command.js';
 import { suggestSpace } from './suggest-space.js';
 import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR, WORKER_ATTR } from './trial-attrs.js';
 import { Watchdog } from './watchdog.js';
@@ -159,6 +159,31 @@ export function runRecord(o: CommandOutcome, attempts: readonly CommandAttempt[]
     oversizedLines: o.protocol.oversized,
     problems: o.protocol.problems,
   };
+}
+
+/**
+ * Starts one attempt of the config's command (its workdir, metrics and time
+ * limits), writing its results to `resultFile`, which it finds in DIALS_RESULT_FILE.
+ */
+export function startAttempt(
+  config: TuneConfig,
+  watchdog: Watchdog,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+  resultFile: string,
+  onIntermediate: NonNullable<RunCommandOptions['onIntermediate']>,
+): RunningCommand {
+  return runCommand({
+    argv,
+    cwd: config.workdir,
+    env: { ...env, DIALS_RESULT_FILE: resultFile },
+    resultFile,
+    metrics: config.metrics,
+    timeoutMs: config.timeoutMs,
+    killGraceMs: config.killGraceMs,
+    watchdog,
+    onIntermediate,
+  });
 }
 
 function failed(o: CommandOutcome): boolean {
@@ -340,23 +365,13 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       };
       for (let attempt = 0; !stopping; attempt++) {
         const resultFile = join(resultDir, `trial-${trial.number}-${attempt}.jsonl`);
-        const handle = runCommand({
-          argv,
-          cwd: config.workdir,
-          env: { ...trialEnv, DIALS_RESULT_FILE: resultFile },
-          resultFile,
-          metrics: config.metrics,
-          timeoutMs: config.timeoutMs,
-          killGraceMs: config.killGraceMs,
-          watchdog,
-          onIntermediate: (r) => {
-            try {
-              trial.report(r.values.length === 1 ? (r.values[0] as number) : r.values, r.step, r.fold === null ? {} : { fold: r.fold });
-              return trial.shouldPrune();
-            } catch {
-              return false;
-            }
-          },
+        const handle = startAttempt(config, watchdog, argv, trialEnv, resultFile, (r) => {
+          try {
+            trial.report(r.values.length === 1 ? (r.values[0] as number) : r.values, r.step, r.fold === null ? {} : { fold: r.fold });
+            return trial.shouldPrune();
+          } catch {
+            return false;
+          }
         });
         slot.handle = handle;
         if (stopping) handle.kill('interrupted');

@@ -1,6 +1,7 @@
 /** Helpers shared by the plots. */
 import { type RefObject, useLayoutEffect, useRef, useState } from 'react';
 import type { StudyDetailResponse } from '../../api.js';
+import { href } from '../route.js';
 
 /** Keeps the pairs whose y is finite (±Infinity and NaN have no place on an axis). */
 export function finiteOnly(x: readonly number[], y: readonly number[]): { x: number[]; y: number[]; idx: number[] } {
@@ -16,6 +17,11 @@ export function finiteOnly(x: readonly number[], y: readonly number[]): { x: num
     }
   }
   return { x: ox, y: oy, idx };
+}
+
+/** A plot's click on a mark: open that trial's page. */
+export function openTrial(studyId: number): (trial: number) => void {
+  return (n) => window.location.assign(href.trial(studyId, n));
 }
 
 export function SampledNote({

@@ -10,9 +10,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { Chart, dotPath, paramAxisOf, type Scales, viridis, viridisRgb } from './chart.js';
-import { niceTicks, SampledNote } from './common.js';
+import { niceTicks, openTrial, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 const GRID = 48;
@@ -270,7 +269,7 @@ function ContourChart({ d, m, studyId }: { readonly d: ParamsData; readonly m: C
       height={520}
       margin={{ l: 80, r: 90 }}
       data={{ points: m.rows.length, levels: levels.length }}
-      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      onTrial={openTrial(studyId)}
       ariaLabel={`Objective over ${m.xc.name} and ${m.yc.name}`}
     />
   );

@@ -9,9 +9,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { allPositive, Chart, dotPath, logAxis, type Scales, valueAxis } from './chart.js';
-import { finiteOnly, SampledNote } from './common.js';
+import { finiteOnly, openTrial, SampledNote } from './common.js';
 
 const DOT = '#2563eb';
 const BEST = '#dc2626';
@@ -74,7 +73,7 @@ export function HistoryChart({
         { label: 'Objective value', color: DOT, kind: 'dot' },
         { label: 'Best so far', color: BEST, kind: 'line' },
       ]}
-      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      onTrial={openTrial(studyId)}
       ariaLabel="Optimization history"
     />
   );

@@ -9,9 +9,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { allPositive, Chart, type LegendItem, LinePath, logAxis, type Scales, valueAxis } from './chart.js';
-import { SampledNote } from './common.js';
+import { openTrial, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 export const STATE_COLOR: Record<TrialState, string> = {
@@ -172,7 +171,7 @@ export function IntermediatePlot({ detail, tick, objective }: PlotProps) {
             height={480}
             legend={legend}
             data={{ curves: nCurves }}
-            onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+            onTrial={openTrial(studyId)}
             ariaLabel="Learning curves"
           />
           <SampledNote total={d.total} shown={d.curves.length} sampled={d.sampled} what="trials with reports" />

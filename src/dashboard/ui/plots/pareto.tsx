@@ -9,9 +9,8 @@ import { ErrorLine, Loading } from '../components/bits.js';
 import { type FigureLayout, Plot, type Trace } from '../components/plot.js';
 import { formatNumber } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { Chart, dotPath, type Scales, valueAxis } from './chart.js';
-import { SampledNote } from './common.js';
+import { openTrial, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 /** Rows with finite values on `axes`, split into the Pareto front and the rest. */
@@ -113,7 +112,7 @@ function Pareto2d({ d, a, b, studyId }: { readonly d: ParetoData; readonly a: nu
         { label: 'Pareto front', color: FRONT, kind: 'dot' },
       ]}
       data={{ front: split.front.length, dominated: split.others.length }}
-      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      onTrial={openTrial(studyId)}
       ariaLabel="Pareto front"
     />
   );
@@ -161,7 +160,7 @@ export function ParetoPlot({ detail, tick }: PlotProps) {
       ) : (
         <>
           {fig !== null ? (
-            <Plot name="pareto" data={fig.data} layout={fig.layout} height={540} onTrialClick={(n) => window.location.assign(href.trial(studyId, n))} />
+            <Plot name="pareto" data={fig.data} layout={fig.layout} height={540} onTrialClick={openTrial(studyId)} />
           ) : (
             <Pareto2d d={res.data} a={axes[0]!} b={axes[1]!} studyId={studyId} />
           )}

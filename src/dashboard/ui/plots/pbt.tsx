@@ -10,9 +10,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { Chart, LinePath, paramAxisOf, type Scales, valueAxis } from './chart.js';
-import { SampledNote } from './common.js';
+import { openTrial, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 const MAX_PANELS = 6;
@@ -152,7 +151,7 @@ function PbtPanel({ d, model, panel, last, studyId }: { d: PbtData; model: PbtMo
       height={200}
       margin={{ l: 70, t: 8, b: last ? 40 : 24 }}
       data={{ panel: panel.kind === 'param' ? panel.col.name : 'score' }}
-      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      onTrial={openTrial(studyId)}
       ariaLabel={panel.kind === 'param' ? panel.col.name : 'Score'}
     />
   );

@@ -9,9 +9,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { type Axis, Chart, dotPath, paramAxisOf, type Scales, valueAxis } from './chart.js';
-import { objectiveLabel, SampledNote } from './common.js';
+import { objectiveLabel, openTrial, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 const MAX_PANELS = 16;
@@ -92,7 +91,7 @@ function SlicePanelChart({ d, panel, y, studyId }: { readonly d: ParamsData; rea
       minWidth={240}
       margin={{ l: 58, r: 10, t: 8, b: 40 }}
       data={{ param: col.name, points: rows.length }}
-      onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+      onTrial={openTrial(studyId)}
       ariaLabel={`Objective against ${col.name}`}
     />
   );

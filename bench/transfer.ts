@@ -12,7 +12,7 @@
  * RGPE) and gp-prior (GpSampler with the prior mean); cold runs of gp and
  * gp-prior are the same GpSampler.
  *
- * Options: --samplers tpe,gp,gp-prior  --seeds 10  --cold 100  --families branin,hartmann3,hartmann6  --decay τ (TPE)  --out results/transfer.json
+ * Options: --samplers tpe,gp,gp-prior  --seeds 10  --first-seed 0  --cold 100  --families branin,hartmann3,hartmann6  --decay τ (TPE)  --out results/transfer.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
   options: {
     samplers: { type: 'string', default: 'tpe,gp' },
     seeds: { type: 'string', default: '10' },
+    'first-seed': { type: 'string', default: '0' },
     cold: { type: 'string', default: '100' },
     families: { type: 'string', default: TRANSFER_FAMILIES.join(',') },
     decay: { type: 'string' },
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
   },
 });
 const SEEDS = Number(args.seeds);
+const FIRST_SEED = Number(args['first-seed']);
 const COLD = Number(args.cold);
 const WARM = Math.ceil(COLD / 2);
 const N_SOURCES = 3;
@@ -78,7 +80,7 @@ for (const kind of args.samplers.split(',')) {
     }
     const colds: number[][] = [];
     const warms: number[][] = [];
-    for (let seed = 0; seed < SEEDS; seed++) {
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       colds.push(await curve(family, kind, makeSampler(kind, seed), COLD));
       warms.push(await curve(family, kind, makeSampler(kind, seed), WARM, from));
     }
@@ -94,7 +96,7 @@ const out = resolve(here, args.out);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, cold: COLD, warm: WARM, sources: N_SOURCES, sourceTrials: SOURCE_TRIALS, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, firstSeed: FIRST_SEED, cold: COLD, warm: WARM, sources: N_SOURCES, sourceTrials: SOURCE_TRIALS, rows }, null, 2)}\n`,
 );
 
 const f = (x: number): string => (x === 0 ? '0' : x.toExponential(2));

@@ -4,7 +4,7 @@ import { fitKernelParams, GaussianProcess } from '../samplers/gp/gp.js';
 import { GpSearchSpace } from '../samplers/gp/search-space.js';
 import type { Distribution } from '../space/distributions.js';
 import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
-import { leaveOneOutMeans, RankingWeightedEnsemble } from './rgpe.js';
+import { leaveOneOutMeans, RankingWeightedEnsemble, trustRegion } from './rgpe.js';
 
 const DISTS: Record<string, Distribution> = {
   x: { kind: 'float', low: 0, high: 1, log: false, step: null },
@@ -76,5 +76,46 @@ describe('RankingWeightedEnsemble', () => {
       gp.posterior(t.x, j, post);
       expect(loo[j]).toBeCloseTo(post.mean, 6);
     }
+  });
+
+  it('replays TuRBO’s trust region: centred on the best trial, halved after max(4, d) failures, doubled after 3 successes', () => {
+    const d = 2;
+    const at = (ys: number[], xs?: number[]) => {
+      const n = ys.length;
+      const x = Float64Array.from(xs ?? Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? 0.5 : 0.25)));
+      return trustRegion(x, Float64Array.from(ys), n, d, Float64Array.of(0.1, 0.1));
+    };
+    // One start, no history: side 0.8 around it, cut to the cube.
+    const first = at([0]);
+    expect(first.lower[0]).toBeCloseTo(0.1, 12);
+    expect(first.lower[1]).toBe(0);
+    expect(first.upper[0]).toBeCloseTo(0.9, 12);
+    expect(first.upper[1]).toBeCloseTo(0.65, 12);
+    // Four trials in a row without improving the best (d = 2 < 4): side 0.4.
+    const shrunk = at([1, 0, 0, 0, 0]);
+    expect((shrunk.upper[0] as number) - (shrunk.lower[0] as number)).toBeCloseTo(0.4, 12);
+    // Three improvements in a row: side 1.6, the whole cube; and the centre is the best trial.
+    const grown = at([0, 1, 2, 3], [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.2, 0.8]);
+    expect(Array.from(grown.lower)).toEqual([0, 0]);
+    expect(Array.from(grown.upper)).toEqual([1, 1]);
+    const moved = at([0, 1, 0, 0, 0, 0], [0.9, 0.9, 0.3, 0.6, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]);
+    expect((moved.lower[0] as number) + (moved.upper[0] as number)).toBeCloseTo(0.6, 12);
+    expect((moved.lower[1] as number) + (moved.upper[1] as number)).toBeCloseTo(1.2, 12);
+    // Sides follow the lengthscales, their product that of a square of side L: ℓ = (0.4, 0.1) gives 2L and L/2.
+    const n = 5;
+    const box = trustRegion(new Float64Array(2 * n).fill(0.5), Float64Array.of(1, 0, 0, 0, 0), n, d, Float64Array.of(0.4, 0.1));
+    expect((box.upper[0] as number) - (box.lower[0] as number)).toBeCloseTo(0.8, 12);
+    expect((box.upper[1] as number) - (box.lower[1] as number)).toBeCloseTo(0.2, 12);
+  });
+
+  it('gives a trust region only with earlier studies in the space and the option on', () => {
+    const earlier = [study(40, 11, bowl), study(40, 12, (x, y) => 2 * bowl(x, y) - 1)];
+    const rgpe = new RankingWeightedEnsemble(earlier);
+    const t = target(12, 13);
+    const box = rgpe.region({ space, sign: 1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 13 }) as { lower: Float64Array; upper: Float64Array };
+    expect(box).not.toBeNull();
+    for (let j = 0; j < 2; j++) expect(box.upper[j] as number).toBeGreaterThan(box.lower[j] as number);
+    expect(new RankingWeightedEnsemble(earlier, { trustRegion: false }).region({ space, sign: 1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 13 })).toBeNull();
+    expect(new RankingWeightedEnsemble([]).region({ space, sign: 1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 13 })).toBeNull();
   });
 });

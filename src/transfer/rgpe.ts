@@ -24,12 +24,21 @@
  * prior mean is its worst observation rather than their mean, because a
  * warm start's trials sit mostly in good regions and a GP reverting to their
  * mean makes every unexplored corner look promising.
+ *
+ * And one addition: the acquisition is maximized inside a trust region
+ * around the study's best trial (TuRBO's rule, Eriksson et al. 2019; see
+ * `trustRegion`). The earlier studies place the first trials in the right
+ * basin, but log EI over the whole space then spends most later trials
+ * where every model is unsure; with the trust region the search shrinks
+ * onto the basin the warm start found, and reaches in 50 trials what a
+ * cold GP reaches in 100 (bench/README.md, "Transfer").
  */
 import { InvalidArgumentError } from '../errors.js';
 import { choleskyInverse, choleskyWithJitter } from '../math/linalg.js';
 import { Rng } from '../math/rng.js';
 import { fitKernelParams, GaussianProcess, type GpData, MINIMUM_NOISE_VAR } from '../samplers/gp/gp.js';
 import { kernelMatrix } from '../samplers/gp/kernel.js';
+import type { SearchBox } from '../samplers/gp/optimize-acqf.js';
 import type { GpSearchSpace } from '../samplers/gp/search-space.js';
 import { warpTargets } from '../samplers/gp/targets.js';
 import type { GpTransferInput, GpTransferModel } from '../samplers/gp/transfer-model.js';
@@ -47,6 +56,13 @@ export interface RankingWeightedEnsembleOptions {
    * Infinity: the paper's weights unchanged).
    */
   readonly decay?: number;
+  /**
+   * Confine the acquisition's search to a trust region around the study's
+   * best trial (TuRBO's rule, see `trustRegion`); default true.
+   */
+  readonly trustRegion?: boolean;
+  /** The trust region's initial side, a share of the unit cube's (default 0.4: half TuRBO's 0.8, the warm start having found the basin). */
+  readonly trustRegionInitial?: number;
 }
 
 interface BaseModel {
@@ -68,6 +84,8 @@ export class RankingWeightedEnsemble implements GpTransferModel {
   private readonly samples: number;
   private readonly maxBasePoints: number;
   private readonly decay: number;
+  private readonly useTrustRegion: boolean;
+  private readonly trustRegionInitial: number;
   private readonly bases = new Map<string, BaseModel[]>();
 
   constructor(groups: readonly (readonly FrozenTrial[])[], options: RankingWeightedEnsembleOptions = {}) {
@@ -77,6 +95,11 @@ export class RankingWeightedEnsemble implements GpTransferModel {
     this.samples = Math.max(1, Math.floor(options.bootstrapSamples ?? 512));
     this.maxBasePoints = Math.max(3, Math.floor(options.maxBasePoints ?? 150));
     this.decay = options.decay ?? 4;
+    this.useTrustRegion = options.trustRegion ?? true;
+    this.trustRegionInitial = options.trustRegionInitial ?? WARM_TR_INITIAL;
+    if (!(this.trustRegionInitial > 0 && this.trustRegionInitial <= TR_MAX)) {
+      throw new InvalidArgumentError(`trustRegionInitial must be in (0, ${TR_MAX}], got ${this.trustRegionInitial}`, ['trustRegionInitial']);
+    }
     if (!(this.decay > 0)) throw new InvalidArgumentError(`decay must be a positive number (Infinity: no decay), got ${this.decay}`, ['decay']);
   }
 
@@ -92,6 +115,20 @@ export class RankingWeightedEnsemble implements GpTransferModel {
     const w = this.weights(input);
     const worst = Math.min(...input.y.subarray(0, input.n));
     return (own) => ensembleView([...bases.map((b) => b.gp), withConstantMean(own, worst)], w, own);
+  }
+
+  region(input: GpTransferInput): SearchBox | null {
+    if (!this.useTrustRegion || this.baseModels(input.space, input.sign).length === 0) return null;
+    const ls = Float64Array.from(input.own.params.invSqLengthscales, (t) => 1 / Math.sqrt(t));
+    const box = trustRegion(input.x, input.y, input.n, input.space.dim, ls, this.trustRegionInitial);
+    // Grid and categorical coordinates are searched whole.
+    input.space.dims.forEach((dim, j) => {
+      if (dim.kind !== 'continuous') {
+        box.lower[j] = 0;
+        box.upper[j] = 1;
+      }
+    });
+    return box;
   }
 
   /** The weights of the base models (in the order of the earlier studies that fit this space) and, last, of the study's own GP. */
@@ -197,6 +234,59 @@ export class RankingWeightedEnsemble implements GpTransferModel {
     this.bases.set(key, out);
     return out;
   }
+}
+
+/** TuRBO's trust region (Eriksson et al. 2019, "Scalable Global Optimization via Local Bayesian Optimization"). */
+const TR_INITIAL = 0.8;
+const TR_MIN = 0.5 ** 7;
+const TR_MAX = 1.6;
+/** The warm start's initial side (chosen on bench/transfer.ts: 0.4 reached the cold GP's 100-trial regret sooner than 0.8 and 0.2 on average). */
+const WARM_TR_INITIAL = 0.4;
+const TR_SUCCESSES = 3;
+
+/**
+ * The trust region after the observations y (higher is better, rows in
+ * trial order): side L, starting at TR_INITIAL, doubled after TR_SUCCESSES
+ * improvements of the best in a row, halved after max(4, d) trials in a row
+ * without one, within [TR_MIN, TR_MAX]; a box of sides L·w_j around the best
+ * row, w_j ∝ ℓ_j with Π w_j = 1, cut to the unit cube. Replayed from the
+ * history, so it needs no state between trials.
+ */
+export function trustRegion(x: Float64Array, y: Float64Array, n: number, d: number, lengthscales: Float64Array, initial = TR_INITIAL): SearchBox {
+  const tolerance = Math.max(4, d);
+  let side = initial;
+  let best = 0;
+  let successes = 0;
+  let failures = 0;
+  for (let j = 1; j < n; j++) {
+    if ((y[j] as number) > (y[best] as number)) {
+      best = j;
+      successes++;
+      failures = 0;
+    } else {
+      failures++;
+      successes = 0;
+    }
+    if (successes === TR_SUCCESSES) {
+      side = Math.min(TR_MAX, 2 * side);
+      successes = 0;
+    } else if (failures === tolerance) {
+      side = Math.max(TR_MIN, side / 2);
+      failures = 0;
+    }
+  }
+  let logMean = 0;
+  const logL = Float64Array.from({ length: d }, (_, j) => Math.log(Math.min(1e4, Math.max(1e-4, (lengthscales[j] as number) || 1e4))));
+  for (let j = 0; j < d; j++) logMean += (logL[j] as number) / d;
+  const lower = new Float64Array(d);
+  const upper = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const half = (side * Math.exp((logL[j] as number) - logMean)) / 2;
+    const c = x[best * d + j] as number;
+    lower[j] = Math.max(0, c - half);
+    upper[j] = Math.min(1, c + half);
+  }
+  return { lower, upper };
 }
 
 /** Σ_j Σ_k c_j·c_k·M[j, k]: the ranking loss on a bootstrap resample with multiplicities c. */

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { regretCurve, taskObjective, transferTask } from '../../bench/transfer-tasks.js';
 import { CmaEsSampler } from '../samplers/cmaes/cmaes-sampler.js';
 import { GpSampler } from '../samplers/gp/gp-sampler.js';
+import type { SearchBox } from '../samplers/gp/optimize-acqf.js';
+import { GpSearchSpace } from '../samplers/gp/search-space.js';
+import type { GpTransferModel } from '../samplers/gp/transfer-model.js';
 import { RandomSampler } from '../samplers/random/random-sampler.js';
 import type { Sampler } from '../samplers/sampler.js';
 import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
@@ -10,6 +13,7 @@ import { createStudy } from '../study/create-study.js';
 import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
 import { mapTrials } from './mapping.js';
 import { computeMetaFeatures, suggestWarmStart } from './meta-features.js';
+import { RankingWeightedEnsemble } from './rgpe.js';
 import { type GpWarmStartModel, WARM_START_ATTR, warmStartCmaEs } from './warm-start.js';
 
 function trial(number: number, params: Record<string, number | string>, value: number, dists: FrozenTrial['distributions'] = {}): FrozenTrial {
@@ -95,6 +99,54 @@ describe('warm start', () => {
       ).toBe(true);
       expect(median(warm) * 5, model).toBeLessThan(median(cold));
     }
+  }, 60_000);
+
+  it('the warm GP searches inside the ensemble’s trust region, centred on the best trial; same seed, same suggestions (Hartmann-3, 24 trials)', async () => {
+    const from = await sources('hartmann3');
+    const run = async () => {
+      const rgpe = new RankingWeightedEnsemble(from);
+      const boxes = new Map<number, SearchBox>();
+      // The ensemble, recording the box it gives for each model-chosen trial (the n-th finished trial precedes trial n).
+      const model: GpTransferModel = {
+        name: 'recorded',
+        initialPoint: (space, sign, k) => rgpe.initialPoint(space, sign, k),
+        prepare: (input) => rgpe.prepare(input),
+        region: (input) => {
+          const box = rgpe.region(input) as SearchBox;
+          boxes.set(input.n, box);
+          return box;
+        },
+      };
+      const sampler = new GpSampler({ seed: 4, deterministicObjective: true, nPreliminarySamples: 256, nLocalSearch: 3, transferModel: model });
+      const study = await createStudy({ sampler });
+      await study.optimize(taskObjective(transferTask('hartmann3', 0)), { nTrials: 24 });
+      return { trials: await study.getTrials(), boxes };
+    };
+    const { trials, boxes } = await run();
+    const space = new GpSearchSpace(trials[0]?.distributions ?? {});
+    const u = new Float64Array(3);
+    for (let n = 2; n < trials.length; n++) {
+      const box = boxes.get(n) as SearchBox;
+      expect(box, `trial ${n}`).toBeDefined();
+      space.encode((trials[n] as FrozenTrial).params, u);
+      for (let j = 0; j < 3; j++) {
+        expect(u[j] as number, `trial ${n}, x${j}`).toBeGreaterThanOrEqual((box.lower[j] as number) - 1e-12);
+        expect(u[j] as number, `trial ${n}, x${j}`).toBeLessThanOrEqual((box.upper[j] as number) + 1e-12);
+      }
+    }
+    // Each box holds the best trial so far (its centre, unless cut by the cube); the first has side 0.4, so volume at most 0.4³.
+    for (let n = 2; n < trials.length; n++) {
+      const best = trials.slice(0, n).reduce((p, q) => ((q.value as number) < (p.value as number) ? q : p));
+      space.encode(best.params, u);
+      const box = boxes.get(n) as SearchBox;
+      for (let j = 0; j < 3; j++)
+        expect(Math.abs(((box.lower[j] as number) + (box.upper[j] as number)) / 2 - (u[j] as number)) < 1e-12 || box.lower[j] === 0 || box.upper[j] === 1).toBe(
+          true,
+        );
+    }
+    const first = boxes.get(2) as SearchBox;
+    expect(first.lower.reduce((v, lo, j) => v * ((first.upper[j] as number) - lo), 1)).toBeLessThanOrEqual(0.4 ** 3 + 1e-12);
+    expect((await run()).trials.map((t) => t.params)).toEqual(trials.map((t) => t.params));
   }, 60_000);
 
   it('without warmStart nothing changes: same seed, same suggestions as a sampler never given priors', async () => {

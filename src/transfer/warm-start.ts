@@ -5,7 +5,8 @@
  *     join l(x) and g(x) as components whose weight τ/(τ + n) decays with the
  *     study's own finished trials n;
  *   - GpSampler: a ranking-weighted ensemble (RGPE, rgpe.ts) of per-study
- *     GPs of the earlier studies and the study's own GP (`gpModel: 'rgpe'`,
+ *     GPs of the earlier studies and the study's own GP, its acquisition
+ *     searched in a trust region around the best trial (`gpModel: 'rgpe'`,
  *     the default), or a prior mean from the per-study GPs scaled by a factor
  *     fitted to the study's own trials (`gpModel: 'prior-mean'`); the first
  *     trials are the earlier best configurations;

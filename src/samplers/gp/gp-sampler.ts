@@ -44,7 +44,7 @@ import type { KernelParams } from './kernel.js';
 import { optimizeAcquisition } from './optimize-acqf.js';
 import { GpSearchSpace } from './search-space.js';
 import { standardizeTargets, type Targets, warpTargets } from './targets.js';
-import type { GpTransferModel } from './transfer-model.js';
+import type { GpTransferInput, GpTransferModel } from './transfer-model.js';
 
 export interface GpSamplerOptions {
   readonly seed?: number;
@@ -365,9 +365,9 @@ export class GpSampler implements Sampler {
     const fitted = targets.map((t, i) => (i === 0 && prior !== null ? prior.residual : t.y));
     const rawGps = fitted.map((y, i) => this.model(cached, i, xs, numbers, y, space));
     // A transfer model wraps the objective's GP (fitted to the study's own targets) into the model the acquisition sees.
-    const transfer =
+    const transferInput: GpTransferInput | null =
       nObjectives === 1 && this.transferModel !== null
-        ? this.transferModel.prepare({
+        ? {
             space,
             sign: study.directions[0] === 'maximize' ? 1 : -1,
             own: rawGps[0] as GaussianProcess,
@@ -375,8 +375,11 @@ export class GpSampler implements Sampler {
             y: fitted[0] as Float64Array,
             n: m,
             seed: trialSeed(this.seed, trial.number, SALT_TRANSFER ^ salt),
-          })
+          }
         : null;
+    const transfer = transferInput !== null ? (this.transferModel as GpTransferModel).prepare(transferInput) : null;
+    // A transfer model may confine the search to a trust region (whole-space searches only).
+    const box = transferInput !== null && pinned.size === 0 ? (this.transferModel as GpTransferModel).region?.(transferInput) : undefined;
     const wrap = (gp: GaussianProcess, i: number): GaussianProcess =>
       i !== 0 ? gp : prior !== null ? withPriorMean(gp, prior.mean) : transfer !== null ? transfer(gp) : gp;
     const gps = rawGps.map(wrap);
@@ -434,6 +437,7 @@ export class GpSampler implements Sampler {
       starts,
       lengthscales: Float64Array.from(main.params.invSqLengthscales, (t) => 1 / Math.sqrt(t)),
       fixed: pinned,
+      ...(box != null ? { box } : {}),
     });
     return space.decode(opt.x);
   }

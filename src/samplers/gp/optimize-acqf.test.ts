@@ -64,4 +64,15 @@ describe('optimizeAcquisition', () => {
     const b = optimizeAcquisition(acq, space, { rng: new Rng(5), nPreliminary: 64, nLocalSearch: 3 });
     expect(Array.from(a.x)).toEqual(Array.from(b.x));
   });
+
+  it('keeps the continuous coordinates inside a given box (a trust region), on its edge when the maximum lies outside', () => {
+    const box = { lower: Float64Array.of(0.5, 0.2, 0, 0), upper: Float64Array.of(0.7, 0.6, 1, 1) };
+    const r = optimizeAcquisition(acq, space, { rng: new Rng(3), nPreliminary: 128, box, starts: [Float64Array.of(0.1, 0.9, 1, 0.5)] });
+    expect(r.x[0]).toBeCloseTo(0.5, 6);
+    expect(r.x[1]).toBeCloseTo(0.6, 6);
+    expect(r.x[0]).toBeGreaterThanOrEqual(0.5);
+    expect(r.x[1]).toBeLessThanOrEqual(0.6);
+    expect(r.x[2]).toBe(2);
+    expect(r.x[3]).toBe(kGrid[37]);
+  });
 });

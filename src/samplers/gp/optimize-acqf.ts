@@ -35,6 +35,17 @@ export interface OptimizeAcquisitionOptions {
   readonly pgtol?: number;
   /** Coordinates held at given encoded values (parameters already decided). */
   readonly fixed?: ReadonlyMap<number, number>;
+  /**
+   * A box inside the unit cube that bounds the search of the continuous
+   * coordinates (a trust region; other coordinates should span [0, 1]);
+   * default the whole cube.
+   */
+  readonly box?: SearchBox;
+}
+
+export interface SearchBox {
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
 }
 
 /** Grids up to this size are searched exhaustively. */
@@ -57,8 +68,11 @@ export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, opti
   const pin = (x: Float64Array, offset = 0): void => {
     for (const [j, v] of fixed) x[offset + j] = v;
   };
+  const box = options.box;
   for (let i = 0; i < m; i++) {
     xs.set(sobol.next(), i * d);
+    if (box !== undefined)
+      for (let j = 0; j < d; j++) xs[i * d + j] = (box.lower[j] as number) + (xs[i * d + j] as number) * ((box.upper[j] as number) - (box.lower[j] as number));
     space.fromUniformInPlace(xs, i * d);
     pin(xs, i * d);
   }
@@ -97,12 +111,16 @@ export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, opti
   }
   for (const s of given) {
     const x = s.slice();
+    if (box !== undefined)
+      space.dims.forEach((dim, j) => {
+        if (dim.kind === 'continuous') x[j] = Math.min(box.upper[j] as number, Math.max(box.lower[j] as number, x[j] as number));
+      });
     space.snapInPlace(x);
     pin(x);
     starts.push(x);
   }
   let best: AcquisitionOptimum = { x: starts[0] as Float64Array, value: f[iMax] as number };
-  const search = new LocalSearch(acq, space, options.lengthscales, options.pgtol ?? 1e-2, fixed);
+  const search = new LocalSearch(acq, space, options.lengthscales, options.pgtol ?? 1e-2, fixed, box);
   for (const s of starts) {
     const r = search.run(s);
     if (r.value > best.value || !Number.isFinite(best.value)) best = r;
@@ -126,6 +144,7 @@ class LocalSearch {
     lengthscales: Float64Array | undefined,
     private readonly pgtol: number,
     fixed: ReadonlyMap<number, number>,
+    private readonly box: SearchBox | undefined,
   ) {
     const d = space.dim;
     let maxGrid = 0;
@@ -192,10 +211,16 @@ class LocalSearch {
     const scale = this.scale;
     const x = x0.slice();
     const z0 = new Float64Array(k);
+    const lower = new Float64Array(k);
     const upper = new Float64Array(k);
+    const box = this.box;
     for (let a = 0; a < k; a++) {
       z0[a] = (x[idx[a] as number] as number) / (scale[a] as number);
-      upper[a] = 1 / (scale[a] as number);
+      if (box === undefined) upper[a] = 1 / (scale[a] as number);
+      else {
+        lower[a] = (box.lower[idx[a] as number] as number) / (scale[a] as number);
+        upper[a] = (box.upper[idx[a] as number] as number) / (scale[a] as number);
+      }
     }
     const grad = this.grad;
     const r = minimizeLbfgsb(
@@ -206,10 +231,16 @@ class LocalSearch {
         return Number.isFinite(v) ? -v : Number.POSITIVE_INFINITY;
       },
       z0,
-      { lower: new Float64Array(k), upper, pgtol: this.pgtol, maxIterations: 200, maxEvaluations: 150 },
+      { lower, upper, pgtol: this.pgtol, maxIterations: 200, maxEvaluations: 150 },
     );
     if (!(-r.f > f0) || r.iterations === 0) return { x: x0, value: f0 };
-    for (let a = 0; a < k; a++) x[idx[a] as number] = Math.min(1, Math.max(0, (r.x[a] as number) * (scale[a] as number)));
+    for (let a = 0; a < k; a++) {
+      const i = idx[a] as number;
+      x[i] = Math.min(
+        box === undefined ? 1 : (box.upper[i] as number),
+        Math.max(box === undefined ? 0 : (box.lower[i] as number), (r.x[a] as number) * (scale[a] as number)),
+      );
+    }
     return { x, value: -r.f };
   }
 

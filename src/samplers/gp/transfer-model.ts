@@ -6,6 +6,7 @@
  */
 import type { ParamValue } from '../../space/distributions.js';
 import type { GaussianProcess } from './gp.js';
+import type { SearchBox } from './optimize-acqf.js';
 import type { GpSearchSpace } from './search-space.js';
 
 /** What the sampler knows when it asks for the acquisition's model. */
@@ -35,4 +36,9 @@ export interface GpTransferModel {
    * `n`, `params`, `isCategorical`, `targets` are used.
    */
   prepare(input: GpTransferInput): (own: GaussianProcess) => GaussianProcess;
+  /**
+   * Optional: a box of the unit cube the acquisition's search is confined to
+   * (a trust region), or null for the whole space.
+   */
+  region?(input: GpTransferInput): SearchBox | null;
 }

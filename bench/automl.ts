@@ -16,6 +16,16 @@
  * split on the training rows alone and scored on the held-out rows (nested
  * CV: no selection bias at all; 5× the time).
  *
+ * The search's model is an ensemble (ensemble selection) unless it did not
+ * beat the best single pipeline on the search's out-of-fold predictions;
+ * both come from the one search and are scored on the same evaluation
+ * folds: the ensemble by refitting every member on each fold's training
+ * rows and averaging their predictions on its held-out rows
+ * (crossValidateEnsemble), exactly as the single pipeline and the defaults
+ * are refitted. --reuse-defaults takes the defaults' scores from the
+ * results file of an earlier run with the same seeds (they do not depend
+ * on the search or the load) instead of recomputing them.
+ *
  *   npm run bench:automl                    # 60 s per dataset, all six
  *   npx tsx bench/automl.ts --budget 20 --datasets iris,wine [--nested]
  *
@@ -28,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { automl, crossValidatePipeline, cvFolds } from '../src/automl/automl.js';
 import type { Frame } from '../src/automl/csv.js';
 import { AUTOML_DATASETS, type AutomlDatasetName, loadAutomlDataset } from '../src/automl/datasets.js';
+import { crossValidateEnsemble } from '../src/automl/ensemble.js';
 import { defaultConfig, familiesFor, type PipelineConfig } from '../src/automl/families.js';
 import { score } from '../src/automl/metrics.js';
 import { modelFromJson, predict } from '../src/automl/model-file.js';
@@ -45,6 +56,7 @@ const seed = Number(arg('seed', '0'));
 const evalSeed = Number(arg('eval-seed', String(seed + 1000)));
 const evalRepeats = Number(arg('eval-repeats', '3'));
 const nested = process.argv.includes('--nested');
+const reuseDefaults = process.argv.includes('--reuse-defaults');
 
 interface Score {
   mean: number;
@@ -77,6 +89,16 @@ interface Row {
     pruned: number;
     searchSeconds: number;
   };
+  /** The ensemble the same search built, on the evaluation folds (absent when the search kept a single pipeline). */
+  ensemble?: {
+    eval: Score;
+    /** Its score on the search's out-of-fold predictions (selected on them: optimistic). */
+    search: number;
+    members: { family: FamilyName; weight: number; params: Record<string, unknown> }[];
+    candidates: number;
+    selectSeconds: number;
+    refitSeconds: number;
+  };
   /** automl rerun inside each fold of the first evaluation split, against the best default on that split. */
   nested?: Score & { bestDefault: number; families: FamilyName[]; trials: number[] };
 }
@@ -104,8 +126,8 @@ function write(results: readonly Row[]): string {
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify({ budgetSeconds: budgetS, seed, evalSeed, evalRepeats, results }, null, 2)}\n`);
   const lines = [
-    `| dataset (rows × features, metric) | ${fams.join(' | ')} | best default (hindsight) | CV-chosen default | automl ${budgetS} s: chosen pipeline (family) | Δ vs hindsight / CV-chosen | search's own estimate | trials (complete / pruned), load${nested ? ' | nested CV: automl vs best default (first split), Δ' : ''} |`,
-    `|---|${fams.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:${nested ? '|---:' : ''}|`,
+    `| dataset (rows × features, metric) | ${fams.join(' | ')} | best default (hindsight) | CV-chosen default | automl ${budgetS} s: best single pipeline (family) | Δ vs hindsight / CV-chosen | automl ensemble (members, distinct) | Δ vs hindsight / CV-chosen | search's own estimate (single / ensemble) | trials (complete / pruned), load${nested ? ' | nested CV: automl vs best default (first split), Δ' : ''} |`,
+    `|---|${fams.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|---:|---:${nested ? '|---:' : ''}|`,
     ...results.map((r) => {
       const cells = [
         `${r.dataset} (${r.rows} × ${r.features}, ${r.metric})`,
@@ -114,7 +136,13 @@ function write(results: readonly Row[]): string {
         r.cvChosenDefault ? `${f3(r.cvChosenDefault.mean)} (${r.cvChosenDefault.family})` : '–',
         `**${f3(r.automl.eval.mean)}** ± ${f3(r.automl.eval.std)} (${r.automl.family})`,
         `${signed(r.automl.eval.mean - r.bestDefault.mean)} / ${r.cvChosenDefault ? signed(r.automl.eval.mean - r.cvChosenDefault.mean) : '–'}`,
-        f3(r.automl.search.mean),
+        r.ensemble
+          ? `**${f3(r.ensemble.eval.mean)}** ± ${f3(r.ensemble.eval.std)} (${r.ensemble.members.length}: ${[...new Set(r.ensemble.members.map((m) => m.family))].join(', ')})`
+          : '– (single kept)',
+        r.ensemble
+          ? `${signed(r.ensemble.eval.mean - r.bestDefault.mean)} / ${r.cvChosenDefault ? signed(r.ensemble.eval.mean - r.cvChosenDefault.mean) : '–'}`
+          : '–',
+        `${f3(r.automl.search.mean)} / ${r.ensemble ? f3(r.ensemble.search) : '–'}`,
         `${r.automl.trials} (${r.automl.complete} / ${r.automl.pruned}), ${r.load.toFixed(1)}`,
         ...(nested ? [r.nested ? `${f3(r.nested.mean)} vs ${f3(r.nested.bestDefault)}, ${signed(r.nested.mean - r.nested.bestDefault)}` : '–'] : []),
       ];
@@ -172,6 +200,13 @@ const earlier: Row[] = (() => {
   }
 })();
 const results: Row[] = [...earlier];
+const oldDefaults = new Map<string, Row['defaults']>();
+if (reuseDefaults) {
+  const old = JSON.parse(readFileSync(resultsFile, 'utf8')) as { budgetSeconds: number; seed: number; evalSeed?: number; evalRepeats?: number; results: Row[] };
+  if (old.seed !== seed || old.evalSeed !== evalSeed || old.evalRepeats !== evalRepeats)
+    throw new Error(`--reuse-defaults: ${resultsFile} was run with other seeds or repeats; run without it`);
+  for (const r of old.results) oldDefaults.set(r.dataset, r.defaults);
+}
 for (const name of datasets) {
   const frame = loadAutomlDataset(name);
   const task = inferTask(frame, 'target');
@@ -181,6 +216,12 @@ for (const name of datasets) {
   for (const family of familiesFor(task)) {
     const config = defaultConfig(family, task);
     if (!config) continue;
+    const reused = oldDefaults.get(name)?.[family];
+    if (reused) {
+      defaults[family] = reused;
+      if (!best || reused.mean > best.mean) best = { family, mean: reused.mean };
+      continue;
+    }
     const t0 = Date.now();
     const cv = await evaluate(frame, task, config);
     const seconds = (Date.now() - t0) / 1000;
@@ -193,7 +234,21 @@ for (const name of datasets) {
   const cvChosenDefault = { family: picked[0], mean: picked[1].mean };
   const load = loadavg()[0] as number;
   const r = await automl({ data: frame, target: 'target', task, timeMs: budgetS * 1000, seed });
-  const chosen = await evaluate(frame, task, r.model.config);
+  const chosen = await evaluate(frame, task, r.bestConfig);
+  let ensemble: Row['ensemble'];
+  if (r.ensemble) {
+    const scores: number[] = [];
+    for (let k = 0; k < evalRepeats; k++)
+      scores.push(...(await crossValidateEnsemble({ data: frame, target: 'target', task, members: r.ensemble.members, seed: evalSeed + k })).scores);
+    ensemble = {
+      eval: meanStd(scores),
+      search: r.ensemble.score,
+      members: r.ensemble.members.map((m) => ({ family: m.config.family, weight: m.weight, params: { ...m.config.params } })),
+      candidates: r.ensemble.candidates,
+      selectSeconds: r.ensemble.selectSeconds,
+      refitSeconds: r.ensemble.refitSeconds,
+    };
+  }
   const row: Row = {
     dataset: name,
     rows: frame.nRows,
@@ -214,12 +269,13 @@ for (const name of datasets) {
       pruned: r.leaderboard.filter((e) => e.state === 'PRUNED').length,
       searchSeconds: r.searchSeconds,
     },
+    ...(ensemble ? { ensemble } : {}),
     ...(nested ? { nested: await nestedCv(frame, Math.max(...Object.values(defaults).map((d) => d.firstSplit))) } : {}),
   };
   results.push(row);
   write(results);
   process.stderr.write(
-    `${name}: best default ${best.family} ${best.mean.toFixed(4)}; automl chose ${r.best.family} ${JSON.stringify(r.best.params)}: ${chosen.mean.toFixed(4)} on fresh folds (search estimate ${r.best.mean.toFixed(4)}; ${row.automl.trials} trials, ${row.automl.pruned} pruned, ${r.searchSeconds.toFixed(0)} s, load ${load.toFixed(1)})${row.nested ? `; nested ${row.nested.mean.toFixed(4)}` : ''}\n`,
+    `${name}: best default ${best.family} ${best.mean.toFixed(4)}; automl chose ${r.best.family} ${JSON.stringify(r.best.params)}: ${chosen.mean.toFixed(4)} on fresh folds${ensemble ? `, ensemble of ${ensemble.members.length} ${ensemble.eval.mean.toFixed(4)}` : ''} (search estimate ${r.best.mean.toFixed(4)}; ${row.automl.trials} trials, ${row.automl.pruned} pruned, ${r.searchSeconds.toFixed(0)} s, load ${load.toFixed(1)})${row.nested ? `; nested ${row.nested.mean.toFixed(4)}` : ''}\n`,
   );
 }
 

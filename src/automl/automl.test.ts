@@ -75,9 +75,9 @@ describe('automl', () => {
       const cv = await crossValidatePipeline({ data, target: 'target', config: { family: e.family, impute: e.impute, params: e.params }, seed: 4 });
       expect(cv.mean).toBeCloseTo(e.mean, 12);
     }
-    const fresh = await crossValidatePipeline({ data, target: 'target', config: r.model.config, seed: 5 });
+    const fresh = await crossValidatePipeline({ data, target: 'target', config: r.bestConfig, seed: 5 });
     expect(fresh.scores).toHaveLength(5);
-    expect(fresh.scores).not.toEqual((await crossValidatePipeline({ data, target: 'target', config: r.model.config, seed: 4 })).scores);
+    expect(fresh.scores).not.toEqual((await crossValidatePipeline({ data, target: 'target', config: r.bestConfig, seed: 4 })).scores);
   }, 60_000);
 
   it('a timed search confirms its leaders on fresh splits and chooses by the mean over all of them', async () => {

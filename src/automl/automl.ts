@@ -24,6 +24,14 @@
  *   rest on the configuration.
  * - No trial starts after the search's end; one in flight stops at its next
  *   fold (PRUNED) once some trial has completed, else it finishes.
+ * - Ensemble selection (option `ensemble`, on by default): the out-of-fold
+ *   predictions of the best ENSEMBLE_POOL distinct completed pipelines are
+ *   kept in memory during the search (class probabilities or values), and
+ *   greedy forward selection with replacement (ensemble.ts) weights them to
+ *   maximize the CV metric of their average; the members are refitted on
+ *   all rows and saved as an ensemble model. When the ensemble does not
+ *   beat the best single pipeline on those predictions, the single
+ *   pipeline is saved.
  */
 
 import { type CrossValidationRecord, crossValidate, summarize } from '../cv/cross-validate.js';
@@ -42,9 +50,10 @@ import type { Trial } from '../study/trial.js';
 import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { type Frame, frameFromRecords } from './csv.js';
+import { DEFAULT_ENSEMBLE_SIZE, type OutOfFold, OutOfFoldPool, selectEnsemble } from './ensemble.js';
 import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, portfolioConfigs, suggestPipeline, toTrialParams } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
-import { type AutomlModelFile, modelFile, readCsvFile } from './model-file.js';
+import { type AutomlModelFile, ensembleModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
 import { encodeTarget, fitPipeline, predictPipeline, type TargetEncoding } from './pipeline.js';
 import {
@@ -90,6 +99,12 @@ export interface AutomlOptions {
   readonly families?: readonly FamilyName[];
   /** Fold racing (default 'median'). */
   readonly pruner?: AutomlPruner;
+  /**
+   * Ensemble selection over the completed pipelines' out-of-fold predictions
+   * (default true; `size`: selection steps, default 25). false: the best
+   * single pipeline is the model.
+   */
+  readonly ensemble?: boolean | { readonly size?: number };
   /** Called after each trial with its leaderboard row. */
   readonly onTrial?: (entry: LeaderboardEntry) => void;
   /**
@@ -102,6 +117,19 @@ export interface AutomlOptions {
   readonly warmStart?: AutomlWarmStart;
   /** Called once before the search with the earlier studies used (not called without a warm start). */
   readonly onWarmStart?: (info: AutomlWarmStartInfo) => void;
+}
+
+/** The ensemble automl built: members (search trials) and their weights. */
+export interface AutomlEnsemble {
+  readonly members: readonly { readonly trial: number; readonly weight: number; readonly config: PipelineConfig }[];
+  /** CV score of the weighted average on the search's folds (the predictions it was selected on: optimistic). */
+  readonly score: number;
+  /** The best member's own score on the same predictions. */
+  readonly bestMemberScore: number;
+  /** Candidates it was selected from, and the seconds selection and the members' refit took. */
+  readonly candidates: number;
+  readonly selectSeconds: number;
+  readonly refitSeconds: number;
 }
 
 export interface LeaderboardEntry {
@@ -135,8 +163,12 @@ export interface AutomlResult {
   readonly best: LeaderboardEntry;
   /** CV score of predicting the majority class (classification) or the mean (regression) on the same folds. */
   readonly baselineScore: number;
-  /** The best pipeline refitted on all rows, ready for saveModel / modelFromJson. */
+  /** The model refitted on all rows (the ensemble, or the best pipeline), ready for saveModel / modelFromJson. */
   readonly model: AutomlModelFile;
+  /** The best single pipeline (the leaderboard's first). */
+  readonly bestConfig: PipelineConfig;
+  /** Present when the model is an ensemble. */
+  readonly ensemble?: AutomlEnsemble;
   readonly searchSeconds: number;
 }
 
@@ -255,12 +287,14 @@ async function scoreFold(
   config: PipelineConfig,
   trainIndex: readonly number[],
   testIndex: readonly number[],
-  o: { metric: MetricName; seed: number; needProba: boolean },
+  o: { metric: MetricName; seed: number; needProba: boolean; oof?: OutOfFold | undefined },
 ): Promise<number> {
   const nClasses = target.classes.length;
   const p = await fitPipeline(frame, features, target.y, trainIndex, config, { task: target.task, nClasses, seed: o.seed, needProba: o.needProba });
   try {
-    const { pred, proba } = await predictPipeline(p, frame, testIndex, o.needProba);
+    const classifier = target.task === 'classification';
+    const { pred, proba } = await predictPipeline(p, frame, testIndex, o.needProba || (o.oof !== undefined && classifier));
+    if (o.oof) keepOutOfFold(o.oof, testIndex, pred, proba, classifier ? nClasses : 0);
     const truth = testIndex.map((i) => target.y[i] as number);
     const s = score(o.metric, truth, pred, proba, nClasses);
     if (!Number.isFinite(s)) throw new DialsError('INVALID_ARGUMENT', `${config.family} gave a non-finite ${o.metric} on a fold`);
@@ -268,6 +302,24 @@ async function scoreFold(
   } finally {
     p.model.dispose?.();
   }
+}
+
+/** Writes a fold's predictions into the out-of-fold buffer: class probabilities (one-hot labels for a family without them), or values. */
+function keepOutOfFold(
+  oof: OutOfFold,
+  testIndex: readonly number[],
+  pred: readonly number[],
+  proba: readonly (readonly number[])[] | undefined,
+  nClasses: number,
+): void {
+  testIndex.forEach((row, r) => {
+    if (nClasses === 0) {
+      oof[row] = pred[r] as number;
+      return;
+    }
+    const p = proba?.[r];
+    for (let c = 0; c < nClasses; c++) oof[row * nClasses + c] = p ? (p[c] as number) : c === pred[r] ? 1 : 0;
+  });
 }
 
 /**
@@ -409,6 +461,13 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   const folds = makeFolds(target, nFolds, seed);
   const baselineScore = baseline(target, folds, metric);
   const needProba = metric === 'log_loss';
+  const ensembleSize =
+    options.ensemble === false ? 0 : typeof options.ensemble === 'object' ? (options.ensemble.size ?? DEFAULT_ENSEMBLE_SIZE) : DEFAULT_ENSEMBLE_SIZE;
+  if (!Number.isSafeInteger(ensembleSize) || ensembleSize < 0 || (typeof options.ensemble === 'object' && ensembleSize < 1))
+    throw new InvalidArgumentError(`ensemble.size must be a positive integer, got ${JSON.stringify(options.ensemble)}`, ['ensemble', 'size']);
+  // Out-of-fold predictions of the best completed pipelines, for ensemble selection after the search.
+  const pool = ensembleSize > 1 ? new OutOfFoldPool(direction) : undefined;
+  const oofWidth = task === 'classification' ? nClasses : 1;
 
   const prunerKind = options.pruner ?? 'median';
   const pruner: Pruner =
@@ -473,8 +532,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const objective = async (trial: Trial): Promise<number> => {
       const t0 = Date.now();
       const config = suggestPipeline(trial, task, families);
+      const oof = pool ? new Float64Array(frame.nRows * oofWidth) : undefined;
       try {
-        return await crossValidate(trial, {
+        const value = await crossValidate(trial, {
           folds,
           attr: CV_ATTR,
           evaluate: async (k, trainIndex, testIndex) => {
@@ -487,9 +547,11 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
                 `trial ${trial.number} stopped after ${k} folds: its ${folds.length} folds would take about ${(projected / 1000).toFixed(0)} s, over the per-trial cap of ${(trialCapMs / 1000).toFixed(0)} s`,
               );
             }
-            return scoreFold(frame, features, target, config, trainIndex, testIndex, { metric, seed: seed + k, needProba });
+            return scoreFold(frame, features, target, config, trainIndex, testIndex, { metric, seed: seed + k, needProba, oof });
           },
         });
+        if (pool && oof) pool.keep(trial.number, value, config, oof);
+        return value;
       } finally {
         trial.setUserAttr(SECONDS_ATTR, (Date.now() - t0) / 1000);
       }
@@ -576,8 +638,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       throw new DialsError('INVALID_ARGUMENT', `no pipeline completed cross-validation${why ? `; the first error: ${why}` : ''}; give a larger time budget`);
     }
     const config: PipelineConfig = { family: best.family, impute: best.impute, params: best.params };
-    const fitted = await fitPipeline(frame, features, target.y, target.rows, config, { task, nClasses, seed, needProba });
-    const model = modelFile(fitted, {
+    const fileInfo = {
       task,
       target: options.target,
       features,
@@ -592,9 +653,48 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         studyName,
         trialNumber: best.trial,
       },
-    });
+    };
+    const fitCtx = { task, nClasses, seed, needProba };
+    // Ensemble selection on the search folds' out-of-fold predictions; an ensemble of one pipeline is that pipeline.
+    const candidates = pool?.best() ?? [];
+    if (candidates.length > 1) {
+      const t0 = Date.now();
+      const selection = selectEnsemble({
+        predictions: candidates.map((c) => c.oof),
+        truth: target.y,
+        folds,
+        task,
+        nClasses,
+        metric,
+        size: ensembleSize,
+      });
+      const chosen = candidates.map((c, k) => ({ ...c, weight: selection.weights[k] as number })).filter((c) => c.weight > 0);
+      const selectSeconds = (Date.now() - t0) / 1000;
+      if (chosen.length > 1) {
+        const t1 = Date.now();
+        const members: { weight: number; pipeline: Awaited<ReturnType<typeof fitPipeline>>; trialNumber: number }[] = [];
+        try {
+          for (const c of chosen)
+            members.push({ weight: c.weight, pipeline: await fitPipeline(frame, features, target.y, target.rows, c.config, fitCtx), trialNumber: c.trial });
+          const model = ensembleModelFile(members, { ...fileInfo, metadata: { ...fileInfo.metadata, cvMean: selection.score, cvStd: selection.std } });
+          const ensemble: AutomlEnsemble = {
+            members: chosen.map((c) => ({ trial: c.trial, weight: c.weight, config: c.config })),
+            score: selection.score,
+            bestMemberScore: Math.max(...selection.memberScores.map((v) => (direction === 'maximize' ? v : -v))) * (direction === 'maximize' ? 1 : -1),
+            candidates: candidates.length,
+            selectSeconds,
+            refitSeconds: (Date.now() - t1) / 1000,
+          };
+          return { task, metric, direction, studyName, folds: nFolds, leaderboard, best, baselineScore, model, bestConfig: config, ensemble, searchSeconds };
+        } finally {
+          for (const m of members) m.pipeline.model.dispose?.();
+        }
+      }
+    }
+    const fitted = await fitPipeline(frame, features, target.y, target.rows, config, fitCtx);
+    const model = modelFile(fitted, fileInfo);
     fitted.model.dispose?.();
-    return { task, metric, direction, studyName, folds: nFolds, leaderboard, best, baselineScore, model, searchSeconds };
+    return { task, metric, direction, studyName, folds: nFolds, leaderboard, best, baselineScore, model, bestConfig: config, searchSeconds };
   } finally {
     await study.close();
   }

@@ -1,0 +1,351 @@
+/**
+ * Ensemble selection (Caruana et al. 2004, "Ensemble selection from
+ * libraries of models"; as in auto-sklearn, Feurer et al. 2015): from the
+ * out-of-fold predictions of the pipelines a search completed, greedy
+ * forward selection with replacement builds the weighted average that
+ * scores best by the search's CV metric.
+ *
+ * Notation: P_c ∈ ℝ^{n×w} is candidate c's out-of-fold prediction (w = the
+ * number of classes, class probabilities; w = 1 for regression, values).
+ * The ensemble after m steps is the mean of the m chosen P's (a candidate
+ * chosen j times has weight j / m). Step m + 1 adds the candidate whose
+ * addition scores best; ties are broken by the Brier score (classification),
+ * so that a discrete metric such as accuracy still moves toward better
+ * probabilities. Sorted initialisation: the k best candidates start the
+ * ensemble, k ≤ `init` the one whose average scores best. The result is the best ensemble seen along the path.
+ */
+
+import { KFold } from '../cv/k-fold.js';
+import type { Fold } from '../cv/splitter.js';
+import { StratifiedKFold } from '../cv/stratified-k-fold.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Rng } from '../math/rng.js';
+import type { Frame } from './csv.js';
+import { frameFromRecords } from './csv.js';
+import type { PipelineConfig } from './families.js';
+import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
+import { argmax, oneHot, type Task } from './models/model.js';
+import { encodeTarget, type FittedPipeline, fitPipeline, predictPipeline } from './pipeline.js';
+
+/** Out-of-fold predictions of one pipeline: row-major, `width` numbers per frame row (rows without a target are unused). */
+export type OutOfFold = Float64Array;
+
+export interface EnsembleSelectionInput {
+  /** One per candidate, each of length nRows × width. */
+  readonly predictions: readonly OutOfFold[];
+  /** Encoded target per frame row (class index or value). */
+  readonly truth: ArrayLike<number>;
+  /** The CV folds the predictions are out of (frame rows); the score is the mean over folds, as the search's. */
+  readonly folds: readonly { readonly testIndex: readonly number[] }[];
+  readonly task: Task;
+  readonly nClasses: number;
+  readonly metric: MetricName;
+  /** Selection steps (ensemble size, default 25). */
+  readonly size?: number;
+  /** Bagged selection: this many selections, each from a random half of the candidates, averaged (default 1: one selection from all). */
+  readonly bags?: number;
+  /** Seed of the bags' draws. */
+  readonly seed?: number;
+  /** At most this many best candidates start the ensemble (sorted initialisation; default 3; candidates must be given best first). */
+  readonly init?: number;
+}
+
+export interface EnsembleSelection {
+  /** Weight of each candidate (sums to 1; 0 for those never chosen). */
+  readonly weights: number[];
+  /** The ensemble's CV score on the given predictions (mean over folds) and the folds' sample standard deviation. */
+  readonly score: number;
+  readonly std: number;
+  /** Each candidate's own CV score. */
+  readonly memberScores: number[];
+}
+
+export const DEFAULT_ENSEMBLE_SIZE = 25;
+export const DEFAULT_ENSEMBLE_INIT = 3;
+
+/** Mean over folds of the metric of a prediction matrix (sum of chosen members / m). */
+function cvScore(sum: Float64Array, m: number, o: EnsembleSelectionInput, width: number): { score: number; brier: number } {
+  let total = 0;
+  let brier = 0;
+  let rows = 0;
+  for (const f of o.folds) {
+    const truth = f.testIndex.map((i) => o.truth[i] as number);
+    if (o.task === 'regression') {
+      total += score(
+        o.metric,
+        truth,
+        f.testIndex.map((i) => (sum[i] as number) / m),
+      );
+      continue;
+    }
+    const proba = f.testIndex.map((i) => {
+      const row = new Array<number>(width);
+      for (let c = 0; c < width; c++) row[c] = (sum[i * width + c] as number) / m;
+      return row;
+    });
+    const pred = proba.map(argmax);
+    total += score(o.metric, truth, pred, proba, o.nClasses);
+    proba.forEach((row, r) => {
+      for (let c = 0; c < width; c++) brier += ((row[c] as number) - (c === truth[r] ? 1 : 0)) ** 2;
+    });
+    rows += truth.length;
+  }
+  return { score: total / o.folds.length, brier: rows > 0 ? brier / rows : 0 };
+}
+
+/** Sample standard deviation over folds of the metric (one fold at a time through cvScore). */
+function foldStd(sum: Float64Array, m: number, o: EnsembleSelectionInput, width: number): number {
+  const scores = o.folds.map((f) => cvScore(sum, m, { ...o, folds: [f] }, width).score);
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  return Math.sqrt(scores.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+}
+
+/** Σ_c counts_c P_c. */
+function weighted(predictions: readonly OutOfFold[], counts: readonly number[], len: number): Float64Array {
+  const sum = new Float64Array(len);
+  predictions.forEach((p, c) => {
+    const k = counts[c] as number;
+    if (k > 0) for (let i = 0; i < len; i++) sum[i] = (sum[i] as number) + k * (p[i] as number);
+  });
+  return sum;
+}
+
+/**
+ * Greedy forward selection with replacement over candidates given best
+ * first; returns their weights.
+ * @example
+ * const { weights } = selectEnsemble({ predictions, truth, folds, task: 'classification', nClasses: 3, metric: 'accuracy' });
+ */
+export function selectEnsemble(o: EnsembleSelectionInput): EnsembleSelection {
+  const n = o.predictions.length;
+  if (n === 0) throw new InvalidArgumentError('ensemble selection needs at least one candidate');
+  const size = o.size ?? DEFAULT_ENSEMBLE_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1) throw new InvalidArgumentError(`ensemble size must be a positive integer, got ${o.size}`, ['ensemble', 'size']);
+  const bags = o.bags ?? 1;
+  if (!Number.isSafeInteger(bags) || bags < 1) throw new InvalidArgumentError(`ensemble bags must be a positive integer, got ${o.bags}`, ['ensemble', 'bags']);
+  const width = o.task === 'classification' ? o.nClasses : 1;
+  const len = (o.predictions[0] as OutOfFold).length;
+  for (const p of o.predictions) if (p.length !== len) throw new InvalidArgumentError('ensemble candidates must have predictions of the same length');
+  const sign = metricDirection(o.metric) === 'maximize' ? 1 : -1;
+  const better = (a: Scored, b: Scored): boolean => sign * (a.score - b.score) > 1e-12 || (Math.abs(a.score - b.score) <= 1e-12 && a.brier < b.brier - 1e-12);
+  const memberScores = o.predictions.map((p) => cvScore(p, 1, o, width).score);
+  const all = Array.from({ length: n }, (_, c) => c);
+  let weights: number[];
+  if (bags === 1 || n < 4) weights = hillClimb(o, all, size, width, better);
+  else {
+    // Bagged ensemble selection (Caruana et al. 2004, section 2.3): each bag selects from a random half of the candidates; the weights are averaged.
+    const rng = new Rng(o.seed ?? 0);
+    weights = new Array<number>(n).fill(0);
+    for (let b = 0; b < bags; b++) {
+      const half = all.filter(() => rng.random() < 0.5);
+      const w = hillClimb(o, half.length > 0 ? half : all, size, width, better);
+      w.forEach((v, c) => {
+        weights[c] = (weights[c] as number) + v / bags;
+      });
+    }
+  }
+  const averaged = weighted(o.predictions, weights, len);
+  const ensemble = cvScore(averaged, 1, o, width);
+  // The best single candidate is an ensemble too (sorted initialisation and bagging may end worse than it).
+  const top = memberScores.reduce((a, s, c) => (sign * (s - (memberScores[a] as number)) > 0 ? c : a), 0);
+  const single = cvScore(o.predictions[top] as OutOfFold, 1, o, width);
+  if (better(single, ensemble)) {
+    const only = new Array<number>(n).fill(0);
+    only[top] = 1;
+    return { weights: only, score: single.score, std: foldStd(o.predictions[top] as OutOfFold, 1, o, width), memberScores };
+  }
+  return { weights, score: ensemble.score, std: foldStd(averaged, 1, o, width), memberScores };
+}
+
+interface Scored {
+  readonly score: number;
+  readonly brier: number;
+}
+
+/** One forward selection with replacement over the candidates `among` (ascending: best first); weights over all candidates. */
+function hillClimb(o: EnsembleSelectionInput, among: readonly number[], size: number, width: number, better: (a: Scored, b: Scored) => boolean): number[] {
+  const n = o.predictions.length;
+  const len = (o.predictions[0] as OutOfFold).length;
+  const init = Math.min(o.init ?? DEFAULT_ENSEMBLE_INIT, among.length, size);
+  const counts = new Array<number>(n).fill(0);
+  const sum = new Float64Array(len);
+  const add = (c: number): void => {
+    const p = o.predictions[c] as OutOfFold;
+    for (let i = 0; i < len; i++) sum[i] = (sum[i] as number) + (p[i] as number);
+    counts[c] = (counts[c] as number) + 1;
+  };
+  // Sorted initialisation: the first k candidates, k ≤ init chosen by the score of their average (Caruana et al. 2004, section 2.1).
+  let k0 = 1;
+  let k0Score: Scored = { score: Number.NaN, brier: Number.NaN };
+  for (let k = 1; k <= init; k++) {
+    const p = o.predictions[among[k - 1] as number] as OutOfFold;
+    for (let i = 0; i < len; i++) sum[i] = (sum[i] as number) + (p[i] as number);
+    const s = cvScore(sum, k, o, width);
+    if (k === 1 || better(s, k0Score)) {
+      k0 = k;
+      k0Score = s;
+    }
+  }
+  sum.fill(0);
+  for (let k = 0; k < k0; k++) add(among[k] as number);
+  let m = k0;
+  let best = { ...k0Score, counts: counts.slice(), m };
+  const trial = new Float64Array(len);
+  while (m < size) {
+    let pick = -1;
+    let pickScore: Scored = { score: Number.NaN, brier: Number.NaN };
+    for (const c of among) {
+      const p = o.predictions[c] as OutOfFold;
+      for (let i = 0; i < len; i++) trial[i] = (sum[i] as number) + (p[i] as number);
+      const s = cvScore(trial, m + 1, o, width);
+      if (pick < 0 || better(s, pickScore)) {
+        pick = c;
+        pickScore = s;
+      }
+    }
+    add(pick);
+    m++;
+    if (better(pickScore, best)) best = { ...pickScore, counts: counts.slice(), m };
+  }
+  return best.counts.map((k) => k / best.m);
+}
+
+export interface EnsembleMemberConfig {
+  readonly weight: number;
+  readonly config: PipelineConfig;
+}
+
+/** The weighted average prediction of fitted pipelines: class indices and probabilities (classification) or values. */
+export async function predictEnsemble(
+  members: readonly { readonly weight: number; readonly pipeline: FittedPipeline }[],
+  frame: Frame,
+  rows: readonly number[] | undefined,
+  task: Task,
+  nClasses: number,
+): Promise<{ pred: number[]; proba?: number[][] }> {
+  let acc: number[][] | undefined;
+  let total = 0;
+  for (const { weight, pipeline } of members) {
+    const { pred, proba } = await predictPipeline(pipeline, frame, rows, task === 'classification');
+    const rowsOf = task === 'classification' ? (proba ?? oneHot(pred, nClasses)) : pred.map((v) => [v]);
+    acc ??= rowsOf.map((r) => r.map(() => 0));
+    rowsOf.forEach((r, i) => {
+      const a = acc?.[i] as number[];
+      r.forEach((v, c) => {
+        a[c] = (a[c] as number) + weight * v;
+      });
+    });
+    total += weight;
+  }
+  const avg = (acc ?? []).map((r) => r.map((v) => v / total));
+  if (task === 'regression') return { pred: avg.map((r) => r[0] as number) };
+  return { pred: avg.map(argmax), proba: avg };
+}
+
+export interface EnsembleCvOptions {
+  readonly data: readonly Readonly<Record<string, unknown>>[] | Frame;
+  readonly target: string;
+  readonly task?: Task;
+  readonly members: readonly EnsembleMemberConfig[];
+  readonly metric?: MetricName;
+  readonly folds?: number;
+  readonly seed?: number;
+}
+
+/**
+ * k-fold CV of an ensemble: on each fold every member is refitted on the
+ * training rows and the weighted average scored on the held-out rows; the
+ * folds are those crossValidatePipeline makes with the same seed, so the
+ * two compare on the same rows.
+ */
+export async function crossValidateEnsemble(o: EnsembleCvOptions): Promise<{ readonly scores: number[]; readonly mean: number; readonly std: number }> {
+  if (o.members.length === 0) throw new InvalidArgumentError('an ensemble needs at least one member', ['members']);
+  const frame = Array.isArray(o.data) ? frameFromRecords(o.data) : (o.data as Frame);
+  const target = encodeTarget(frame, o.target, o.task);
+  const metric = o.metric === undefined ? defaultMetric(target.task) : checkMetric(o.metric, target.task);
+  const seed = o.seed ?? 0;
+  const features = frame.names.filter((n) => n !== o.target);
+  const nClasses = target.classes.length;
+  const nFolds = o.folds ?? 5;
+  const rows = target.rows;
+  const local =
+    target.task === 'classification'
+      ? new StratifiedKFold({ nSplits: nFolds, seed }).split({ labels: rows.map((i) => target.y[i] as number) })
+      : new KFold({ nSplits: nFolds, seed }).split(rows.length);
+  const folds: Fold[] = local.map((f) => ({ trainIndex: f.trainIndex.map((i) => rows[i] as number), testIndex: f.testIndex.map((i) => rows[i] as number) }));
+  const scores: number[] = [];
+  for (const [k, f] of folds.entries()) {
+    const fitted: { weight: number; pipeline: FittedPipeline }[] = [];
+    try {
+      for (const m of o.members) {
+        fitted.push({
+          weight: m.weight,
+          pipeline: await fitPipeline(frame, features, target.y, f.trainIndex, m.config, {
+            task: target.task,
+            nClasses,
+            seed: seed + k,
+            needProba: metric === 'log_loss',
+          }),
+        });
+      }
+      const { pred, proba } = await predictEnsemble(fitted, frame, f.testIndex, target.task, nClasses);
+      scores.push(
+        score(
+          metric,
+          f.testIndex.map((i) => target.y[i] as number),
+          pred,
+          proba,
+          nClasses,
+        ),
+      );
+    } finally {
+      for (const m of fitted) m.pipeline.model.dispose?.();
+    }
+  }
+  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
+  const std = Math.sqrt(scores.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+  return { scores, mean, std };
+}
+
+/** Candidates kept for ensemble selection (auto-sklearn keeps the 50 best). */
+export const ENSEMBLE_POOL = 50;
+/** The best of each family are kept besides: a search focused on one family would otherwise leave the pool without diversity. */
+export const ENSEMBLE_POOL_PER_FAMILY = 5;
+
+/**
+ * The out-of-fold predictions of the best `capacity` distinct pipelines
+ * and the best `perFamily` of each family (by CV score; a configuration
+ * seen twice keeps its first), held in memory during a search.
+ */
+export class OutOfFoldPool {
+  private readonly entries = new Map<string, { trial: number; value: number; config: PipelineConfig; oof: OutOfFold }>();
+  constructor(
+    private readonly direction: 'maximize' | 'minimize',
+    private readonly capacity = ENSEMBLE_POOL,
+    private readonly perFamily = ENSEMBLE_POOL_PER_FAMILY,
+  ) {}
+
+  keep(trial: number, value: number, config: PipelineConfig, oof: OutOfFold): void {
+    if (!Number.isFinite(value)) return;
+    const key = JSON.stringify([config.family, config.impute, config.params]);
+    if (this.entries.has(key)) return;
+    this.entries.set(key, { trial, value, config, oof });
+    // Trim only now and then, so that keeping stays cheap.
+    if (this.entries.size >= 2 * this.capacity) {
+      const keep = new Set(this.best().map((e) => e.trial));
+      for (const [k, e] of this.entries) if (!keep.has(e.trial)) this.entries.delete(k);
+    }
+  }
+
+  /** Best first: the best `capacity`, and the best `perFamily` of each family. */
+  best(): { trial: number; value: number; config: PipelineConfig; oof: OutOfFold }[] {
+    const sign = this.direction === 'maximize' ? -1 : 1;
+    const sorted = [...this.entries.values()].sort((a, b) => sign * (a.value - b.value) || a.trial - b.trial);
+    const perFamily = new Map<string, number>();
+    return sorted.filter((e, rank) => {
+      const n = (perFamily.get(e.config.family) ?? 0) + 1;
+      perFamily.set(e.config.family, n);
+      return rank < this.capacity || n <= this.perFamily;
+    });
+  }
+}

@@ -165,6 +165,16 @@ describe('ensemble model files', () => {
     const p = await dials(['predict', path, join(dir, 'new.csv'), '--proba', '--out', out], { env: { DIALS_STORAGE: '' } });
     expect(p.stderr).toBe('');
     expect(p.code).toBe(0);
+    const json = await dials(['predict', path, join(dir, 'new.csv'), '--json'], { env: { DIALS_STORAGE: '' } });
+    expect(json.code).toBe(0);
+    const summary = JSON.parse(json.stdout) as { kind: string; members: { family: string; weight: number }[]; predictions: unknown[] };
+    expect(summary.kind).toBe('ensemble');
+    expect(summary.members).toEqual([
+      { family: 'knn', weight: 0.5 },
+      { family: 'linear', weight: 0.3 },
+      { family: 'naive_bayes', weight: 0.2 },
+    ]);
+    expect(summary.predictions).toEqual(again.predictions);
     const lines = parseCsv(readFileSync(out, 'utf8'));
     expect(lines[0]).toEqual(['target', ...target.classes.map((c) => `p(${c})`)]);
     expect(lines.slice(1).map((l) => Number(l[0]))).toEqual(again.predictions);

@@ -1,4 +1,4 @@
-/** `dials predict`: apply a model saved by `dials automl --out` to a CSV. */
+/** `dials predict`: apply a model saved by `dials automl --out` (one pipeline, or an ensemble whose members' predictions are averaged) to a CSV. */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadModel, predict, readCsvFile } from '../../automl/model-file.js';
@@ -19,7 +19,7 @@ function csvField(v: string | number): string {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('predict the target of each row of a CSV with a model saved by dials automl --out')
+    .description('predict the target of each row of a CSV with a model saved by dials automl --out (a pipeline or an ensemble of pipelines)')
     .argument('<model>', 'model file (JSON) written by dials automl --out')
     .argument('<data>', 'CSV file with the feature columns (by name; others are ignored)')
     .option('--out <path>', 'write the predictions to this CSV file instead of standard output')
@@ -33,6 +33,8 @@ export function registerPredict(program: Command): void {
         printJson({
           target: model.file.target,
           task: model.file.task,
+          kind: model.file.kind ?? 'pipeline',
+          ...(model.file.kind === 'ensemble' ? { members: model.file.members.map((m) => ({ family: m.config.family, weight: m.weight })) } : {}),
           classes: result.classes,
           predictions: result.predictions,
           ...(result.probabilities ? { probabilities: result.probabilities } : {}),

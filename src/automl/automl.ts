@@ -8,6 +8,11 @@
  *   is enqueued first (cheapest first), then the portfolio of families.ts,
  *   the slow families' (gbdt, mlp) defaults and portfolio last; after
  *   those, trials focus on the leading families (focusFamily).
+ * - Meta-learning (warm-start.ts): each study records its dataset's
+ *   meta-features; with earlier automl studies of the task in the storage,
+ *   the nearest ones' best configurations go first, the defaults and
+ *   portfolio follow in the order they ranked there, and the TPE is seeded
+ *   with their trials.
  * - Each trial runs k-fold CV (stratified for classification) through
  *   crossValidate, which reports every fold: the pruner (median over folds
  *   by default, or Wilcoxon) races configurations and stops losers early.

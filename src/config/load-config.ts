@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { type Document, isMap, isNode, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
+import { fitBaselineToSpace, getBaseline } from '../baselines/registry.js';
 import { DialsError } from '../errors.js';
 import type { PbtExploreOption } from '../pbt/run-pbt.js';
 import {
@@ -53,8 +54,20 @@ export interface TuneConfig {
   readonly workdir: string;
   /** Parameter sets to run first (each once per study); with `pbt`, the starting hyperparameters of the first members. */
   readonly enqueue: readonly Readonly<Record<string, ParamValue>>[];
+  /** Established baselines (registry references) enqueued before anything else, once per study; reports state the best trial's improvement over them. */
+  readonly baselines: readonly BaselineSpec[];
   /** Population-based training instead of independent trials (the `pbt:` section). */
   readonly pbt?: PbtConfig;
+}
+
+/** One entry of `baselines:`: a registry reference, and how its parameter names and values fit the space. */
+export interface BaselineSpec {
+  /** 'name@version' (or a name: its latest version) in the baseline registry (`listBaselines()`). */
+  readonly ref: string;
+  /** Study parameter name per baseline parameter name. */
+  readonly rename?: Readonly<Record<string, string>>;
+  /** A number outside its range: 'error' (default) or 'map' (clipped and snapped to the grid). */
+  readonly outOfRange?: 'error' | 'map';
 }
 
 /** The `pbt:` section: `dials tune` trains a population of the command with runPbt. */
@@ -125,6 +138,18 @@ const TOP = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   workdir: z.string().min(1).optional(),
   enqueue: z.array(z.record(z.string(), scalar)).optional(),
+  baselines: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          name: z.string().min(1),
+          rename: z.record(z.string(), z.string().min(1)).optional(),
+          out_of_range: z.enum(['error', 'map']).optional(),
+        }),
+      ]),
+    )
+    .optional(),
   pbt: z.record(z.string(), z.unknown()).optional(),
 });
 const TOP_KEYS = Object.keys(TOP.shape);
@@ -138,6 +163,7 @@ const UNION_HINTS: Readonly<Record<string, string>> = {
   timeout: 'must be a duration such as 90s, 10m, 2h or 1h30m',
   kill_grace: 'must be a duration such as 5s',
   enqueue: 'parameter values must be strings, numbers, booleans or null',
+  baselines: 'each entry must be a baseline reference such as adam-default@1, or { name: adam-default@1, rename: { lr: learning_rate }, out_of_range: map }',
   pbt: 'must be perturb, pb2, { type: perturb, factors: [0.8, 1.2], resample_probability: 0.25 } or { type: pb2, resample_probability: 0.25 }',
 };
 
@@ -393,6 +419,39 @@ const PBT_KEYS = ['population', 'ready_every', 'total_steps', 'quantile', 'explo
  * enqueue beyond the population), replaces bad members itself (no pruner),
  * and its budget is population × total_steps (no trials or time).
  */
+/** `baselines:` entries, each resolved in the registry and fitted to the space now, so a bad one creates nothing. */
+function parseBaselines(issues: Issues, o: Partial<Top>, space: readonly ParamSpec[]): BaselineSpec[] {
+  const out: BaselineSpec[] = [];
+  const full: Record<string, Distribution> = {};
+  for (const p of space) full[p.name] = p.distribution;
+  for (const [i, e] of (o.baselines ?? []).entries()) {
+    const spec: BaselineSpec =
+      typeof e === 'string'
+        ? { ref: e }
+        : { ref: e.name, ...(e.rename !== undefined ? { rename: e.rename } : {}), ...(e.out_of_range !== undefined ? { outOfRange: e.out_of_range } : {}) };
+    const where = typeof e === 'string' ? ['baselines', i] : ['baselines', i, 'name'];
+    try {
+      const b = getBaseline(spec.ref);
+      const fitted = fitBaselineToSpace(b, full, {
+        ...(spec.rename ? { rename: spec.rename } : {}),
+        ...(spec.outOfRange ? { outOfRange: spec.outOfRange } : {}),
+      });
+      if (Object.keys(fitted).length === 0) {
+        issues.add(
+          where,
+          `baseline ${spec.ref} shares no parameter with the space (its parameters: ${Object.keys(b.params).join(', ')}); map its names with { name: ${spec.ref}, rename: { <its name>: <yours> } }`,
+        );
+        continue;
+      }
+    } catch (err) {
+      issues.add(where, (err as Error).message);
+      continue;
+    }
+    out.push(spec);
+  }
+  return out;
+}
+
 function parsePbt(
   issues: Issues,
   root: unknown,
@@ -458,6 +517,13 @@ function parsePbt(
     issues.add(
       ['trials'],
       `${why}the budget is pbt.population members × pbt.total_steps steps (one trial per pbt.ready_every steps of a member); remove trials`,
+      true,
+    );
+  }
+  if (o.baselines !== undefined) {
+    issues.add(
+      ['baselines'],
+      `${why}members start from enqueue or from pbt's own draws, and lineage replaces a baseline comparison; remove baselines (list a baseline's values under enqueue to start a member there)`,
       true,
     );
   }
@@ -598,6 +664,7 @@ function validate(file: string, name: string, root: unknown, doc: Document | nul
       if (!space.some((p) => p.name === k)) issues.add(['enqueue', i, k], `${JSON.stringify(k)} is not a parameter of the space`, true);
   }
   for (const k of Object.keys(o.env ?? {})) if (k.startsWith('DIALS_')) issues.add(['env', k], 'DIALS_* variables are set by the runner for each trial', true);
+  const baselines = parseBaselines(issues, o, space);
 
   const dir = dirname(file);
   const pbt = parsePbt(issues, root, o, space, directions, dir);
@@ -623,6 +690,7 @@ function validate(file: string, name: string, root: unknown, doc: Document | nul
     env: o.env ?? {},
     workdir: o.workdir === undefined ? dir : resolve(dir, o.workdir),
     enqueue: o.enqueue ?? [],
+    baselines,
     ...(pbt !== undefined ? { pbt } : {}),
   };
 }

@@ -15,12 +15,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type BaselineImprovement, enqueueBaselines, improvementOverBaseline } from '../baselines/baselines.js';
 import type { TuneConfig } from '../config/load-config.js';
 import { buildFromRegistry } from '../config/registry.js';
 import { InvalidArgumentError, LeaseLostError } from '../errors.js';
 import type { Pruner } from '../pruners/pruner.js';
 import type { Sampler } from '../samplers/sampler.js';
-import type { ParamValue } from '../space/distributions.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
 import { createStudy } from '../study/create-study.js';
 import type { TrialResult } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
@@ -68,6 +69,8 @@ export interface TuneSummary {
   readonly signal: 'SIGINT' | 'SIGTERM' | null;
   readonly best: readonly { number: number; values: readonly number[]; params: Readonly<Record<string, ParamValue>> }[];
   readonly studyTrials: number;
+  /** Single objective: the best trial against the best baseline trial (config `baselines:`); null without a finished baseline. */
+  readonly baseline: BaselineImprovement | null;
 }
 
 interface Slot {
@@ -424,6 +427,14 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
   try {
     const existing = await study.systemAttrs();
     if (JSON.stringify(existing[METRICS_ATTR]) !== JSON.stringify(config.metrics)) await study.setSystemAttr(METRICS_ATTR, config.metrics);
+    if (config.baselines.length > 0) {
+      // Baselines first (each once per study, whatever the number of workers), then the config's own enqueue.
+      const space: Record<string, Distribution> = {};
+      for (const p of config.space) space[p.name] = p.distribution;
+      for (const b of config.baselines) {
+        await enqueueBaselines(study, [b.ref], { space, ...(b.rename ? { rename: b.rename } : {}), ...(b.outOfRange ? { outOfRange: b.outOfRange } : {}) });
+      }
+    }
     for (const p of config.enqueue) await study.enqueueTrial(p, { skipIfExists: true });
     await refreshBest(true).catch(() => {});
     watchdog.start();
@@ -439,6 +450,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
     if (runError !== undefined) throw runError;
     await refreshBest(true).catch(() => {});
     const studyTrials = await study.storage.countTrials(study.studyId);
+    const baseline = config.directions.length === 1 ? await improvementOverBaseline(study) : null;
     return {
       study: study.studyName,
       storage: study.storage.url,
@@ -447,6 +459,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       signal: exitSignal,
       best: (config.directions.length === 1 ? best.slice(0, 1) : best).map((t) => ({ number: t.number, values: t.values ?? [], params: t.params })),
       studyTrials,
+      baseline,
     };
   } finally {
     clearInterval(leaseWatch);

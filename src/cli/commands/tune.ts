@@ -1,5 +1,6 @@
 /** `dials tune <config>`: run a config file's command as the trials of a study. */
 import type { Command } from 'commander';
+import { formatImprovement } from '../../baselines/baselines.js';
 import { parseDuration } from '../../config/duration.js';
 import type { TuneConfig } from '../../config/load-config.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -76,6 +77,8 @@ export function registerTune(program: Command): void {
           process.stdout.write(`best trial #${b.number}: ${b.values.map((v, i) => `${show(config.metrics[i] ?? `value${i}`)}=${v}`).join(' ')}\n`);
           for (const [k, v] of Object.entries(b.params)) process.stdout.write(`  ${show(k)} = ${show(v)}\n`);
         }
+        const baseline = formatImprovement(summary.baseline);
+        if (baseline !== null) process.stdout.write(`${baseline}\n`);
       }
       if (summary.signal !== null) process.exitCode = summary.signal === 'SIGINT' ? 130 : 143;
     });

@@ -169,6 +169,7 @@ export { type CommandOutcome, type RunCommandOptions, type RunningCommand, runCo
 export { parseReportLine, type Report } from './runner/protocol.js';
 export { type Dashboard, type DashboardOptions, startDashboard } from './dashboard/server/start.js';
 export {
+  type AutomlEnsemble,
   type AutomlOptions,
   type AutomlPruner,
   type AutomlResult,
@@ -179,10 +180,12 @@ export {
   type PipelineCvOptions,
 } from './automl/automl.js';
 export { type ColumnKind, type Frame, frameFromRecords, parseCsv, readCsvText } from './automl/csv.js';
+export { crossValidateEnsemble, type EnsembleSelection, type EnsembleSelectionInput, selectEnsemble } from './automl/ensemble.js';
 export { DEFAULT_CONFIGS, defaultConfig, familiesFor, MODEL_FAMILIES, type PipelineConfig, PORTFOLIO_CONFIGS } from './automl/families.js';
 export { type MetricName, metricDirection } from './automl/metrics.js';
 export {
   type AutomlModelFile,
+  type EnsembleModelFile,
   type LoadedModel,
   loadModel,
   modelFromJson,

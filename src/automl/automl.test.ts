@@ -109,6 +109,7 @@ describe('automl', () => {
       foldsDone: 5,
       splits: 1,
       seconds,
+      source: 'search',
     });
     const ranked = [e(0, 1, { k: 1 }), e(1, 1, { k: 1 }), e(2, 2, { k: 2 }), e(3, 3, { k: 3 }), e(4, 1, { k: 4 }, 'PRUNED')];
     // 2 × (1 + 2) s fits in 40 % of 20 s; adding the 3 s trial would not.

@@ -154,6 +154,8 @@ export interface LeaderboardEntry {
   /** Fold splits the entry was scored on: 1, or more when confirmation re-scored it on fresh splits. */
   readonly splits: number;
   readonly seconds: number;
+  /** Where the configuration came from: a family's default (the established baseline), the portfolio, an earlier study (warm start), or the sampler. */
+  readonly source: 'default' | 'portfolio' | 'warm_start' | 'search';
   readonly error?: string;
 }
 
@@ -254,6 +256,7 @@ function entryOf(t: FrozenTrial): LeaderboardEntry | null {
     foldsDone: cv?.foldsDone ?? 0,
     splits: 1,
     seconds: (t.userAttrs[SECONDS_ATTR] as number | undefined) ?? 0,
+    source: t.userAttrs.default === true ? 'default' : t.userAttrs.portfolio === true ? 'portfolio' : t.userAttrs.warm_start === true ? 'warm_start' : 'search',
     ...(t.failReason ? { error: t.failReason } : {}),
   };
 }

@@ -99,6 +99,8 @@ describe('dials automl and dials predict (real child processes)', () => {
     const first = await dials(args('train.csv', 'first'));
     expect(first.code).toBe(0);
     expect(first.stdout).not.toMatch(/warm start/);
+    // Every report states the improvement over the established baseline: the best family default.
+    expect(first.stdout).toMatch(/^improvement over the best default \(the established baseline: (knn|naive_bayes) with its default settings, trial [01], \d\.\d+\): \+\d\.\d+$/m);
     const second = await dials(args('more.csv', 'second'));
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
@@ -109,7 +111,11 @@ describe('dials automl and dials predict (real child processes)', () => {
     );
     const cold = await dials([...args('more.csv', 'third'), '--no-warm-start', '--json']);
     expect(cold.code).toBe(0);
-    expect((JSON.parse(cold.stdout) as { warmStart: unknown }).warmStart).toBeNull();
+    const coldJson = JSON.parse(cold.stdout) as { warmStart: unknown; best: { mean: number }; bestDefault: { source: string; trial: number; mean: number } };
+    expect(coldJson.warmStart).toBeNull();
+    expect(coldJson.bestDefault.source).toBe('default');
+    expect(coldJson.bestDefault.trial).toBeLessThan(2);
+    expect(coldJson.best.mean).toBeGreaterThanOrEqual(coldJson.bestDefault.mean);
     const bad = await dials([...args('more.csv', 'fourth'), '--warm-start-from', 'nope']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/nope/);

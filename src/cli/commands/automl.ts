@@ -1,6 +1,6 @@
 /** `dials automl`: search model families and hyperparameters for a CSV, print the leaderboard, save the best pipeline. */
 import type { Command } from 'commander';
-import { type AutomlPruner, automl, type LeaderboardEntry } from '../../automl/automl.js';
+import { type AutomlPruner, type AutomlResult, automl, type LeaderboardEntry } from '../../automl/automl.js';
 import { CLASSIFICATION_METRICS, type MetricName, REGRESSION_METRICS } from '../../automl/metrics.js';
 import { saveModel } from '../../automl/model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from '../../automl/models/model.js';
@@ -138,6 +138,8 @@ export function registerAutoml(program: Command): void {
         folds: result.folds,
         baseline: result.baselineScore,
         best: result.best,
+        bestDefault: bestDefault(result),
+        ensemble: result.ensemble ?? null,
         leaderboard: result.leaderboard,
         searchSeconds: result.searchSeconds,
         warmStart: warm ?? null,
@@ -169,6 +171,29 @@ export function registerAutoml(program: Command): void {
     process.stdout.write(
       `best: trial ${result.best.trial}, ${result.best.family}, ${result.metric} ${fmt(result.best.mean)} ± ${fmt(result.best.std)} (constant baseline ${fmt(result.baselineScore)})\n`,
     );
+    const def = bestDefault(result);
+    if (def !== null) {
+      const gain = result.direction === 'maximize' ? result.best.mean - def.mean : def.mean - result.best.mean;
+      process.stdout.write(
+        `improvement over the best default (the established baseline: ${def.family} with its default settings, trial ${def.trial}, ${fmt(def.mean)}): ${gain >= 0 ? '+' : ''}${fmt(gain)}\n`,
+      );
+    }
+    if (result.ensemble !== undefined) {
+      const members = result.ensemble.members.map((m) => `${m.config.family} #${m.trial} × ${m.weight.toFixed(2)}`).join(', ');
+      process.stdout.write(
+        `model: an ensemble of ${result.ensemble.members.length} pipelines (${members}); ${result.metric} ${fmt(result.ensemble.score)} on the search's folds against ${fmt(result.ensemble.bestMemberScore)} for its best member\n`,
+      );
+    }
     if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);
   });
+}
+
+/** The best COMPLETE trial that ran a family's default settings (the established baseline AutoML must beat), or null. */
+function bestDefault(result: AutomlResult): LeaderboardEntry | null {
+  let best: LeaderboardEntry | null = null;
+  for (const e of result.leaderboard) {
+    if (e.source !== 'default' || e.state !== 'COMPLETE' || Number.isNaN(e.mean)) continue;
+    if (best === null || (result.direction === 'maximize' ? e.mean > best.mean : e.mean < best.mean)) best = e;
+  }
+  return best;
 }

@@ -100,7 +100,9 @@ describe('dials automl and dials predict (real child processes)', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).not.toMatch(/warm start/);
     // Every report states the improvement over the established baseline: the best family default.
-    expect(first.stdout).toMatch(/^improvement over the best default \(the established baseline: (knn|naive_bayes) with its default settings, trial [01], \d\.\d+\): \+\d\.\d+$/m);
+    expect(first.stdout).toMatch(
+      /^improvement over the best default \(the established baseline: (knn|naive_bayes) with its default settings, trial [01], \d\.\d+\): \+\d\.\d+$/m,
+    );
     const second = await dials(args('more.csv', 'second'));
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);

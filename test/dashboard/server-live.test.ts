@@ -181,6 +181,30 @@ describe('live updates', () => {
     }
   }, 60_000);
 
+  it('follows the storage while no page is open: trials written meanwhile are read before the next request', async () => {
+    const url = `sqlite:${join(dir, 'follow.db')}`;
+    const s = await createStudy({ studyName: 'follow', storage: url, sampler: new RandomSampler({ seed: 3 }) });
+    await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    const d = await startDashboard({ storage: url, port: 0, uiDir: null, log: () => {} });
+    try {
+      const api = new ApiClient(fetch, { baseUrl: d.url.replace(/\/$/, '') });
+      expect((await api.trials(s.studyId)).total).toBe(3);
+      const loader = d.loader as unknown as { queries: number };
+      const before = loader.queries;
+      // Written with no request and no live stream open.
+      await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 5 });
+      await new Promise((r) => setTimeout(r, 2500));
+      const followed = loader.queries;
+      expect(followed).toBeGreaterThan(before);
+      // The request finds them already read: no trial load of its own.
+      expect((await api.trials(s.studyId)).total).toBe(8);
+      expect(loader.queries).toBe(followed);
+    } finally {
+      await d.close();
+      await s.close();
+    }
+  }, 60_000);
+
   it('`dials dashboard` serves until SIGTERM, and refuses 0.0.0.0 without a token', async () => {
     const url = `sqlite:${join(dir, 'cli.db')}`;
     const s = await createStudy({ studyName: 'cli', storage: url, sampler: new RandomSampler({ seed: 1 }) });

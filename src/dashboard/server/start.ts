@@ -27,6 +27,9 @@ import { ImportanceRunner } from './importance-runner.js';
 import { StaticFiles } from './static-files.js';
 import { SqlTrialLoader, StorageTrialLoader, type TrialLoader } from './trial-loader.js';
 
+/** How often the dashboard follows the storage's change cursor in the background. */
+const FOLLOW_MS = 1000;
+
 export interface DashboardOptions {
   /** A storage URL (sqlite:…, postgresql://…, memory:…) or an open Storage. */
   readonly storage: string | Storage;
@@ -207,6 +210,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     for (const h of options.allowedHosts ?? []) allowedHosts.add(h.toLowerCase());
   }
   void hub.warm();
+  // Follow the storage even while no page is open, so a page opened after a long burst of writes
+  // does not wait for the whole catch-up (one change query per second when nothing changed).
+  const follow = setInterval(() => {
+    hub.refresh(FOLLOW_MS / 2).catch(() => {});
+  }, FOLLOW_MS);
+  follow.unref();
   const shownHost = wildcard ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}/`;
   let closed = false;
@@ -219,6 +228,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: async () => {
       if (closed) return;
       closed = true;
+      clearInterval(follow);
       hub.close();
       importance.close();
       server.closeAllConnections?.();

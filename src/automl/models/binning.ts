@@ -62,3 +62,20 @@ export function binFeatures(x: readonly (readonly number[])[], maxBins: number):
   }
   return { n, d, thresholds, bins };
 }
+
+/** The rows `idx` split by feature f at bin b: those with bin ≤ b (left) and the rest (right), in their order. */
+export function splitRows(binned: BinnedFeatures, idx: Int32Array | readonly number[], f: number, b: number): { left: Int32Array; right: Int32Array } {
+  const { bins, n } = binned;
+  const off = f * n;
+  let nl = 0;
+  for (const i of idx) if ((bins[off + i] as number) <= b) nl++;
+  const left = new Int32Array(nl);
+  const right = new Int32Array(idx.length - nl);
+  let a = 0;
+  let c = 0;
+  for (const i of idx) {
+    if ((bins[off + i] as number) <= b) left[a++] = i;
+    else right[c++] = i;
+  }
+  return { left, right };
+}

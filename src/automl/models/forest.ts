@@ -20,7 +20,7 @@
  * shares or the mean; the forest averages its trees.
  */
 import { Rng } from '../../math/rng.js';
-import { binFeatures } from './binning.js';
+import { binFeatures, splitRows } from './binning.js';
 import type { Task } from './model.js';
 
 export type ForestCriterion = 'gini' | 'entropy';
@@ -72,7 +72,8 @@ const xlogx = (v: number): number => (v > 0 ? v * Math.log(v) : 0);
 
 /** Fits the forest; y holds class indices 0 … nClasses − 1 (classification) or values. */
 export function trainForest(x: readonly (readonly number[])[], y: readonly number[], o: ForestOptions): ForestState {
-  const { n, d, thresholds, bins } = binFeatures(x, o.maxBins ?? 255);
+  const binned = binFeatures(x, o.maxBins ?? 255);
+  const { n, d, thresholds, bins } = binned;
   const classification = o.task === 'classification';
   const K = classification ? (o.nClasses as number) : 1;
   const entropy = classification && o.criterion === 'entropy';
@@ -180,17 +181,7 @@ export function trainForest(x: readonly (readonly number[])[], y: readonly numbe
       }
     }
     if (bestF < 0) return node;
-    const off = bestF * n;
-    let nl = 0;
-    for (const i of idx) if ((bins[off + i] as number) <= bestB) nl++;
-    const li = new Int32Array(nl);
-    const ri = new Int32Array(idx.length - nl);
-    let a = 0;
-    let c = 0;
-    for (const i of idx) {
-      if ((bins[off + i] as number) <= bestB) li[a++] = i;
-      else ri[c++] = i;
-    }
+    const { left: li, right: ri } = splitRows(binned, idx, bestF, bestB);
     tree.feature[node] = bestF;
     tree.threshold[node] = (thresholds[bestF] as number[])[bestB] as number;
     // An inner node keeps no output: drop the values pushed for it.

@@ -14,7 +14,7 @@
  * η·w* at its leaves.
  */
 import { Rng } from '../../math/rng.js';
-import { binFeatures } from './binning.js';
+import { binFeatures, splitRows } from './binning.js';
 import { argmax, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num } from './model.js';
 
 export type GbdtLoss = 'squared' | 'logistic' | 'softmax';
@@ -77,7 +77,8 @@ export function trainGbdt(x: readonly (readonly number[])[], y: readonly number[
   const rng = new Rng(options.seed ?? 0);
   const K = options.loss === 'softmax' ? (options.nClasses as number) : 1;
 
-  const { thresholds, bins } = binFeatures(x, maxBins);
+  const binned = binFeatures(x, maxBins);
+  const { thresholds, bins } = binned;
 
   // Initial scores.
   const base = new Array<number>(K).fill(0);
@@ -168,17 +169,7 @@ export function trainGbdt(x: readonly (readonly number[])[], y: readonly number[
         }
       }
       if (bestF < 0) return node;
-      let nl = 0;
-      const off = bestF * n;
-      for (const i of idx) if ((bins[off + i] as number) <= bestB) nl++;
-      const li = new Int32Array(nl);
-      const ri = new Int32Array(idx.length - nl);
-      let a = 0;
-      let c = 0;
-      for (const i of idx) {
-        if ((bins[off + i] as number) <= bestB) li[a++] = i;
-        else ri[c++] = i;
-      }
+      const { left: li, right: ri } = splitRows(binned, idx, bestF, bestB);
       tree.feature[node] = bestF;
       tree.threshold[node] = (thresholds[bestF] as number[])[bestB] as number;
       const l = grow(li, depth + 1);

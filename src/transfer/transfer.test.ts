@@ -243,3 +243,36 @@ describe('meta-features', () => {
     expect(suggestWarmStart(target, [{ studyName: 'near', metaFeatures: make(140, 4, 3) }], { k: 0 })).toEqual([]);
   });
 });
+
+describe('TPE warm start: each earlier study weighted by its agreement with the target', () => {
+  const x = { kind: 'float', low: 0, high: 1, log: false, step: null } as const;
+  const on = (f: (v: number) => number, xs: readonly number[]): FrozenTrial[] => xs.map((v, i) => trial(i, { x: v }, f(v), { x }));
+  const view = (trials: FrozenTrial[]) => ({ studyName: 'target', directions: ['minimize'] as const, getTrials: () => trials });
+  const grid = Array.from({ length: 40 }, (_, i) => (i + 0.5) / 40);
+  const target = (v: number) => (v - 0.3) ** 2;
+  const similar = on((v) => 2 * (v - 0.25) ** 2 + 1, grid);
+  const dissimilar = on((v) => (v - 0.9) ** 2, grid);
+
+  it('a dissimilar earlier study gets a lower weight than a similar one after a few target trials; the total fades', () => {
+    const tpe = new TpeSampler({ seed: 0, priorTrials: [dissimilar, similar] });
+    // No own trial yet: both count as half of one study (τ/(τ + 0)/2).
+    expect(tpe.priorStudyWeights(view([]))).toEqual([0.5, 0.5]);
+    const own = on(target, [0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 0.3]);
+    const [wDissimilar, wSimilar] = tpe.priorStudyWeights(view(own)) as [number, number];
+    // τ = 10, n = 8: at most 10/18/2 each; the similar study's TPE score ranks most pairs of the target's trials right.
+    expect(wSimilar).toBeLessThanOrEqual(10 / 18 / 2);
+    expect(wSimilar).toBeGreaterThan(0.6 * (10 / 18 / 2));
+    expect(wDissimilar).toBeLessThan(wSimilar / 3);
+    // Together they weigh less than one study faded to τ/(τ + n): the dissimilar one has lost most of its share.
+    expect(wDissimilar + wSimilar).toBeLessThan(0.75 * (10 / 18));
+  });
+
+  it('same seed and history, same suggestions', async () => {
+    const run = async (): Promise<unknown[]> => {
+      const s = await createStudy({ sampler: new TpeSampler({ seed: 4 }), warmStart: { from: [dissimilar, similar] } });
+      await s.optimize((t) => target(t.suggestFloat('x', 0, 1)), { nTrials: 12 });
+      return (await s.getTrials()).map((t) => t.params);
+    };
+    expect(await run()).toEqual(await run());
+  });
+});

@@ -25,7 +25,9 @@
  * to trials still running in this process (a process asking several trials
  * before writing any is spread out too).
  */
-import { randomSeed, Rng } from '../../math/rng.js';
+
+import { InvalidArgumentError } from '../../errors.js';
+import { Rng, randomSeed } from '../../math/rng.js';
 import {
   contains,
   type Distribution,
@@ -39,7 +41,6 @@ import {
 } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
 import type { StudyDirection, TrialState } from '../../trial/state.js';
-import { InvalidArgumentError } from '../../errors.js';
 import { checkSeed, hashName, RandomSampler } from '../random/random-sampler.js';
 import { type Sampler, type StudyView, type TrialView, trialSeed } from '../sampler.js';
 import { intersectionSearchSpace } from '../search-space.js';
@@ -262,17 +263,49 @@ export class TpeSampler implements Sampler {
     for (const [i, t] of trials.entries()) row.set(t, i);
     let below = this.columns(split.below, split.belowWeights, row, values, names.length);
     let above = this.columns(split.above, null, row, values, names.length);
-    if (this.priorGroups.length > 0) {
-      // Each earlier study counts as one: together they weigh as much as one study, fading as this one grows.
-      const w = this.priorDecay / (this.priorDecay + finished) / this.priorGroups.length;
-      for (const g of this.priorGroups) {
-        const prior = this.priorObservations(g, st.directions, names, dists);
-        if (prior === null) continue;
-        below = concatObservations(below, prior.below, w);
-        above = concatObservations(above, prior.above, w);
-      }
+    for (const { prior, weight } of this.priorMixture(st, trials, values, names, dists, finished)) {
+      if (prior === null || !(weight > 0)) continue;
+      below = concatObservations(below, prior.below, weight);
+      above = concatObservations(above, prior.above, weight);
     }
     return proposeByTpe(dists, below, above, st.directions.length > 1 ? this.parzenMultiObjective : this.parzen, this.nEiCandidates, rng);
+  }
+
+  /**
+   * Per earlier study, its split trials of the group and the weight of each: together the
+   * studies weigh as much as one study, fading as this one grows (τ/(τ + n)), and each is
+   * weighted by how well its ranking agrees with this study's finished trials (priorSimilarity).
+   */
+  private priorMixture(
+    st: ViewState,
+    trials: readonly FrozenTrial[],
+    values: readonly number[],
+    names: readonly string[],
+    dists: readonly Distribution[],
+    finished: number,
+  ): { prior: { below: Observations; above: Observations } | null; weight: number }[] {
+    if (this.priorGroups.length === 0) return [];
+    const w = this.priorDecay / (this.priorDecay + finished) / this.priorGroups.length;
+    const own = st.directions.length === 1 ? ownRanking(trials, values, names.length, st.directions[0] as StudyDirection) : null;
+    return this.priorGroups.map((g) => {
+      const prior = this.priorObservations(g, st.directions, names, dists);
+      if (prior === null) return { prior, weight: 0 };
+      return { prior, weight: own === null ? w : w * priorSimilarity(dists, prior, own, this.parzen) };
+    });
+  }
+
+  /**
+   * The weight each earlier study (in `priorTrials` order) would get in the next proposal
+   * for the parameters every finished trial of `study` has: τ/(τ + n)/k times its
+   * agreement with the study's own ranking; 0 for a study without those parameters.
+   */
+  priorStudyWeights(study: StudyView): number[] {
+    const st = this.state(study);
+    const space = intersectionSearchSpace(st.finished, { includePruned: true });
+    const names = Object.keys(space).sort();
+    const dists = names.map((n) => space[n] as Distribution);
+    const { trials, values } = this.relevant({ ...st, pool: st.finished }, names, dists, -1);
+    return this.priorMixture(st, trials, values, names, dists, trials.length).map((m) => m.weight);
   }
 
   /** One earlier study's trials that have the group, split on their own values (weights 1). */
@@ -443,6 +476,60 @@ export function proposeByTpe(
     }
   }
   return Float64Array.from(candidates, (col) => col[best] as number);
+}
+
+/** The finished trials' internal values (columns) and objective values oriented so that lower is better. */
+function ownRanking(trials: readonly FrozenTrial[], values: readonly number[], d: number, direction: StudyDirection): { cols: Float64Array[]; y: number[] } {
+  const rows: number[] = [];
+  const y: number[] = [];
+  for (const [i, t] of trials.entries()) {
+    const v = t.state === 'COMPLETE' && t.values !== null ? t.values[0] : undefined;
+    if (v === undefined || !Number.isFinite(v)) continue;
+    rows.push(i);
+    y.push(direction === 'maximize' ? -v : v);
+  }
+  const cols = Array.from({ length: d }, (_, j) => Float64Array.from(rows, (i) => values[i * d + j] as number));
+  return { cols, y };
+}
+
+/** Pseudo-count of the neutral similarity 1 against which this study's pairs of trials are weighed. */
+export const PRIOR_SIMILARITY_PSEUDO_PAIRS = 5;
+
+/**
+ * How far an earlier study is to be trusted, in [0, 1]: its TPE score log l − log g
+ * (the density of its top quantile over the rest) at this study's finished trials,
+ * compared pair by pair with their values (Kendall's τ, as RGPE's ranking loss,
+ * Feurer et al. 2018; the score as the top-quantile overlap of Watanabe et al. 2022),
+ * clipped at 0 and shrunk towards 1 while few pairs are known:
+ * (P₀ + (C − D)⁺) / (P₀ + C + D) over C concordant and D discordant pairs.
+ */
+function priorSimilarity(
+  dists: readonly Distribution[],
+  prior: { below: Observations; above: Observations },
+  own: { cols: Float64Array[]; y: readonly number[] },
+  options: ParzenEstimatorOptions,
+): number {
+  const n = own.y.length;
+  if (n < 2) return 1;
+  const domains = dists.map(kernelDomain);
+  const l = new ParzenEstimator(domains, prior.below.cols, prior.below.weights, options);
+  const g = new ParzenEstimator(domains, prior.above.cols, prior.above.weights, options);
+  const logL = l.logPdf(own.cols, n);
+  const logG = g.logPdf(own.cols, n);
+  let c = 0;
+  let dis = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const dy = (own.y[i] as number) - (own.y[j] as number);
+      const ds = (logL[i] as number) - (logG[i] as number) - ((logL[j] as number) - (logG[j] as number));
+      if (dy === 0 || ds === 0 || !Number.isFinite(ds)) continue;
+      // Concordant: the better trial (lower y) has the higher score.
+      if (dy < 0 === ds > 0) c++;
+      else dis++;
+    }
+  }
+  const p0 = PRIOR_SIMILARITY_PSEUDO_PAIRS;
+  return (p0 + Math.max(0, c - dis)) / (p0 + c + dis);
 }
 
 /** a's observations followed by b's, b's weights multiplied by w. */

@@ -413,12 +413,6 @@ const PBT_SCHEMA = z.strictObject({
 /** The keys of `pbt:` as written in files (camelCase is accepted too). */
 const PBT_KEYS = ['population', 'ready_every', 'total_steps', 'quantile', 'explore', 'mutable', 'synchronous', 'seed', 'artifacts', 'keep_checkpoints'];
 
-/**
- * Reads `pbt:` and checks it against the rest of the file: PBT ranks members
- * by one metric, draws and explores its own hyperparameters (no sampler, no
- * enqueue beyond the population), replaces bad members itself (no pruner),
- * and its budget is population × total_steps (no trials or time).
- */
 /** `baselines:` entries, each resolved in the registry and fitted to the space now, so a bad one creates nothing. */
 function parseBaselines(issues: Issues, o: Partial<Top>, space: readonly ParamSpec[]): BaselineSpec[] {
   const out: BaselineSpec[] = [];
@@ -452,6 +446,12 @@ function parseBaselines(issues: Issues, o: Partial<Top>, space: readonly ParamSp
   return out;
 }
 
+/**
+ * Reads `pbt:` and checks it against the rest of the file: PBT ranks members
+ * by one metric, draws and explores its own hyperparameters (no sampler, no
+ * enqueue beyond the population), replaces bad members itself (no pruner),
+ * and its budget is population × total_steps (no trials or time).
+ */
 function parsePbt(
   issues: Issues,
   root: unknown,

@@ -256,12 +256,20 @@ export function createApp(ctx: AppContext): Hono {
    * recomputation per request would cost more than the request budget.
    */
   const remember = <T>(key: string, st: StudyTrials, compute: () => T): T => {
-    const hit = memo.get(key);
-    if (hit && (hit.version === st.version || Date.now() - hit.at < staleWindowMs(hit.costMs))) return hit.value as T;
+    const hit = recall(key, st.version, staleWindowMs);
+    if (hit) return hit.value as T;
     const t0 = performance.now();
-    const value = compute();
+    return store(key, st.version, compute(), t0);
+  };
+  /** The memo entry for key if it is of this data version or younger than window(its cost). */
+  const recall = (key: string, version: number, window: (costMs: number | undefined) => number) => {
+    const hit = memo.get(key);
+    return hit && (hit.version === version || Date.now() - hit.at < window(hit.costMs)) ? hit : undefined;
+  };
+  /** Keeps value (computed from data version since t0) under key; returns it. */
+  const store = <T>(key: string, version: number, value: T, t0: number): T => {
     if (memo.size > 256) memo.clear();
-    memo.set(key, { version: st.version, at: Date.now(), value, costMs: performance.now() - t0 });
+    memo.set(key, { version, at: Date.now(), value, costMs: performance.now() - t0 });
     return value;
   };
 
@@ -503,14 +511,13 @@ export function createApp(ctx: AppContext): Hono {
       case 'intermediate': {
         const maxTrials = intParam(c.req.query('maxTrials'), 'maxTrials', 300, 1, 5000);
         const ikey = `${key}:${maxTrials}`;
-        const hit = memo.get(ikey);
-        if (hit && (hit.version === st.version || Date.now() - hit.at < staleWindowMs(hit.costMs))) return json(hit.value as string);
+        const hit = recall(ikey, st.version, staleWindowMs);
+        if (hit) return json(hit.value as string);
         const t0 = performance.now();
+        const version = st.version;
         const { picked, total } = pickCurveTrials(st, s.directions[0] as StudyDirection, maxTrials);
         const curves = await hub.loader.curves(s.studyId, picked);
-        const text = encodeApiJson({ curves: curvesOf(picked, curves), total, sampled: picked.length < total, cursor });
-        memo.set(ikey, { version: st.version, at: Date.now(), value: text, costMs: performance.now() - t0 });
-        return json(text);
+        return json(store(ikey, version, encodeApiJson({ curves: curvesOf(picked, curves), total, sampled: picked.length < total, cursor }), t0));
       }
     }
   });
@@ -545,9 +552,8 @@ export function createApp(ctx: AppContext): Hono {
     const key = `imp:${studyId}:${evaluator}:${objective}:${pairs}`;
     // Refitted at most every 5 s while a study runs, and at most a tenth of the time: a forest fit is the
     // slowest thing the dashboard does (it runs in a worker thread where one can start).
-    const hit = memo.get(key);
-    if (hit && (hit.version === st.version || Date.now() - hit.at < Math.max(5000, 10 * (hit.costMs ?? 0))))
-      return Promise.resolve(hit.value as ImportanceRunReport);
+    const hit = recall(key, st.version, (costMs) => Math.max(5000, 10 * (costMs ?? 0)));
+    if (hit) return Promise.resolve(hit.value as ImportanceRunReport);
     let fit = fits.get(key);
     if (!fit) {
       fit = fitImportance(st, directions, key, evaluator, objective, pairs).finally(() => fits.delete(key));
@@ -583,8 +589,7 @@ export function createApp(ctx: AppContext): Hono {
       } else if (e instanceof ImportanceFitError && e.code === 'NOT_AVAILABLE') throw new NotAvailable(e.message);
       else throw e;
     }
-    memo.set(key, { version, at: Date.now(), value: report, costMs: performance.now() - t0 });
-    return report;
+    return store(key, version, report, t0);
   };
 
   app.get('/api/studies/:studyId/importance', async (c) => {

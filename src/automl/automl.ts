@@ -40,9 +40,7 @@
  */
 
 import { type CrossValidationRecord, crossValidate, summarize } from '../cv/cross-validate.js';
-import { KFold } from '../cv/k-fold.js';
 import type { Fold } from '../cv/splitter.js';
-import { StratifiedKFold } from '../cv/stratified-k-fold.js';
 import { DialsError, InvalidArgumentError, TrialPruned } from '../errors.js';
 import { MedianPruner } from '../pruners/percentile-pruner.js';
 import { NopPruner, type Pruner } from '../pruners/pruner.js';
@@ -60,7 +58,7 @@ import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, por
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { type AutomlModelFile, ensembleModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
-import { encodeTarget, fitPipeline, predictPipeline, type TargetEncoding } from './pipeline.js';
+import { encodeTarget, fitPipeline, predictPipeline, type TargetEncoding, targetFolds } from './pipeline.js';
 import {
   AUTOML_ATTR,
   AUTOML_WARM_START_ATTR,
@@ -191,17 +189,6 @@ function loadFrame(o: AutomlOptions): Frame {
   if (o.csvPath !== undefined) return readCsvFile(o.csvPath);
   if (o.data === undefined) throw new InvalidArgumentError('automl() needs data (rows as objects) or csvPath', ['data']);
   return Array.isArray(o.data) ? frameFromRecords(o.data) : (o.data as Frame);
-}
-
-function makeFolds(target: TargetEncoding, nFolds: number, seed: number): Fold[] {
-  const rows = target.rows;
-  if (rows.length < nFolds)
-    throw new InvalidArgumentError(`${rows.length} rows with a target are too few for ${nFolds}-fold cross-validation; lower folds`, ['folds']);
-  const local =
-    target.task === 'classification'
-      ? new StratifiedKFold({ nSplits: nFolds, seed }).split({ labels: rows.map((i) => target.y[i] as number) })
-      : new KFold({ nSplits: nFolds, seed }).split(rows.length);
-  return local.map((f) => ({ trainIndex: f.trainIndex.map((i) => rows[i] as number), testIndex: f.testIndex.map((i) => rows[i] as number) }));
 }
 
 /** CV score of the constant predictor: the majority class, or the training mean. */
@@ -335,7 +322,7 @@ function keepOutOfFold(
  * use for this data, target and seed: stratified for classification.
  */
 export function cvFolds(frame: Frame, targetName: string, o: { readonly task?: Task; readonly folds?: number; readonly seed?: number } = {}): Fold[] {
-  return makeFolds(encodeTarget(frame, targetName, o.task), o.folds ?? 5, o.seed ?? 0);
+  return targetFolds(encodeTarget(frame, targetName, o.task), o.folds ?? 5, o.seed ?? 0);
 }
 
 export interface PipelineCvOptions {
@@ -362,13 +349,12 @@ export async function crossValidatePipeline(o: PipelineCvOptions): Promise<{ rea
   const metric = o.metric === undefined ? defaultMetric(target.task) : checkMetric(o.metric, target.task);
   const seed = o.seed ?? 0;
   const features = frame.names.filter((n) => n !== o.target);
-  const folds = makeFolds(target, o.folds ?? 5, seed);
+  const folds = targetFolds(target, o.folds ?? 5, seed);
   const scores: number[] = [];
   for (const [k, f] of folds.entries()) {
     scores.push(await scoreFold(frame, features, target, o.config, f.trainIndex, f.testIndex, { metric, seed: seed + k, needProba: metric === 'log_loss' }));
   }
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  const std = Math.sqrt(scores.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+  const { mean, std } = summarize(scores, scores.length, false);
   return { scores, mean, std };
 }
 
@@ -466,7 +452,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     if (!available.includes(f)) throw new InvalidArgumentError(`the ${f} family does not do ${task}`, ['families']);
   }
   if (families.length === 0) throw new InvalidArgumentError('families is empty', ['families']);
-  const folds = makeFolds(target, nFolds, seed);
+  const folds = targetFolds(target, nFolds, seed);
   const baselineScore = baseline(target, folds, metric);
   const needProba = metric === 'log_loss';
   const ensembleSize =
@@ -607,7 +593,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       const extra = new Map<number, number[]>(candidates.map((e) => [e.trial, []]));
       let repeats = 0;
       confirm: for (let r = 1; candidates.length > 0; r++) {
-        const splitFolds = makeFolds(target, nFolds, seed + r);
+        const splitFolds = targetFolds(target, nFolds, seed + r);
         const scores = new Map<number, number[]>();
         for (const e of candidates) {
           const config: PipelineConfig = { family: e.family, impute: e.impute, params: e.params };

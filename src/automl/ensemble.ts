@@ -15,9 +15,7 @@
  * ensemble, k ≤ `init` the one whose average scores best. The result is the best ensemble seen along the path.
  */
 
-import { KFold } from '../cv/k-fold.js';
-import type { Fold } from '../cv/splitter.js';
-import { StratifiedKFold } from '../cv/stratified-k-fold.js';
+import { summarize } from '../cv/cross-validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../math/rng.js';
 import type { Frame } from './csv.js';
@@ -25,7 +23,7 @@ import { frameFromRecords } from './csv.js';
 import type { PipelineConfig } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { argmax, oneHot, type Task } from './models/model.js';
-import { encodeTarget, type FittedPipeline, fitPipeline, predictPipeline } from './pipeline.js';
+import { encodeTarget, type FittedPipeline, fitPipeline, predictPipeline, targetFolds } from './pipeline.js';
 
 /** Out-of-fold predictions of one pipeline: row-major, `width` numbers per frame row (rows without a target are unused). */
 export type OutOfFold = Float64Array;
@@ -266,13 +264,7 @@ export async function crossValidateEnsemble(o: EnsembleCvOptions): Promise<{ rea
   const seed = o.seed ?? 0;
   const features = frame.names.filter((n) => n !== o.target);
   const nClasses = target.classes.length;
-  const nFolds = o.folds ?? 5;
-  const rows = target.rows;
-  const local =
-    target.task === 'classification'
-      ? new StratifiedKFold({ nSplits: nFolds, seed }).split({ labels: rows.map((i) => target.y[i] as number) })
-      : new KFold({ nSplits: nFolds, seed }).split(rows.length);
-  const folds: Fold[] = local.map((f) => ({ trainIndex: f.trainIndex.map((i) => rows[i] as number), testIndex: f.testIndex.map((i) => rows[i] as number) }));
+  const folds = targetFolds(target, o.folds ?? 5, seed);
   const scores: number[] = [];
   for (const [k, f] of folds.entries()) {
     const fitted: { weight: number; pipeline: FittedPipeline }[] = [];
@@ -302,8 +294,7 @@ export async function crossValidateEnsemble(o: EnsembleCvOptions): Promise<{ rea
       for (const m of fitted) m.pipeline.model.dispose?.();
     }
   }
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  const std = Math.sqrt(scores.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+  const { mean, std } = summarize(scores, scores.length, false);
   return { scores, mean, std };
 }
 

@@ -3,6 +3,9 @@
  * target, fits a pipeline on chosen rows of a Frame, and predicts; the
  * model file (model-file.ts) stores what it fitted.
  */
+import { KFold } from '../cv/k-fold.js';
+import type { Fold } from '../cv/splitter.js';
+import { StratifiedKFold } from '../cv/stratified-k-fold.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Frame } from './csv.js';
 import { MODEL_FAMILIES, type PipelineConfig } from './families.js';
@@ -84,6 +87,18 @@ export function encodeTarget(frame: Frame, target: string, task?: Task): TargetE
     }
   });
   return { name: target, task: t, classes: distinct, y, rows };
+}
+
+/** The k CV folds (frame row indices) of the rows with a target: stratified for classification, split with `seed`. */
+export function targetFolds(target: TargetEncoding, nFolds: number, seed: number): Fold[] {
+  const rows = target.rows;
+  if (rows.length < nFolds)
+    throw new InvalidArgumentError(`${rows.length} rows with a target are too few for ${nFolds}-fold cross-validation; lower folds`, ['folds']);
+  const local =
+    target.task === 'classification'
+      ? new StratifiedKFold({ nSplits: nFolds, seed }).split({ labels: rows.map((i) => target.y[i] as number) })
+      : new KFold({ nSplits: nFolds, seed }).split(rows.length);
+  return local.map((f) => ({ trainIndex: f.trainIndex.map((i) => rows[i] as number), testIndex: f.testIndex.map((i) => rows[i] as number) }));
 }
 
 export interface FittedPipeline {

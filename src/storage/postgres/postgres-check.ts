@@ -10,7 +10,7 @@
  */
 import { StorageError } from '../../errors.js';
 import { checkSchemaVersion } from '../sql/schema-version.js';
-import type { PostgresDriver } from './postgres-driver.js';
+import { type PostgresDriver, storedSchemaVersion } from './postgres-driver.js';
 
 export interface StorageCheckReport {
   readonly schemaVersion: number;
@@ -41,11 +41,9 @@ function list(xs: readonly (number | string)[]): string {
 export async function checkPostgresStorage(driver: PostgresDriver): Promise<StorageCheckReport> {
   return driver.readOnce(async (tx) => {
     const where = driver.schema ?? 'the default schema';
-    const present = await tx.all<{ t: string | null }>("SELECT to_regclass('dials_schema_version')::text AS t");
-    if (!present[0]?.t)
+    const schemaVersion = await storedSchemaVersion(tx);
+    if (schemaVersion === null)
       throw new StorageError(`${driver.url} holds no Dials storage in ${where} (no dials_schema_version table); check the URL and its ?schema=`);
-    const v = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM dials_schema_version');
-    const schemaVersion = Number(v[0]?.v ?? 0);
     checkSchemaVersion(schemaVersion, driver.url);
     const problems: string[] = [];
     const warnings: string[] = [];

@@ -118,6 +118,14 @@ export function redactPostgresUrl(url: string): string {
   }
 }
 
+/** The schema version stored in the search path's Dials tables; null when there are none. */
+export async function storedSchemaVersion(tx: SqlExecutor): Promise<number | null> {
+  const rows = await tx.all<{ t: string | null }>("SELECT to_regclass('dials_schema_version')::text AS t");
+  if (!rows[0]?.t) return null;
+  const v = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM dials_schema_version');
+  return Number(v[0]?.v ?? 0);
+}
+
 export class PostgresDriver implements SqlDriver {
   readonly dialect = POSTGRES_DIALECT;
   readonly url: string;
@@ -178,13 +186,11 @@ export class PostgresDriver implements SqlDriver {
       async (tx) => {
         await tx.all("SELECT pg_advisory_xact_lock(hashtext('dials_schema'))");
         if (this.schema) await tx.run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-        const rows = await tx.all<{ t: string | null }>("SELECT to_regclass('dials_schema_version')::text AS t");
-        if (rows[0]?.t === null || rows[0]?.t === undefined) {
+        if ((await storedSchemaVersion(tx)) === null) {
           await tx.run(POSTGRES_SCHEMA_V1);
           await this.migrate(tx, 1);
         }
-        const v = await tx.all<{ v: number | null }>('SELECT MAX(version) AS v FROM dials_schema_version');
-        checkSchemaVersion(Number(v[0]?.v ?? 0), this.url);
+        checkSchemaVersion((await storedSchemaVersion(tx)) ?? 0, this.url);
       },
       OPEN_RETRY_BUDGET_MS,
     ).catch((e) => {

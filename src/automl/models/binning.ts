@@ -79,3 +79,20 @@ export function splitRows(binned: BinnedFeatures, idx: Int32Array | readonly num
   }
   return { left, right };
 }
+
+/** The split nodes of a histogram tree (feature −1 at a leaf), as forest.ts and gbdt.ts store them. */
+export interface SplitNodes {
+  readonly feature: readonly number[];
+  readonly threshold: readonly number[];
+  readonly left: readonly number[];
+  readonly right: readonly number[];
+}
+
+/** The leaf node x falls into: left when x[feature] ≤ threshold. */
+export function leafNode(tree: SplitNodes, x: readonly number[]): number {
+  let node = 0;
+  while ((tree.feature[node] as number) >= 0) {
+    node = (x[tree.feature[node] as number] as number) <= (tree.threshold[node] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
+  }
+  return node;
+}

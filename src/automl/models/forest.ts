@@ -20,7 +20,7 @@
  * shares or the mean; the forest averages its trees.
  */
 import { Rng } from '../../math/rng.js';
-import { binFeatures, splitRows } from './binning.js';
+import { binFeatures, leafNode, splitRows } from './binning.js';
 import type { Task } from './model.js';
 
 export type ForestCriterion = 'gini' | 'entropy';
@@ -218,11 +218,7 @@ export function trainForest(x: readonly (readonly number[])[], y: readonly numbe
 
 /** The offset of x's leaf in tree.values. */
 function leafOf(tree: ForestTree, x: readonly number[]): number {
-  let node = 0;
-  while ((tree.feature[node] as number) >= 0) {
-    node = (x[tree.feature[node] as number] as number) <= (tree.threshold[node] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
-  }
-  return tree.left[node] as number;
+  return tree.left[leafNode(tree, x)] as number;
 }
 
 /** The trees' mean output per row: class shares (n × classes) or one value. */

@@ -14,7 +14,7 @@
  * η·w* at its leaves.
  */
 import { Rng } from '../../math/rng.js';
-import { binFeatures, splitRows } from './binning.js';
+import { binFeatures, leafNode, splitRows } from './binning.js';
 import { argmax, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num } from './model.js';
 
 export type GbdtLoss = 'squared' | 'logistic' | 'softmax';
@@ -215,11 +215,7 @@ export function trainGbdt(x: readonly (readonly number[])[], y: readonly number[
 }
 
 function treeOutput(tree: GbdtTree, x: readonly number[]): number {
-  let node = 0;
-  while ((tree.feature[node] as number) >= 0) {
-    node = (x[tree.feature[node] as number] as number) <= (tree.threshold[node] as number) ? (tree.left[node] as number) : (tree.right[node] as number);
-  }
-  return tree.value[node] as number;
+  return tree.value[leafNode(tree, x)] as number;
 }
 
 function softmaxInto(F: Float64Array, out: Float64Array, n: number, K: number): void {

@@ -11,9 +11,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatNumber, formatParam } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
-import { viridis } from './chart.js';
-import { niceTicks, SampledNote } from './common.js';
+import { LinePath, viridis } from './chart.js';
+import { niceTicks, openTrial, SampledNote } from './common.js';
 import type { PlotProps } from './props.js';
 
 /** The server keeps the best trials and a seeded sample beyond this many. */
@@ -107,19 +106,15 @@ function ParallelSvg({ d, studyId }: { readonly d: ParamsData; readonly studyId:
       return p !== null && p >= Math.min(b.from, b.to) && p <= Math.max(b.from, b.to);
     });
   const path = (i: number) => {
-    let s = '';
-    let pen = false;
+    const line = new LinePath();
     model.axes.forEach((ax, k) => {
       const p = ax.pos(i);
-      if (p === null || !Number.isFinite(p)) {
-        pen = false;
-        return;
-      }
-      s += `${pen ? 'L' : 'M'}${xOf(k).toFixed(1)} ${yOf(p).toFixed(1)}`;
-      pen = true;
+      if (p === null || !Number.isFinite(p)) line.lift();
+      else line.to(xOf(k), yOf(p));
     });
-    return s;
+    return line.d;
   };
+  const open = openTrial(studyId);
   const posAt = (e: PointerEvent<SVGRectElement>) => {
     const svg = e.currentTarget.ownerSVGElement!;
     const box = svg.getBoundingClientRect();
@@ -140,7 +135,7 @@ function ParallelSvg({ d, studyId }: { readonly d: ParamsData; readonly studyId:
                 className={on ? 'pc-line' : 'pc-line pc-off'}
                 d={path(i)}
                 stroke={on ? viridis(model.quality(i)) : '#d1d5db'}
-                onClick={() => window.location.assign(href.trial(studyId, d.numbers[i]!))}
+                onClick={() => open(d.numbers[i]!)}
               >
                 <title>{`trial ${d.numbers[i]}: ${formatNumber(d.values[i]!)}`}</title>
               </path>

@@ -5,9 +5,8 @@ import { api, useLoad } from '../client.js';
 import { ErrorLine, Loading } from '../components/bits.js';
 import { formatDuration, formatTime } from '../format.js';
 import { useReloadOnTick } from '../live.js';
-import { href } from '../route.js';
 import { Chart, categoryAxis, type Scales, valueAxis } from './chart.js';
-import { SampledNote } from './common.js';
+import { openTrial, SampledNote } from './common.js';
 import { STATE_COLOR } from './intermediate.js';
 import type { PlotProps } from './props.js';
 
@@ -87,7 +86,7 @@ export function TimelinePlot({ detail, tick }: PlotProps) {
         margin={{ l: 120 }}
         legend={present.map((s) => ({ label: s.toLowerCase(), color: STATE_COLOR[s], kind: 'box' as const }))}
         data={{ bars: d.numbers.length, lanes: model.lanes.length }}
-        onTrial={(n) => window.location.assign(href.trial(studyId, n))}
+        onTrial={openTrial(studyId)}
         ariaLabel="Timeline of trials per worker"
       />
       <SampledNote total={d.total} shown={d.numbers.length} sampled={d.sampled} what="started trials" />

@@ -31,10 +31,19 @@ interface AutomlCliOptions {
   warmStartK?: string;
 }
 
-function int(value: string, flag: string, min: number): number {
+/** An integer option's value, at least `min` (shared with `dials nas`). */
+export function int(value: string, flag: string, min: number): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/** The --time option in milliseconds (undefined when not given; shared with `dials nas`). */
+export function timeOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = parseDuration(text);
+  if (t === null || t <= 0) throw new InvalidArgumentError(`--time must be a duration such as 90s, 5m or 1h, got ${JSON.stringify(text)}`);
+  return t;
 }
 
 function fmt(v: number): string {
@@ -82,12 +91,7 @@ export function registerAutoml(program: Command): void {
     if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
       throw new InvalidArgumentError(`--task must be classification or regression, got ${JSON.stringify(opts.task)}`);
     }
-    let timeMs: number | undefined;
-    if (opts.time !== undefined) {
-      const t = parseDuration(opts.time);
-      if (t === null || t <= 0) throw new InvalidArgumentError(`--time must be a duration such as 90s, 5m or 1h, got ${JSON.stringify(opts.time)}`);
-      timeMs = t;
-    }
+    const timeMs = timeOption(opts.time);
     if (!['median', 'wilcoxon', 'none'].includes(opts.pruner))
       throw new InvalidArgumentError(`--pruner must be median, wilcoxon or none, got ${JSON.stringify(opts.pruner)}`);
     const families = opts.families

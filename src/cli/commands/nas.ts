@@ -8,7 +8,6 @@ import type { Command } from 'commander';
 import type { Frame } from '../../automl/csv.js';
 import { type AutomlDatasetName, loadAutomlDataset } from '../../automl/datasets.js';
 import { readCsvFile } from '../../automl/model-file.js';
-import { parseDuration } from '../../config/duration.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { architectureFromParams, describeArchitecture } from '../../nas/architecture.js';
 import { type NasTrialRecord, nasObjective } from '../../nas/nas-objective.js';
@@ -22,6 +21,7 @@ import { type Dataset, standardize, trainValidationSplit } from '../../tfjs/data
 import { loadTfjs } from '../../tfjs/load-tfjs.js';
 import { printJson, printTable, show } from '../output.js';
 import { addStorageOptions, storageUrl } from '../storage-option.js';
+import { int, timeOption } from './automl.js';
 
 /** Bundled classification datasets, and the image shape of their rows when they are images. */
 const BUNDLED: Readonly<Record<string, { readonly imageShape?: readonly number[] }>> = {
@@ -50,12 +50,6 @@ interface NasCliOptions {
   storage?: string;
   storageFile?: string;
   json?: boolean;
-}
-
-function int(value: string, flag: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 /** The frame's numeric feature columns and its target as class indices (classes in sorted order). */
@@ -153,12 +147,7 @@ export function registerNas(program: Command): void {
       .option('--json', 'JSON output'),
   ).action(async (data: string, opts: NasCliOptions) => {
     const trials = opts.trials === undefined ? (opts.time === undefined ? 20 : undefined) : int(opts.trials, '--trials', 1);
-    let timeMs: number | undefined;
-    if (opts.time !== undefined) {
-      const t = parseDuration(opts.time);
-      if (t === null || t <= 0) throw new InvalidArgumentError(`--time must be a duration such as 90s, 5m or 1h, got ${JSON.stringify(opts.time)}`);
-      timeMs = t;
-    }
+    const timeMs = timeOption(opts.time);
     const epochs = int(opts.epochs, '--epochs', 1);
     const eta = int(opts.eta, '--eta', 2);
     const seed = int(opts.seed, '--seed', 0);

@@ -31,7 +31,7 @@ import { buildArgv, shellQuote } from './command.js';
 import { signalGroup } from './kill-group.js';
 import { createProgress } from './progress.js';
 import type { CommandOutcome, RunningCommand } from './run-command.js';
-import { METRICS_ATTR, RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
+import { RUN_ATTR, STDERR_ATTR, STDOUT_ATTR } from './trial-attrs.js';
 import {
   attemptOf,
   type CommandAttempt,
@@ -41,6 +41,7 @@ import {
   DEFAULT_TUNE_STORAGE,
   listenForInterrupts,
   malformedHint,
+  recordMetrics,
   runRecord,
   showNumber,
   startAttempt,
@@ -335,8 +336,7 @@ export async function pbtTune(options: PbtTuneOptions): Promise<PbtTuneSummary> 
       throw new InvalidArgumentError(`${config.file}: pbt.artifacts: commands read and write checkpoints as files; ${artifacts.location} keeps none`);
     }
     unlock = lockDriver(artifacts.location, study.studyName);
-    const attrs = await study.systemAttrs();
-    if (JSON.stringify(attrs[METRICS_ATTR]) !== JSON.stringify(config.metrics)) await study.setSystemAttr(METRICS_ATTR, config.metrics);
+    await recordMetrics(study, config.metrics);
     done = await study.storage.countTrials(study.studyId, { states: ['COMPLETE'] });
     watchdog.start();
     let result: Awaited<ReturnType<typeof runPbt>> | null = null;

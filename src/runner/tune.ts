@@ -23,7 +23,7 @@ import type { Pruner } from '../pruners/pruner.js';
 import type { Sampler } from '../samplers/sampler.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import { createStudy } from '../study/create-study.js';
-import type { TrialResult } from '../study/study.js';
+import type { Study, TrialResult } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { buildArgv } from './command.js';
@@ -204,6 +204,12 @@ function resultOf(o: CommandOutcome, metrics: readonly string[]): TrialResult {
     return { state: 'FAIL', reason: `the command exited 0 without a final result line such as ${example}${malformedHint(o)}` };
   }
   return o.final.length === 1 ? (o.final[0] as number) : o.final;
+}
+
+/** Stores the config's metric names on the study (`dials:metrics`), unless it holds them already. */
+export async function recordMetrics(study: Study, metrics: readonly string[]): Promise<void> {
+  const existing = await study.systemAttrs();
+  if (JSON.stringify(existing[METRICS_ATTR]) !== JSON.stringify(metrics)) await study.setSystemAttr(METRICS_ATTR, metrics);
 }
 
 /** A number in a progress line: an integer as it is, others to 6 significant digits. */
@@ -425,8 +431,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
   };
 
   try {
-    const existing = await study.systemAttrs();
-    if (JSON.stringify(existing[METRICS_ATTR]) !== JSON.stringify(config.metrics)) await study.setSystemAttr(METRICS_ATTR, config.metrics);
+    await recordMetrics(study, config.metrics);
     if (config.baselines.length > 0) {
       // Baselines first (each once per study, whatever the number of workers), then the config's own enqueue.
       const space: Record<string, Distribution> = {};

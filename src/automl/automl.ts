@@ -254,7 +254,7 @@ function rankFamilies(trials: readonly FrozenTrial[], direction: 'maximize' | 'm
   const sign = direction === 'maximize' ? 1 : -1;
   for (const t of trials) {
     const f = t.params.family as FamilyName;
-    if (t.value === null || !Number.isFinite(t.value)) continue;
+    if (t.state !== 'COMPLETE' || t.value === null || !Number.isFinite(t.value)) continue;
     if (!best.has(f) || sign * t.value > sign * (best.get(f) as number)) best.set(f, t.value);
   }
   return [...best.entries()].sort((a, b) => sign * (b[1] - a[1])).map(([f]) => f);
@@ -571,22 +571,24 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const budget = options.trials ?? Number.POSITIVE_INFINITY;
     // Phase 1: every family's default, then the portfolio. Phase 2: trials focused on the families that lead (see focusFamily).
     await run(Math.min(nDefaults, budget));
-    const entries = async (): Promise<LeaderboardEntry[]> =>
+    const entries = (trials: readonly FrozenTrial[]): LeaderboardEntry[] =>
       rankLeaderboard(
-        (await study.getTrials()).map(entryOf).filter((e): e is LeaderboardEntry => e !== null),
+        trials.map(entryOf).filter((e): e is LeaderboardEntry => e !== null),
         direction,
       );
     for (;;) {
-      if (timeMs !== undefined) searchDeadline = deadline - confirmationPlan(await entries(), timeMs).reserveMs;
+      // One read of the trials per step: the confirmation reserve and the leading families both come from it.
+      const trials = await study.getTrials();
+      if (timeMs !== undefined) searchDeadline = deadline - confirmationPlan(entries(trials), timeMs).reserveMs;
       if (ran >= budget || Date.now() >= searchDeadline) break;
-      const leaders = rankFamilies(await study.getTrials({ states: ['COMPLETE'] }), direction);
+      const leaders = rankFamilies(trials, direction);
       const family = focusFamily(leaders, ran - nDefaults);
       if (family !== null) await study.enqueueTrial({ family });
       const before = ran;
       await run(1);
       if (ran === before) break;
     }
-    let leaderboard = await entries();
+    let leaderboard = entries(await study.getTrials());
     // Phase 3 (timed searches): the leaders again on fresh fold splits, so that the choice among them rests on more than one split.
     if (timeMs !== undefined) {
       const { candidates } = confirmationPlan(leaderboard, timeMs);

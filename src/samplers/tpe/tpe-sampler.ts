@@ -151,6 +151,8 @@ export class TpeSampler implements Sampler {
   /** Earlier studies' finished trials (warm start), one array per study. */
   private priorGroups: (readonly FrozenTrial[])[] = [];
   private priorDecay = 10;
+  /** Per group key (names, distributions, directions): each earlier study's split trials, and their agreement with this study. */
+  private readonly priorCache = new Map<string, { priors: ({ below: Observations; above: Observations } | null)[]; agreement: PriorAgreement | null }>();
 
   /** @example new TpeSampler({ seed: 1 }) */
   constructor(options: TpeSamplerOptions = {}) {
@@ -195,6 +197,7 @@ export class TpeSampler implements Sampler {
       .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.every((v) => Number.isFinite(v))))
       .filter((g) => g.length > 0);
     this.priorDecay = decay;
+    this.priorCache.clear();
   }
 
   /** Random start-up while too few trials are known (never with prior trials). */
@@ -286,12 +289,17 @@ export class TpeSampler implements Sampler {
   ): { prior: { below: Observations; above: Observations } | null; weight: number }[] {
     if (this.priorGroups.length === 0) return [];
     const w = this.priorDecay / (this.priorDecay + finished) / this.priorGroups.length;
-    const own = st.directions.length === 1 ? ownRanking(trials, values, names.length, st.directions[0] as StudyDirection) : null;
-    return this.priorGroups.map((g) => {
-      const prior = this.priorObservations(g, st.directions, names, dists);
-      if (prior === null) return { prior, weight: 0 };
-      return { prior, weight: own === null ? w : w * priorSimilarity(dists, prior, own, this.parzen) };
-    });
+    const key = JSON.stringify([names, dists, st.directions]);
+    let cached = this.priorCache.get(key);
+    if (cached === undefined) {
+      const priors = this.priorGroups.map((g) => this.priorObservations(g, st.directions, names, dists));
+      const direction = st.directions.length === 1 ? (st.directions[0] as StudyDirection) : null;
+      cached = { priors, agreement: direction === null ? null : new PriorAgreement(dists, priors, direction, this.parzen) };
+      this.priorCache.set(key, cached);
+    }
+    const { priors, agreement } = cached;
+    const similarity = agreement?.update(trials, values, names.length) ?? null;
+    return priors.map((prior, k) => ({ prior, weight: prior === null ? 0 : similarity === null ? w : w * (similarity[k] as number) }));
   }
 
   /**
@@ -478,58 +486,113 @@ export function proposeByTpe(
   return Float64Array.from(candidates, (col) => col[best] as number);
 }
 
-/** The finished trials' internal values (columns) and objective values oriented so that lower is better. */
-function ownRanking(trials: readonly FrozenTrial[], values: readonly number[], d: number, direction: StudyDirection): { cols: Float64Array[]; y: number[] } {
-  const rows: number[] = [];
-  const y: number[] = [];
-  for (const [i, t] of trials.entries()) {
-    const v = t.state === 'COMPLETE' && t.values !== null ? t.values[0] : undefined;
-    if (v === undefined || !Number.isFinite(v)) continue;
-    rows.push(i);
-    y.push(direction === 'maximize' ? -v : v);
-  }
-  const cols = Array.from({ length: d }, (_, j) => Float64Array.from(rows, (i) => values[i * d + j] as number));
-  return { cols, y };
-}
-
 /** Pseudo-count of the neutral similarity 1 against which this study's pairs of trials are weighed. */
 export const PRIOR_SIMILARITY_PSEUDO_PAIRS = 5;
 
 /**
- * How far an earlier study is to be trusted, in [0, 1]: its TPE score log l − log g
+ * How far each earlier study is to be trusted, in [0, 1]: its TPE score log l − log g
  * (the density of its top quantile over the rest) at this study's finished trials,
  * compared pair by pair with their values (Kendall's τ, as RGPE's ranking loss,
  * Feurer et al. 2018; the score as the top-quantile overlap of Watanabe et al. 2022),
  * clipped at 0 and shrunk towards 1 while few pairs are known:
  * (P₀ + (C − D)⁺) / (P₀ + C + D) over C concordant and D discordant pairs.
+ * A finished trial's score and its pairs never change, so while the history only grows
+ * each update scores the new trials and counts their pairs (O(n) per new trial, not O(n²)).
  */
-function priorSimilarity(
-  dists: readonly Distribution[],
-  prior: { below: Observations; above: Observations },
-  own: { cols: Float64Array[]; y: readonly number[] },
-  options: ParzenEstimatorOptions,
-): number {
-  const n = own.y.length;
-  if (n < 2) return 1;
-  const domains = dists.map(kernelDomain);
-  const l = new ParzenEstimator(domains, prior.below.cols, prior.below.weights, options);
-  const g = new ParzenEstimator(domains, prior.above.cols, prior.above.weights, options);
-  const logL = l.logPdf(own.cols, n);
-  const logG = g.logPdf(own.cols, n);
-  let c = 0;
-  let dis = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const dy = (own.y[i] as number) - (own.y[j] as number);
-      const ds = (logL[i] as number) - (logG[i] as number) - ((logL[j] as number) - (logG[j] as number));
-      if (dy === 0 || ds === 0 || !Number.isFinite(ds)) continue;
-      // Concordant: the better trial (lower y) has the higher score.
-      if (dy < 0 === ds > 0) c++;
-      else dis++;
+class PriorAgreement {
+  private readonly models: ({ l: ParzenEstimator; g: ParzenEstimator } | null)[];
+  /** The trials counted so far, their objective values (lower is better) and, per study, their scores. */
+  private counted = new Set<FrozenTrial>();
+  private y: number[] = [];
+  private scores: number[][];
+  private readonly concordant: number[];
+  private readonly discordant: number[];
+
+  constructor(
+    dists: readonly Distribution[],
+    priors: readonly ({ below: Observations; above: Observations } | null)[],
+    private readonly direction: StudyDirection,
+    options: ParzenEstimatorOptions,
+  ) {
+    const domains = dists.map(kernelDomain);
+    this.models = priors.map((p) =>
+      p === null
+        ? null
+        : {
+            l: new ParzenEstimator(domains, p.below.cols, p.below.weights, options),
+            g: new ParzenEstimator(domains, p.above.cols, p.above.weights, options),
+          },
+    );
+    this.scores = priors.map(() => []);
+    this.concordant = priors.map(() => 0);
+    this.discordant = priors.map(() => 0);
+  }
+
+  /** Each study's agreement with `trials` (their internal values row-major in `values`, d per row); only COMPLETE trials with a finite value count. */
+  update(trials: readonly FrozenTrial[], values: readonly number[], d: number): number[] {
+    const rows: number[] = [];
+    let kept = 0;
+    for (const [i, t] of trials.entries()) {
+      const v = t.state === 'COMPLETE' && t.values !== null ? t.values[0] : undefined;
+      if (v === undefined || !Number.isFinite(v)) continue;
+      if (this.counted.has(t)) kept++;
+      else rows.push(i);
+    }
+    if (kept < this.counted.size) {
+      // A trial counted before is gone (another history): count afresh.
+      this.counted = new Set();
+      this.y = [];
+      this.scores = this.scores.map(() => []);
+      this.concordant.fill(0);
+      this.discordant.fill(0);
+      return this.update(trials, values, d);
+    }
+    if (rows.length > 0) this.add(trials, rows, values, d);
+    const p0 = PRIOR_SIMILARITY_PSEUDO_PAIRS;
+    return this.models.map((m, k) => {
+      if (m === null) return 0;
+      if (this.y.length < 2) return 1;
+      const c = this.concordant[k] as number;
+      const dis = this.discordant[k] as number;
+      return (p0 + Math.max(0, c - dis)) / (p0 + c + dis);
+    });
+  }
+
+  private add(trials: readonly FrozenTrial[], rows: readonly number[], values: readonly number[], d: number): void {
+    const m = rows.length;
+    const cols = Array.from({ length: d }, (_, j) => Float64Array.from(rows, (i) => values[i * d + j] as number));
+    const y0 = this.y.length;
+    for (const i of rows) {
+      const t = trials[i] as FrozenTrial;
+      const v = t.values?.[0] as number;
+      this.counted.add(t);
+      this.y.push(this.direction === 'maximize' ? -v : v);
+    }
+    for (const [k, model] of this.models.entries()) {
+      if (model === null) continue;
+      const logL = model.l.logPdf(cols, m);
+      const logG = model.g.logPdf(cols, m);
+      const s = this.scores[k] as number[];
+      let c = 0;
+      let dis = 0;
+      for (let a = 0; a < m; a++) {
+        const sa = (logL[a] as number) - (logG[a] as number);
+        const ya = this.y[y0 + a] as number;
+        // Pairs of this new trial with every trial counted before it.
+        for (let b = 0; b < s.length; b++) {
+          const dy = (this.y[b] as number) - ya;
+          const ds = (s[b] as number) - sa;
+          if (dy === 0 || ds === 0 || !Number.isFinite(ds)) continue;
+          // Concordant: the better trial (lower y) has the higher score.
+          if (dy < 0 === ds > 0) c++;
+          else dis++;
+        }
+        s.push(sa);
+      }
+      this.concordant[k] = (this.concordant[k] as number) + c;
+      this.discordant[k] = (this.discordant[k] as number) + dis;
     }
   }
-  const p0 = PRIOR_SIMILARITY_PSEUDO_PAIRS;
-  return (p0 + Math.max(0, c - dis)) / (p0 + c + dis);
 }
 
 /** a's observations followed by b's, b's weights multiplied by w. */

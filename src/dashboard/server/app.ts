@@ -724,9 +724,6 @@ export function createApp(ctx: AppContext): Hono {
         }
         push({ type: 'studies', cursor: hub.currentCursor, studies: await summaries() });
       }
-      const poll = setInterval(() => {
-        hub.refresh(SSE_POLL_MS / 2).catch((e) => ctx.log(`dashboard: refresh failed: ${(e as Error).message}`));
-      }, SSE_POLL_MS);
       const keepAlive = setInterval(() => {
         stream.write(': keep-alive\n\n').catch(() => {});
       }, 15_000);
@@ -747,7 +744,6 @@ export function createApp(ctx: AppContext): Hono {
           wake = null;
         }
       } finally {
-        clearInterval(poll);
         clearInterval(keepAlive);
         if (nudge !== null) clearTimeout(nudge);
         unsubscribe();

@@ -132,6 +132,24 @@ export class DataHub {
     }
   }
 
+  /**
+   * Follows the storage in the background: a refresh every `liveMs` while a
+   * listener (a live page) is subscribed, else about every `idleMs`, so a page
+   * opened after a burst of writes does not wait for the whole catch-up.
+   * Returns the function that stops it.
+   */
+  follow(liveMs: number, idleMs: number, onError: (e: Error) => void): () => void {
+    const timer = setInterval(() => {
+      const live = this.listeners.size > 0;
+      // A failure is reported while a page listens (and then to the page's next request); idle, the next tick retries.
+      this.refresh(live ? liveMs / 2 : idleMs - liveMs / 2).catch((e) => {
+        if (live) onError(e as Error);
+      });
+    }, liveMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Reads within one request share a refresh: data is at most this old. */
   static readonly FRESH_MS = 50;
 

@@ -20,7 +20,7 @@ import { PostgresDriver } from '../../storage/postgres/postgres-driver.js';
 import { SqlStorage } from '../../storage/sql/sql-storage.js';
 import { SqliteDriver } from '../../storage/sqlite/sqlite-driver.js';
 import type { Storage } from '../../storage/storage.js';
-import type { InfoResponse } from '../api.js';
+import { type InfoResponse, SSE_POLL_MS } from '../api.js';
 import { createApp } from './app.js';
 import { DataHub } from './hub.js';
 import { ImportanceRunner } from './importance-runner.js';
@@ -210,12 +210,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     for (const h of options.allowedHosts ?? []) allowedHosts.add(h.toLowerCase());
   }
   void hub.warm();
-  // Follow the storage even while no page is open, so a page opened after a long burst of writes
-  // does not wait for the whole catch-up (one change query per second when nothing changed).
-  const follow = setInterval(() => {
-    hub.refresh(FOLLOW_MS / 2).catch(() => {});
-  }, FOLLOW_MS);
-  follow.unref();
+  // Follow the storage even while no page is open (one change query per second when nothing changed),
+  // and every SSE_POLL_MS while a live page listens.
+  const stopFollowing = hub.follow(SSE_POLL_MS, FOLLOW_MS, (e) => log(`dashboard: refresh failed: ${e.message}`));
   const shownHost = wildcard ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const url = `http://${shownHost}:${actualPort}/`;
   let closed = false;
@@ -228,7 +225,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: async () => {
       if (closed) return;
       closed = true;
-      clearInterval(follow);
+      stopFollowing();
       hub.close();
       importance.close();
       server.closeAllConnections?.();

@@ -113,11 +113,12 @@ export function registerTrials(program: Command): void {
     const study = await loadStudy({ studyName: opts.study, storage: storageUrl(opts) });
     try {
       const trials = await study.getTrials(state ? { states: [state as FrozenTrial['state']] } : {});
+      const segments = trials.map(segmentRecordOf);
       /** A population-based training study: each trial is a segment, shown with its lineage. */
-      const pbt = trials.some((t) => segmentRecordOf(t) !== null);
+      const pbt = segments.some((r) => r !== null);
       if (opts.json) {
         printJson(
-          trials.map((t) => ({
+          trials.map((t, i) => ({
             number: t.number,
             state: t.state,
             values: t.values,
@@ -125,15 +126,15 @@ export function registerTrials(program: Command): void {
             failReason: t.failReason,
             datetimeStart: t.datetimeStart?.toISOString() ?? null,
             datetimeComplete: t.datetimeComplete?.toISOString() ?? null,
-            ...(pbt ? { pbt: segmentRecordOf(t) } : {}),
+            ...(pbt ? { pbt: segments[i] } : {}),
           })),
         );
         return;
       }
       printTable([
         ['#', 'STATE', 'VALUES', 'SECONDS', 'PARAMS', ...(pbt ? ['PBT'] : []), 'REASON'],
-        ...trials.map((t) => {
-          const r = pbt ? segmentRecordOf(t) : null;
+        ...trials.map((t, i) => {
+          const r = segments[i] ?? null;
           return [
             String(t.number),
             t.state,

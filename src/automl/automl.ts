@@ -65,6 +65,7 @@ import {
   type AutomlStudyInfo,
   type AutomlWarmStart,
   type AutomlWarmStartInfo,
+  configKey,
   frameMetaFeatures,
   planAutomlWarmStart,
 } from './warm-start.js';
@@ -393,7 +394,7 @@ export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: nu
   let costMs = 0;
   for (const e of order) {
     if (candidates.length >= CONFIRM_TOP) break;
-    const key = JSON.stringify([e.family, e.impute, e.params]);
+    const key = configKey(e);
     if (seen.has(key)) continue;
     if (2 * (costMs + e.seconds * 1000) > CONFIRM_SHARE * timeMs) {
       if (candidates.length === 0) break;

@@ -24,6 +24,7 @@ import type { PipelineConfig } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { argmax, oneHot, type Task } from './models/model.js';
 import { encodeTarget, type FittedPipeline, fitPipeline, predictPipeline, targetFolds } from './pipeline.js';
+import { configKey } from './warm-start.js';
 
 /** Out-of-fold predictions of one pipeline: row-major, `width` numbers per frame row (rows without a target are unused). */
 export type OutOfFold = Float64Array;
@@ -318,7 +319,7 @@ export class OutOfFoldPool {
 
   keep(trial: number, value: number, config: PipelineConfig, oof: OutOfFold): void {
     if (!Number.isFinite(value)) return;
-    const key = JSON.stringify([config.family, config.impute, config.params]);
+    const key = configKey(config);
     if (this.entries.has(key)) return;
     this.entries.set(key, { trial, value, config, oof });
     // Trim only now and then, so that keeping stays cheap.

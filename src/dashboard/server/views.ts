@@ -323,13 +323,10 @@ function nullIfNaN(x: number): number | null {
 /** Columns of the named parameters for the trials numbered `rows` (null where a trial did not use one). */
 export function paramColumns(st: StudyTrials, rows: readonly number[], names: readonly string[]): ParamColumn[] {
   return names.map((name) => {
-    let dist = (st.space.get(name) ?? null) as Distribution | null;
-    for (let i = rows.length - 1; i >= 0 && dist === null; i--) dist = (st.trials[rows[i] as number] as SlimTrial).distributions[name] ?? null;
+    // The space holds every distribution of every trial read, so a trial's own record adds nothing.
+    const dist = st.space.get(name) ?? null;
     const col = st.cols.param(name);
-    const values = rows.map((n) => {
-      const x = col ? (col[n] as number) : Number.NaN;
-      return Number.isNaN(x) ? null : x;
-    });
+    const values = rows.map((n) => (col ? nullIfNaN(col[n] as number) : null));
     if (dist?.kind === 'categorical') return { name, kind: 'categorical', choices: dist.choices, values };
     let low = dist ? dist.low : Number.POSITIVE_INFINITY;
     let high = dist ? dist.high : Number.NEGATIVE_INFINITY;

@@ -36,7 +36,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import { choleskyInverse, choleskyWithJitter } from '../math/linalg.js';
 import { Rng } from '../math/rng.js';
-import { fitKernelParams, GaussianProcess, type GpData, MINIMUM_NOISE_VAR } from '../samplers/gp/gp.js';
+import { EarlierStudyModels } from '../samplers/gp/earlier-studies.js';
+import { type GaussianProcess, MINIMUM_NOISE_VAR } from '../samplers/gp/gp.js';
 import { kernelMatrix } from '../samplers/gp/kernel.js';
 import type { SearchBox } from '../samplers/gp/optimize-acqf.js';
 import type { GpSearchSpace } from '../samplers/gp/search-space.js';
@@ -65,14 +66,6 @@ export interface RankingWeightedEnsembleOptions {
   readonly trustRegionInitial?: number;
 }
 
-interface BaseModel {
-  readonly gp: GaussianProcess;
-  /** The earlier study's configurations in this space, best first. */
-  readonly best: Record<string, ParamValue>[];
-}
-
-const MAX_CACHED_SPACES = 32;
-
 /**
  * The GP sampler's warm start as an RGPE over earlier studies' trials (one
  * array per study, mapped onto the new study's space).
@@ -80,18 +73,15 @@ const MAX_CACHED_SPACES = 32;
  */
 export class RankingWeightedEnsemble implements GpTransferModel {
   readonly name = 'rgpe';
-  private readonly groups: readonly (readonly FrozenTrial[])[];
   private readonly samples: number;
   private readonly maxBasePoints: number;
   private readonly decay: number;
   private readonly useTrustRegion: boolean;
   private readonly trustRegionInitial: number;
-  private readonly bases = new Map<string, BaseModel[]>();
+  /** Per earlier study with at least 3 trials in a space, its GP (fitted once per space) and its trials best first. */
+  private readonly bases: EarlierStudyModels;
 
   constructor(groups: readonly (readonly FrozenTrial[])[], options: RankingWeightedEnsembleOptions = {}) {
-    this.groups = groups
-      .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0])))
-      .filter((g) => g.length > 0);
     this.samples = Math.max(1, Math.floor(options.bootstrapSamples ?? 512));
     this.maxBasePoints = Math.max(3, Math.floor(options.maxBasePoints ?? 150));
     this.decay = options.decay ?? 4;
@@ -101,24 +91,27 @@ export class RankingWeightedEnsemble implements GpTransferModel {
       throw new InvalidArgumentError(`trustRegionInitial must be in (0, ${TR_MAX}], got ${this.trustRegionInitial}`, ['trustRegionInitial']);
     }
     if (!(this.decay > 0)) throw new InvalidArgumentError(`decay must be a positive number (Infinity: no decay), got ${this.decay}`, ['decay']);
+    this.bases = new EarlierStudyModels(groups, {
+      minTrials: 3,
+      maxPoints: this.maxBasePoints,
+      targets: (values) => warpTargets(values).y,
+      fit: { minNoise: MINIMUM_NOISE_VAR },
+    });
   }
 
   initialPoint(space: GpSearchSpace, sign: number, k: number): Record<string, ParamValue> | null {
-    const bases = this.baseModels(space, sign);
-    if (bases.length === 0) return null;
-    const b = bases[k % bases.length] as BaseModel;
-    return b.best[Math.floor(k / bases.length) % b.best.length] ?? null;
+    return this.bases.initialPoint(space, sign, k);
   }
 
   prepare(input: GpTransferInput): (own: GaussianProcess) => GaussianProcess {
-    const bases = this.baseModels(input.space, input.sign);
+    const bases = this.bases.models(input.space, input.sign);
     const w = this.weights(input);
     const worst = Math.min(...input.y.subarray(0, input.n));
     return (own) => ensembleView([...bases.map((b) => b.gp), withConstantMean(own, worst)], w, own);
   }
 
   region(input: GpTransferInput): SearchBox | null {
-    if (!this.useTrustRegion || this.baseModels(input.space, input.sign).length === 0) return null;
+    if (!this.useTrustRegion || this.bases.models(input.space, input.sign).length === 0) return null;
     const ls = Float64Array.from(input.own.params.invSqLengthscales, (t) => 1 / Math.sqrt(t));
     const box = trustRegion(input.x, input.y, input.n, input.space.dim, ls, this.trustRegionInitial);
     // Grid and categorical coordinates are searched whole.
@@ -133,7 +126,7 @@ export class RankingWeightedEnsemble implements GpTransferModel {
 
   /** The weights of the base models (in the order of the earlier studies that fit this space) and, last, of the study's own GP. */
   weights(input: GpTransferInput): Float64Array {
-    const bases = this.baseModels(input.space, input.sign);
+    const bases = this.bases.models(input.space, input.sign);
     const { x, y, n } = input;
     const t = bases.length;
     const w = new Float64Array(t + 1);
@@ -197,42 +190,6 @@ export class RankingWeightedEnsemble implements GpTransferModel {
       w[i] = (w[i] as number) * keep;
     }
     return w;
-  }
-
-  /** Per earlier study with at least 3 trials in this space, its GP (fitted once per space) and its trials best first. */
-  private baseModels(space: GpSearchSpace, sign: number): BaseModel[] {
-    const key = `${sign}:${space.key}`;
-    const cached = this.bases.get(key);
-    if (cached !== undefined) return cached;
-    const out: BaseModel[] = [];
-    const d = space.dim;
-    for (const g of this.groups) {
-      const x = new Float64Array(g.length * d);
-      const used: number[] = [];
-      for (const t of g) if (space.encode(t.params, x, used.length * d)) used.push(sign * (t.value as number));
-      if (used.length < 3) continue;
-      const order = used.map((_, i) => i).sort((a, b) => (used[b] as number) - (used[a] as number) || a - b);
-      const cap = this.maxBasePoints;
-      const nBest = Math.floor(cap / 3);
-      const keep =
-        order.length <= cap
-          ? order
-          : [
-              ...order.slice(0, nBest),
-              ...Array.from({ length: cap - nBest }, (_, k) => order[nBest + Math.floor((k * (order.length - nBest)) / (cap - nBest))] as number),
-            ];
-      const xs = new Float64Array(keep.length * d);
-      keep.forEach((r, i) => {
-        xs.set(x.subarray(r * d, r * d + d), i * d);
-      });
-      const y = warpTargets(keep.map((r) => used[r] as number)).y;
-      const data: GpData = { x: xs, y, n: keep.length, d, isCategorical: space.isCategorical };
-      const params = fitKernelParams(data, { minNoise: MINIMUM_NOISE_VAR });
-      out.push({ gp: GaussianProcess.build(data, params), best: order.map((r) => space.decode(x, r * d)) });
-    }
-    if (this.bases.size >= MAX_CACHED_SPACES) this.bases.delete(this.bases.keys().next().value as string);
-    this.bases.set(key, out);
-    return out;
   }
 }
 

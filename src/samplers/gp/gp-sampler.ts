@@ -28,9 +28,9 @@
  * grow.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { randomSeed, Rng } from '../../math/rng.js';
-import { normalQuantile } from '../../math/special.js';
+import { Rng, randomSeed } from '../../math/rng.js';
 import { SobolEngine } from '../../math/sobol.js';
+import { normalQuantile } from '../../math/special.js';
 import { contains, type Distribution, distributionsEqual, type ParamValue, type SearchSpace } from '../../space/distributions.js';
 import { constraintsOf } from '../../trial/constraints.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
@@ -39,6 +39,7 @@ import { checkSeed, hashName, RandomSampler } from '../random/random-sampler.js'
 import { type Sampler, type StudyView, type TrialView, trialSeed } from '../sampler.js';
 import { intersectionSearchSpace } from '../search-space.js';
 import { type Acquisition, LogEhvi, LogEi, LogProbabilityOfFeasibility, SumAcquisition } from './acquisition.js';
+import { EarlierStudyModels } from './earlier-studies.js';
 import { fitKernelParams, GaussianProcess, type GpData, MINIMUM_NOISE_VAR } from './gp.js';
 import type { KernelParams } from './kernel.js';
 import { optimizeAcquisition } from './optimize-acqf.js';
@@ -82,13 +83,6 @@ export interface GpSamplerOptions {
    * Single-objective studies only; default none.
    */
   readonly transferModel?: GpTransferModel;
-}
-
-/** One earlier study's model, over one encoded space. */
-interface PriorModel {
-  readonly gp: GaussianProcess;
-  /** The study's trials in this space, best first (for the initial design). */
-  readonly best: Record<string, ParamValue>[];
 }
 
 /** Pseudo-observations pulling the prior mean's scale toward 1. */
@@ -137,9 +131,8 @@ export class GpSampler implements Sampler {
    * conditional subspace points (so each subspace is optimized once).
    */
   private readonly pending = new Map<number, Record<string, ParamValue>>();
-  /** Earlier studies' COMPLETE trials (warm start), one array per study. */
-  private priorGroups: (readonly FrozenTrial[])[] = [];
-  private readonly priorModels = new Map<string, PriorModel[]>();
+  /** Earlier studies' COMPLETE trials (warm start) and their GPs. */
+  private prior: EarlierStudyModels = this.earlierStudies([]);
   private transferModel: GpTransferModel | null = null;
 
   /** @example new GpSampler({ seed: 1 }) */
@@ -173,54 +166,24 @@ export class GpSampler implements Sampler {
   /** Warm start: the trials of earlier studies (see `priorTrials`). Called by createStudy({ warmStart }). */
   setPriorTrials(groups: readonly (readonly FrozenTrial[])[]): void {
     if (!Array.isArray(groups)) throw new InvalidArgumentError('priorTrials must be an array of trial arrays, one per earlier study', ['priorTrials']);
-    this.priorGroups = (groups as readonly (readonly FrozenTrial[])[])
-      .map((g) => g.filter((t) => t.state === 'COMPLETE' && t.values !== null && t.values.length === 1 && Number.isFinite(t.values[0])))
-      .filter((g) => g.length > 0);
-    this.priorModels.clear();
-    if (this.priorGroups.length > 0) this.transferModel = null;
+    this.prior = this.earlierStudies(groups);
+    if (this.prior.groups.length > 0) this.transferModel = null;
   }
 
-  /** Per earlier study, its GP over `space` (fitted once per space) and its trials best first. */
-  private priorsFor(space: GpSearchSpace, sign: number): PriorModel[] {
-    const key = `${sign}:${space.key}`;
-    const cached = this.priorModels.get(key);
-    if (cached !== undefined) return cached;
-    const out: PriorModel[] = [];
-    const d = space.dim;
-    for (const g of this.priorGroups) {
-      const x = new Float64Array(g.length * d);
-      const used: FrozenTrial[] = [];
-      for (const t of g) if (space.encode(t.params, x, used.length * d)) used.push(t);
-      if (used.length < 2) continue;
-      // The best third and an even spread of the rest, at most 150 points (the fit is O(n³)).
-      const order = used
-        .map((_, i) => i)
-        .sort((a, b) => sign * ((used[b] as FrozenTrial).value as number) - sign * ((used[a] as FrozenTrial).value as number) || a - b);
-      const keep =
-        order.length <= 150
-          ? order
-          : [...order.slice(0, 50), ...Array.from({ length: 100 }, (_, k) => order[50 + Math.floor((k * (order.length - 50)) / 100)] as number)];
-      const xs = new Float64Array(keep.length * d);
-      keep.forEach((r, i) => {
-        xs.set(x.subarray(r * d, r * d + d), i * d);
-      });
-      const y = standardizeTargets(keep.map((r) => sign * ((used[r] as FrozenTrial).value as number))).y;
-      const data: GpData = { x: xs, y, n: keep.length, d, isCategorical: space.isCategorical };
-      const params = fitKernelParams(data, { deterministic: this.deterministicObjective, minNoise: MINIMUM_NOISE_VAR });
-      out.push({ gp: GaussianProcess.build(data, params), best: order.map((r) => space.decode(x, r * d)) });
-    }
-    if (this.priorModels.size >= MAX_CACHED_SPACES) this.priorModels.delete(this.priorModels.keys().next().value as string);
-    this.priorModels.set(key, out);
-    return out;
+  /** Per earlier study, its GP over a space (fitted once per space, to at most 150 trials) and its trials best first. */
+  private earlierStudies(groups: readonly (readonly FrozenTrial[])[]): EarlierStudyModels {
+    return new EarlierStudyModels(groups, {
+      minTrials: 2,
+      maxPoints: 150,
+      targets: (values) => standardizeTargets(values).y,
+      fit: { deterministic: this.deterministicObjective, minNoise: MINIMUM_NOISE_VAR },
+    });
   }
 
   /** The initial design of a warm start: the k-th trial takes the earlier studies' best configurations in turn. */
   private priorInitialPoint(space: GpSearchSpace, sign: number, k: number): Record<string, ParamValue> | null {
     if (this.transferModel !== null) return this.transferModel.initialPoint(space, sign, k);
-    const priors = this.priorsFor(space, sign);
-    if (priors.length === 0) return null;
-    const p = priors[k % priors.length] as PriorModel;
-    return p.best[Math.floor(k / priors.length) % p.best.length] ?? null;
+    return this.prior.initialPoint(space, sign, k);
   }
 
   inferRelativeSearchSpace(study: StudyView): SearchSpace {
@@ -234,7 +197,7 @@ export class GpSampler implements Sampler {
     const gpSpace = new GpSearchSpace(space);
     const completed = finished(study);
     let point: Record<string, ParamValue> | null = null;
-    const warm = (this.priorGroups.length > 0 || this.transferModel !== null) && study.directions.length === 1;
+    const warm = (this.prior.groups.length > 0 || this.transferModel !== null) && study.directions.length === 1;
     const sign = study.directions[0] === 'maximize' ? 1 : -1;
     if (warm && completed.length < 2) point = this.priorInitialPoint(gpSpace, sign, completed.length) ?? this.startupPoint(gpSpace, trial.number);
     else if (!warm && completed.length < this.nStartupTrials) point = this.startupPoint(gpSpace, trial.number);
@@ -247,7 +210,7 @@ export class GpSampler implements Sampler {
   sampleIndependent(study: StudyView, trial: TrialView, name: string, distribution: Distribution): ParamValue {
     const decided = this.pending.get(trial.number)?.[name];
     if (decided !== undefined && contains(distribution, decided)) return decided;
-    if ((this.priorGroups.length > 0 || this.transferModel !== null) && study.directions.length === 1 && finished(study).length === 0) {
+    if ((this.prior.groups.length > 0 || this.transferModel !== null) && study.directions.length === 1 && finished(study).length === 0) {
       // Warm start, first trial: the best earlier configuration, parameter by parameter.
       const sign = study.directions[0] === 'maximize' ? 1 : -1;
       const first = this.priorInitialPoint(new GpSearchSpace({ [name]: distribution }), sign, 0)?.[name];
@@ -346,7 +309,7 @@ export class GpSampler implements Sampler {
     const numbers = used.map((t) => t.number);
     // Objectives first (warped when single), then constraints c ≤ 0 modelled as −c (feasible is high), the threshold 0 mapped alike.
     // With a prior mean, plain standardization: the earlier studies' models are on that scale.
-    const warpOwn = this.outputWarping && !(this.priorGroups.length > 0);
+    const warpOwn = this.outputWarping && !(this.prior.groups.length > 0);
     const targets: Targets[] = raw.map((r) => (nObjectives === 1 && warpOwn ? warpTargets(r) : standardizeTargets(r)));
     const constraintRows = used.map(constraintsOf);
     const first = constraintRows[0];
@@ -451,8 +414,8 @@ export class GpSampler implements Sampler {
    * targets y − a·μ(X). Null without prior trials in this space.
    */
   private priorMean(space: GpSearchSpace, sign: number, xs: Float64Array, m: number, y: Float64Array): { mean: PriorMeanFn; residual: Float64Array } | null {
-    if (this.priorGroups.length === 0) return null;
-    const priors = this.priorsFor(space, sign);
+    if (this.prior.groups.length === 0) return null;
+    const priors = this.prior.models(space, sign);
     if (priors.length === 0) return null;
     const mu = new Float64Array(m);
     const means = new Float64Array(m);

@@ -26,7 +26,7 @@ import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { TrialState } from '../trial/state.js';
 import { crc32 } from './crc32.js';
 import type { PruneContext, Pruner } from './pruner.js';
-import { checkRankBy, type RankBy, SuccessiveHalvingPruner } from './successive-halving-pruner.js';
+import { checkRankBy, estimateMaxResource, type RankBy, SuccessiveHalvingPruner } from './successive-halving-pruner.js';
 import { checkInt } from './validate.js';
 
 export interface HyperbandPrunerOptions {
@@ -111,10 +111,9 @@ export class HyperbandPruner implements Pruner {
 
   private tryInitialize(study: StudyView): boolean {
     if (this.brackets.length > 0) return true;
-    let lastStep = -1;
-    for (const t of study.getTrials(['COMPLETE'])) for (const iv of t.intermediateValues) if (iv.fold === null && iv.step > lastStep) lastStep = iv.step;
-    if (lastStep < 0) return false;
-    this.initialize(Math.max(lastStep + 1, this.minResource));
+    const maxResource = estimateMaxResource(study.getTrials(['COMPLETE']));
+    if (maxResource === null) return false;
+    this.initialize(Math.max(maxResource, this.minResource));
     return true;
   }
 

@@ -181,17 +181,16 @@ function rungValue(t: FrozenTrial, key: string): number[] | null {
   return null;
 }
 
-function estimateMaxResource(completed: readonly FrozenTrial[]): number | null {
+/** 'auto' maxResource: the last step (without a fold) of the COMPLETE trials, plus 1; null without one. */
+export function estimateMaxResource(completed: readonly FrozenTrial[]): number | null {
   let lastStep = -1;
   for (const t of completed) for (const iv of t.intermediateValues) if (iv.fold === null && iv.step > lastStep) lastStep = iv.step;
   return lastStep < 0 ? null : lastStep + 1;
 }
 
 function estimateMinResource(completed: readonly FrozenTrial[]): number | null {
-  let lastStep = -1;
-  for (const t of completed) for (const iv of t.intermediateValues) if (iv.fold === null && iv.step > lastStep) lastStep = iv.step;
-  if (lastStep < 0) return null;
-  return Math.max(Math.floor(lastStep / 100), 1);
+  const maxResource = estimateMaxResource(completed);
+  return maxResource === null ? null : Math.max(Math.floor((maxResource - 1) / 100), 1);
 }
 
 /**

@@ -54,6 +54,7 @@ import {
 import { hypervolume } from '../src/math/hypervolume.js';
 import { Rng } from '../src/math/rng.js';
 import { learningCurve } from '../src/pruners/learning-curves.js';
+import { rankData } from '../src/pruners/wilcoxon-test.js';
 import { CURVE_TASKS, curveFilePath, readCurveFile, recordCurves } from './tfjs-curves.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -276,19 +277,8 @@ async function loadCurveTasks(): Promise<CurveTask[]> {
 
 /** Spearman's rank correlation (ties get their mean rank). */
 function spearman(x: readonly number[], y: readonly number[]): number {
-  const ranks = (v: readonly number[]): number[] => {
-    const idx = v.map((_, i) => i).sort((a, b) => (v[a] as number) - (v[b] as number));
-    const r = new Array<number>(v.length);
-    for (let i = 0; i < idx.length; ) {
-      let j = i;
-      while (j + 1 < idx.length && v[idx[j + 1] as number] === v[idx[i] as number]) j++;
-      for (let k = i; k <= j; k++) r[idx[k] as number] = (i + j) / 2;
-      i = j + 1;
-    }
-    return r;
-  };
-  const rx = ranks(x);
-  const ry = ranks(y);
+  const rx = rankData(x);
+  const ry = rankData(y);
   const n = x.length;
   const mx = rx.reduce((a, b) => a + b, 0) / n;
   const my = ry.reduce((a, b) => a + b, 0) / n;

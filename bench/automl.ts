@@ -1,5 +1,5 @@
 /**
- * AutoML benchmark: on six real datasets, automl() at a time budget (default
+ * AutoML benchmark: on seven real datasets, automl() at a time budget (default
  * 60 s) against every model family with its default settings. Aim: automl
  * better than the best default on every dataset.
  *
@@ -7,9 +7,10 @@
  * --seed (and confirms its leaders on splits seed + 1, seed + 2, …); its
  * best CV mean there is optimistic (the maximum over many noisy
  * estimates). So the pipeline it chose, and every default, are scored again
- * by 5-fold CV on fresh folds (--eval-repeats splits, default 3, with seeds
- * --eval-seed, +1, …; default seed + 1000), the same folds for all; that is
- * the compared figure (mean over all 15 folds). The best default there is
+ * by 5-fold CV on fresh folds (--eval-repeats splits, default 10 on up to
+ * 1,000 rows and 3 above, with seeds --eval-seed, +1, …; default
+ * seed + 1000), the same folds for all; that is the compared figure (mean
+ * over all 50 or 15 folds). The best default there is
  * picked in hindsight (on the evaluation folds); the default a user would
  * pick, the best by CV on the search folds, is reported beside it. With
  * --nested, automl is also rerun inside each fold of the first evaluation
@@ -17,16 +18,17 @@
  * CV: no selection bias at all; 5× the time).
  *
  * The search's model is an ensemble (ensemble selection) unless it did not
- * beat the best single pipeline on the search's out-of-fold predictions;
+ * beat the best single pipeline on the out-of-fold predictions it was
+ * selected on;
  * both come from the one search and are scored on the same evaluation
  * folds: the ensemble by refitting every member on each fold's training
  * rows and averaging their predictions on its held-out rows
  * (crossValidateEnsemble), exactly as the single pipeline and the defaults
  * are refitted. --reuse-defaults takes the defaults' scores from the
- * results file of an earlier run with the same seeds (they do not depend
- * on the search or the load) instead of recomputing them.
+ * results file of an earlier run with the same seeds and repeats (they do
+ * not depend on the search or the load) instead of recomputing them.
  *
- *   npm run bench:automl                    # 60 s per dataset, all six
+ *   npm run bench:automl                    # 60 s per dataset, all seven
  *   npx tsx bench/automl.ts --budget 20 --datasets iris,wine [--nested]
  *
  * Writes bench/results/automl.json (automl-nested.json with --nested; or --out FILE) and prints a Markdown table (for bench/README.md).
@@ -54,7 +56,9 @@ const budgetS = Number(arg('budget', '60'));
 const datasets = arg('datasets', AUTOML_DATASETS.join(',')).split(',') as AutomlDatasetName[];
 const seed = Number(arg('seed', '0'));
 const evalSeed = Number(arg('eval-seed', String(seed + 1000)));
-const evalRepeats = Number(arg('eval-repeats', '3'));
+const evalRepeatsArg = arg('eval-repeats', '');
+/** Evaluation splits: more on small data, where one row is a large step of the metric and splits differ most. */
+const repeatsFor = (frame: Frame): number => (evalRepeatsArg !== '' ? Number(evalRepeatsArg) : frame.nRows > 1000 ? 3 : 10);
 const nested = process.argv.includes('--nested');
 const reuseDefaults = process.argv.includes('--reuse-defaults');
 
@@ -69,6 +73,8 @@ interface Row {
   features: number;
   task: string;
   metric: string;
+  /** 5-fold splits the defaults and automl's choice were scored on. */
+  evalRepeats: number;
   /** 1-minute load average when the dataset's search started (the budget is wall clock). */
   load: number;
   /** Each default on the evaluation folds. */
@@ -96,6 +102,8 @@ interface Row {
     search: number;
     members: { family: FamilyName; weight: number; params: Record<string, unknown> }[];
     candidates: number;
+    /** Fold splits whose out-of-fold predictions the selection used (the confirmation's fresh splits, or 1: the search's). */
+    splits?: number;
     selectSeconds: number;
     refitSeconds: number;
   };
@@ -113,7 +121,7 @@ const meanStd = (xs: readonly number[]): Score => {
 };
 
 /** Mean and spread over the evaluation splits' folds. */
-async function evaluate(frame: Frame, task: Task, config: PipelineConfig): Promise<Score & { firstSplit: number }> {
+async function evaluate(frame: Frame, task: Task, config: PipelineConfig, evalRepeats: number): Promise<Score & { firstSplit: number }> {
   const scores: number[] = [];
   for (let r = 0; r < evalRepeats; r++)
     scores.push(...(await crossValidatePipeline({ data: frame, target: 'target', task, config, seed: evalSeed + r })).scores);
@@ -124,13 +132,13 @@ async function evaluate(frame: Frame, task: Task, config: PipelineConfig): Promi
 /** Results so far, as JSON in bench/results/automl.json and as a Markdown table. */
 function write(results: readonly Row[]): string {
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(resultsFile, `${JSON.stringify({ budgetSeconds: budgetS, seed, evalSeed, evalRepeats, results }, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify({ budgetSeconds: budgetS, seed, evalSeed, results }, null, 2)}\n`);
   const lines = [
     `| dataset (rows × features, metric) | ${fams.join(' | ')} | best default (hindsight) | CV-chosen default | automl ${budgetS} s: best single pipeline (family) | Δ vs hindsight / CV-chosen | automl ensemble (members, distinct) | Δ vs hindsight / CV-chosen | search's own estimate (single / ensemble) | trials (complete / pruned), load${nested ? ' | nested CV: automl vs best default (first split), Δ' : ''} |`,
     `|---|${fams.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|---:|---:${nested ? '|---:' : ''}|`,
     ...results.map((r) => {
       const cells = [
-        `${r.dataset} (${r.rows} × ${r.features}, ${r.metric})`,
+        `${r.dataset} (${r.rows} × ${r.features}, ${r.metric}; ${r.evalRepeats ?? 3} × 5 folds)`,
         ...fams.map((f) => f3(r.defaults[f]?.mean)),
         `${f3(r.bestDefault.mean)} (${r.bestDefault.family})`,
         r.cvChosenDefault ? `${f3(r.cvChosenDefault.mean)} (${r.cvChosenDefault.family})` : '–',
@@ -190,10 +198,9 @@ const earlier: Row[] = (() => {
       budgetSeconds: number;
       seed: number;
       evalSeed?: number;
-      evalRepeats?: number;
       results: Row[];
     };
-    const same = old.budgetSeconds === budgetS && old.seed === seed && old.evalSeed === evalSeed && old.evalRepeats === evalRepeats;
+    const same = old.budgetSeconds === budgetS && old.seed === seed && old.evalSeed === evalSeed;
     return same ? old.results.filter((r) => !datasets.includes(r.dataset as AutomlDatasetName)) : [];
   } catch {
     return [];
@@ -203,27 +210,28 @@ const results: Row[] = [...earlier];
 const oldDefaults = new Map<string, Row['defaults']>();
 if (reuseDefaults) {
   const old = JSON.parse(readFileSync(resultsFile, 'utf8')) as { budgetSeconds: number; seed: number; evalSeed?: number; evalRepeats?: number; results: Row[] };
-  if (old.seed !== seed || old.evalSeed !== evalSeed || old.evalRepeats !== evalRepeats)
-    throw new Error(`--reuse-defaults: ${resultsFile} was run with other seeds or repeats; run without it`);
-  for (const r of old.results) oldDefaults.set(r.dataset, r.defaults);
+  if (old.seed !== seed || old.evalSeed !== evalSeed) throw new Error(`--reuse-defaults: ${resultsFile} was run with other seeds; run without it`);
+  // A dataset scored on other repeats than this run's is scored again.
+  for (const r of old.results) oldDefaults.set(`${r.dataset}/${r.evalRepeats ?? old.evalRepeats ?? 3}`, r.defaults);
 }
 for (const name of datasets) {
   const frame = loadAutomlDataset(name);
   const task = inferTask(frame, 'target');
+  const evalRepeats = repeatsFor(frame);
   // Every family's default on the evaluation folds, without racing or budget.
   const defaults: Row['defaults'] = {};
   let best: Row['bestDefault'] | undefined;
   for (const family of familiesFor(task)) {
     const config = defaultConfig(family, task);
     if (!config) continue;
-    const reused = oldDefaults.get(name)?.[family];
+    const reused = oldDefaults.get(`${name}/${evalRepeats}`)?.[family];
     if (reused) {
       defaults[family] = reused;
       if (!best || reused.mean > best.mean) best = { family, mean: reused.mean };
       continue;
     }
     const t0 = Date.now();
-    const cv = await evaluate(frame, task, config);
+    const cv = await evaluate(frame, task, config, evalRepeats);
     const seconds = (Date.now() - t0) / 1000;
     const search = (await crossValidatePipeline({ data: frame, target: 'target', task, config, seed })).mean;
     defaults[family] = { ...cv, search, seconds };
@@ -234,7 +242,7 @@ for (const name of datasets) {
   const cvChosenDefault = { family: picked[0], mean: picked[1].mean };
   const load = loadavg()[0] as number;
   const r = await automl({ data: frame, target: 'target', task, timeMs: budgetS * 1000, seed });
-  const chosen = await evaluate(frame, task, r.bestConfig);
+  const chosen = await evaluate(frame, task, r.bestConfig, evalRepeats);
   let ensemble: Row['ensemble'];
   if (r.ensemble) {
     const scores: number[] = [];
@@ -245,6 +253,7 @@ for (const name of datasets) {
       search: r.ensemble.score,
       members: r.ensemble.members.map((m) => ({ family: m.config.family, weight: m.weight, params: { ...m.config.params } })),
       candidates: r.ensemble.candidates,
+      splits: r.ensemble.splits,
       selectSeconds: r.ensemble.selectSeconds,
       refitSeconds: r.ensemble.refitSeconds,
     };
@@ -255,6 +264,7 @@ for (const name of datasets) {
     features: frame.names.length - 1,
     task,
     metric: r.metric,
+    evalRepeats,
     load,
     defaults,
     bestDefault: best,

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { loadStudy } from '../study/create-study.js';
 import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry } from './automl.js';
 import { loadAutomlDataset } from './datasets.js';
+import { crossValidateEnsemble } from './ensemble.js';
 import { modelFromJson, predict } from './model-file.js';
 
 // Fast families and a trial budget keep this deterministic and quick; the benchmark runs them all on a time budget.
@@ -129,8 +130,29 @@ describe('automl', () => {
       { ...e(4, 0.1, { k: 5 }), family: 'gbdt' as const },
       { ...e(5, 0.1, { k: 6 }), family: 'mlp' as const },
     ];
-    expect(confirmationPlan(mixed, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 1, 3]);
+    // …and the best of the other families after the other leaders.
+    expect(confirmationPlan(mixed, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 1, 3, 5]);
+    // At most six of one family; when ten splits of the candidates take less than a quarter of the budget, ten splits' time is kept.
+    const many = Array.from({ length: 20 }, (_, i) => e(i, 0.1, { k: i }));
+    const cheap = confirmationPlan(many, 60_000);
+    expect(cheap.candidates.map((c) => c.trial)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(cheap.reserveMs).toBeCloseTo(6000, 6);
   });
+
+  it('the ensemble is selected on the confirmation splits: its score is the mean over their folds of the members refitted there', async () => {
+    const data = loadAutomlDataset('wine');
+    const r = await automl({ data, target: 'target', timeMs: 8000, families: ['naive_bayes', 'knn', 'linear'], seed: 5 });
+    const ens = r.ensemble;
+    expect(ens).toBeDefined();
+    if (!ens) return;
+    expect(ens.splits).toBeGreaterThanOrEqual(2);
+    expect(ens.splits).toBe(r.best.splits - 1);
+    expect(ens.candidates).toBeGreaterThanOrEqual(2);
+    // These families are deterministic, so refitting each member on the fresh splits (seeds 6, 7, …) reproduces the predictions it was selected on.
+    const scores: number[] = [];
+    for (let s = 1; s <= ens.splits; s++) scores.push(...(await crossValidateEnsemble({ data, target: 'target', members: ens.members, seed: 5 + s })).scores);
+    expect(ens.score).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 12);
+  }, 60_000);
 
   it('says what is wrong with bad input', async () => {
     const csv = (name: string, text: string): string => {

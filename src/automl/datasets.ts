@@ -1,8 +1,8 @@
 /**
  * The benchmark and test datasets as Frames: the scikit-learn copies in the
  * repository's data/ folder (iris, wine, breast cancer, digits, diabetes)
- * and penguins from the vega-datasets package (categorical columns and
- * missing values). The target column is named `target`.
+ * and penguins and cars from the vega-datasets package (categorical columns
+ * and missing values). The target column is named `target`.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +12,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { dataDir } from '../tfjs/datasets.js';
 import { type Frame, frameFromRecords } from './csv.js';
 
-export const AUTOML_DATASETS = ['iris', 'wine', 'breast_cancer', 'digits', 'diabetes', 'penguins'] as const;
+export const AUTOML_DATASETS = ['iris', 'wine', 'breast_cancer', 'digits', 'diabetes', 'penguins', 'cars'] as const;
 export type AutomlDatasetName = (typeof AUTOML_DATASETS)[number];
 
 function read(dir: string, file: string): string {
@@ -62,10 +62,7 @@ export function loadAutomlDataset(name: AutomlDatasetName, dir = dataDir()): Fra
       return frameFromRecords(x.map((r, i) => ({ ...Object.fromEntries(names.map((n, j) => [n, r[j]])), target: (y[i] as number[])[0] })));
     }
     case 'penguins': {
-      const require = createRequire(import.meta.url);
-      // The package exports only its entry (build/index.js); the data folder sits beside build/.
-      const file = join(dirname(require.resolve('vega-datasets')), '..', 'data', 'penguins.json');
-      const rows = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+      const rows = vegaRows('penguins.json');
       return frameFromRecords(
         rows.map(({ Species, ...rest }) => {
           const rec: Record<string, unknown> = { ...rest, target: Species };
@@ -75,5 +72,22 @@ export function loadAutomlDataset(name: AutomlDatasetName, dir = dataDir()): Fra
         }),
       );
     }
+    case 'cars': {
+      // Auto MPG (UCI): miles per gallon from the engine, weight, model year and origin; the 8 cars without a
+      // value are left out, and the model name (an identifier) is not a feature. Horsepower has missing values.
+      return frameFromRecords(
+        vegaRows('cars.json')
+          .filter((r) => typeof r.Miles_per_Gallon === 'number')
+          .map(({ Name: _name, Miles_per_Gallon, Year, ...rest }) => ({ ...rest, Year: Number(String(Year).slice(0, 4)), target: Miles_per_Gallon })),
+      );
+    }
   }
+}
+
+/** A JSON dataset of the vega-datasets package, as records. */
+function vegaRows(file: string): Record<string, unknown>[] {
+  const require = createRequire(import.meta.url);
+  // The package exports only its entry (build/index.js); the data folder sits beside build/.
+  const path = join(dirname(require.resolve('vega-datasets')), '..', 'data', file);
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>[];
 }

@@ -185,7 +185,7 @@ export function registerAutoml(program: Command): void {
     if (result.ensemble !== undefined) {
       const members = result.ensemble.members.map((m) => `${m.config.family} #${m.trial} × ${m.weight.toFixed(2)}`).join(', ');
       process.stdout.write(
-        `model: an ensemble of ${result.ensemble.members.length} pipelines (${members}); ${result.metric} ${fmt(result.ensemble.score)} on the search's folds against ${fmt(result.ensemble.bestMemberScore)} for its best member\n`,
+        `model: an ensemble of ${result.ensemble.members.length} pipelines (${members}); ${result.metric} ${fmt(result.ensemble.score)} on ${result.ensemble.splits > 1 ? `${result.ensemble.splits} fresh ${result.folds}-fold splits` : "the search's folds"} (the predictions it was selected on) against ${fmt(result.ensemble.bestMemberScore)} for its best member\n`,
       );
     }
     if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);

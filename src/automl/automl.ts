@@ -60,9 +60,9 @@ import { createStudy } from '../study/create-study.js';
 import type { Trial } from '../study/trial.js';
 import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
-import { type Frame, frameFromRecords } from './csv.js';
+import { cell, type Frame, frameFromRecords } from './csv.js';
 import { DEFAULT_ENSEMBLE_SIZE, type OutOfFold, OutOfFoldPool, selectEnsemble } from './ensemble.js';
-import { defaultConfig, familiesFor, type ImputeChoice, type PipelineConfig, portfolioConfigs, suggestPipeline, toTrialParams } from './families.js';
+import { defaultConfig, familiesFor, IMPUTE_CHOICES, type ImputeChoice, type PipelineConfig, portfolioConfigs, suggestPipeline, toTrialParams } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { type AutomlModelFile, ensembleModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
@@ -261,6 +261,15 @@ function entryOf(t: FrozenTrial): LeaderboardEntry | null {
     source: t.userAttrs.default === true ? 'default' : t.userAttrs.portfolio === true ? 'portfolio' : t.userAttrs.warm_start === true ? 'warm_start' : 'search',
     ...(t.failReason ? { error: t.failReason } : {}),
   };
+}
+
+/** Whether any feature of the rows has a missing value. */
+function hasMissing(frame: Frame, features: readonly string[], rows: readonly number[]): boolean {
+  for (const name of features) {
+    const j = frame.names.indexOf(name);
+    for (const i of rows) if (cell(frame, j, i) === null) return true;
+  }
+  return false;
 }
 
 /** Families by their best COMPLETE score, best first. */
@@ -518,6 +527,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   }
   if (families.length === 0) throw new InvalidArgumentError('families is empty', ['families']);
   const folds = targetFolds(target, nFolds, seed);
+  // Imputation is searched only when some feature has a missing value.
+  const imputeChoices: readonly ImputeChoice[] = hasMissing(frame, features, target.rows) ? IMPUTE_CHOICES : ['mean'];
   const baselineScore = baseline(target, folds, metric);
   const needProba = metric === 'log_loss';
   const ensembleSize =
@@ -579,7 +590,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       0,
       options.trials ?? Number.POSITIVE_INFINITY,
     );
-    for (const { c, kind } of queue) await study.enqueueTrial(toTrialParams(c), { userAttrs: { [kind]: true } });
+    // An earlier study's imputation that this data has no use for (it has no missing values) becomes the mean.
+    for (const { c, kind } of queue)
+      await study.enqueueTrial(toTrialParams(imputeChoices.includes(c.impute) ? c : { ...c, impute: 'mean' }), { userAttrs: { [kind]: true } });
     const nDefaults = queue.length;
     const started = Date.now();
     const timeMs = options.timeMs ?? (options.trials === undefined ? 60_000 : undefined);
@@ -590,7 +603,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     let completed = 0;
     const objective = async (trial: Trial): Promise<number> => {
       const t0 = Date.now();
-      const config = suggestPipeline(trial, task, families);
+      const config = suggestPipeline(trial, task, families, imputeChoices);
       const oof = pool ? new Float64Array(frame.nRows * oofWidth) : undefined;
       try {
         const value = await crossValidate(trial, {

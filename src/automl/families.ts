@@ -27,7 +27,9 @@ export const MODEL_FAMILIES: Readonly<Record<FamilyName, ModelFamily>> = {
   mlp: mlpFamily,
 };
 
-export type ImputeChoice = 'mean' | 'median';
+export type ImputeChoice = 'mean' | 'median' | 'knn';
+/** The imputations searched when the data has missing values (without any, imputation does nothing and only 'mean' is offered). */
+export const IMPUTE_CHOICES: readonly ImputeChoice[] = ['mean', 'median', 'knn'];
 
 /** One pipeline configuration: the family, its parameters (unprefixed), the imputation. */
 export interface PipelineConfig {
@@ -150,9 +152,10 @@ export function suggestPipeline(
   trial: Pick<Trial, 'suggestCategorical' | 'suggestFloat' | 'suggestInt'>,
   task: Task,
   families: readonly FamilyName[],
+  imputeChoices: readonly ImputeChoice[] = IMPUTE_CHOICES,
 ): PipelineConfig {
   const family = trial.suggestCategorical('family', families) as FamilyName;
-  const impute = trial.suggestCategorical('impute', ['mean', 'median'] as const);
+  const impute = trial.suggestCategorical('impute', imputeChoices) as ImputeChoice;
   const params: Record<string, ParamValue> = {};
   for (const h of MODEL_FAMILIES[family].space(task)) {
     const name = `${family}.${h.name}`;

@@ -1,45 +1,58 @@
 import { describe, expect, it } from 'vitest';
 import { frameFromRecords } from './csv.js';
-import { defaultConfig } from './families.js';
-import { fitPipeline } from './pipeline.js';
 import { fitPreprocessor, transform } from './preprocess.js';
 
-describe('preprocessing is fitted on the training rows only', () => {
-  // Rows 0–9 are the training fold; rows 10–19 (the test fold) hold extreme values and a category of their own.
-  const records = Array.from({ length: 20 }, (_, i) => ({
-    x: i < 10 ? (i === 3 ? null : i) : 1000,
-    c: i < 10 ? (i % 2 ? 'a' : 'b') : 'only-in-test',
-    y: i % 2,
-  }));
-  const frame = frameFromRecords(records);
-  const train = Array.from({ length: 10 }, (_, i) => i);
+const rows = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-  it('imputes, scales and encodes from training statistics', () => {
-    const s = fitPreprocessor(frame, ['x', 'c'], train, { impute: 'median', scale: true });
-    const x = s.features[0];
-    const c = s.features[1];
-    const present = [0, 1, 2, 4, 5, 6, 7, 8, 9];
-    expect(x?.kind === 'numeric' && x.fill).toBe(5); // median of the nine present training values
-    const filled = [...present, 5];
-    const mean = filled.reduce((a, b) => a + b, 0) / 10;
-    expect(x?.kind === 'numeric' && x.mean).toBeCloseTo(mean, 12);
-    expect(x?.kind === 'numeric' && x.std).toBeCloseTo(Math.sqrt(filled.reduce((a, v) => a + (v - mean) ** 2, 0) / 10), 12);
-    expect(c?.kind === 'categorical' && c.categories).toEqual(['a', 'b']);
-    // The unseen test category encodes as all zeros; the missing training value as the median.
-    const out = transform(s, frame, [3, 15]);
-    expect(out[0]?.slice(1)).toEqual([1, 0]); // row 3 is "a"
-    expect(out[1]?.slice(1)).toEqual([0, 0]);
-    expect(out[0]?.[0]).toBeCloseTo((5 - mean) / (x?.kind === 'numeric' ? x.std : 1), 12);
+describe('knn imputation', () => {
+  it("fills a missing number with the mean of the k nearest rows that have it, every row tied with the k-th counted", () => {
+    // y = 10·x; the row with x = 7 lacks y. Nearest by x: 6, 8 (1 away), 5, 9 (2), then 4 and 10 tie at 3: all six count.
+    const data = frameFromRecords([...rows(20).map((x) => ({ x, y: x === 7 ? null : 10 * x }))]);
+    const knn = fitPreprocessor(data, ['x', 'y'], rows(20), { impute: 'knn', scale: false });
+    expect(transform(knn, data, [7])).toEqual([[7, 70]]);
+    // The mean imputation fills the column mean instead.
+    const mean = fitPreprocessor(data, ['x', 'y'], rows(20), { impute: 'mean', scale: false });
+    const colMean = rows(20).filter((x) => x !== 7).reduce((a, x) => a + 10 * x, 0) / 19;
+    expect(transform(mean, data, [7])[0]?.[1]).toBeCloseTo(colMean, 12);
   });
 
-  it('a whole pipeline fitted on a fold never sees the other rows', async () => {
-    const y = Float64Array.from(records, (r) => r.y);
-    const config = defaultConfig('knn', 'classification');
-    if (!config) throw new Error('knn has a classification default');
-    const onTrain = await fitPipeline(frame, ['x', 'c'], y, train, config, { task: 'classification', nClasses: 2, seed: 0 });
-    // Changing the test rows must not change what was learned.
-    const changed = frameFromRecords(records.map((r, i) => (i >= 10 ? { ...r, x: -5e6, c: 'zzz' } : r)));
-    const again = await fitPipeline(changed, ['x', 'c'], y, train, config, { task: 'classification', nClasses: 2, seed: 0 });
-    expect(again.preprocessing).toEqual(onTrain.preprocessing);
+  it('a row whose only known feature is a category takes the mean of every row of that category', () => {
+    // Penguins' case: the island known, every measurement missing.
+    const recs = [
+      ...rows(6).map((i) => ({ island: 'A', mass: 1 + i / 10, bill: 20 })),
+      ...rows(12).map((i) => ({ island: 'B', mass: 10 + i / 10, bill: 40 })),
+      { island: 'B', mass: null, bill: null },
+    ];
+    const data = frameFromRecords(recs);
+    const state = fitPreprocessor(data, ['island', 'mass', 'bill'], rows(18), { impute: 'knn', scale: false });
+    const [out] = transform(state, data, [18]);
+    // One-hot island (A, B), then mass and bill: the mean over all twelve B rows, not the first five.
+    expect(out?.slice(0, 2)).toEqual([0, 1]);
+    expect(out?.[2]).toBeCloseTo(10 + 0.55, 12);
+    expect(out?.[3]).toBe(40);
+  });
+
+  it('fills a missing category with the most frequent among the nearest rows; a row sharing no known feature gets the fallback', () => {
+    const recs = [
+      ...rows(10).map((i) => ({ sex: i < 5 ? 'F' : 'M', mass: i < 5 ? 3000 + i : 5000 + i })),
+      { sex: null, mass: 5002.5 },
+      { sex: null, mass: null },
+    ];
+    const data = frameFromRecords(recs);
+    const state = fitPreprocessor(data, ['sex', 'mass'], rows(10), { impute: 'knn', scale: true });
+    const [near, none] = transform(state, data, [10, 11]);
+    expect(near?.slice(0, 2)).toEqual([0, 1]); // M
+    // Nothing known: the most frequent category (a tie, the first in order) and the mean, scaled to 0.
+    expect(none?.slice(0, 2)).toEqual([1, 0]);
+    expect(none?.[2]).toBeCloseTo(0, 12);
+  });
+
+  it('the fitted state is plain JSON and transforms the same after a round trip', () => {
+    const data = frameFromRecords(rows(30).map((i) => ({ a: i % 7 === 0 ? null : i, b: i % 5 === 0 ? null : Math.sin(i), c: i % 3 ? 'u' : null })));
+    const state = fitPreprocessor(data, ['a', 'b', 'c'], rows(20), { impute: 'knn', scale: true });
+    const copy = JSON.parse(JSON.stringify(state));
+    expect(transform(copy, data)).toEqual(transform(state, data));
+    expect(transform(state, data).flat().every(Number.isFinite)).toBe(true);
+    expect(state.donors).toHaveLength(20);
   });
 });

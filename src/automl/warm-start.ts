@@ -20,7 +20,7 @@ import { computeMetaFeatures, META_FEATURES_ATTR, type MetaFeatures, suggestWarm
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { StudyDirection } from '../trial/state.js';
 import type { Frame } from './csv.js';
-import { type ImputeChoice, MODEL_FAMILIES, type PipelineConfig, toTrialParams } from './families.js';
+import { IMPUTE_CHOICES, type ImputeChoice, MODEL_FAMILIES, type PipelineConfig, toTrialParams } from './families.js';
 import type { MetricName } from './metrics.js';
 import type { FamilyName, Task } from './models/model.js';
 import type { TargetEncoding } from './pipeline.js';
@@ -85,7 +85,7 @@ export function validConfig(params: Readonly<Record<string, ParamValue>>, task: 
   const family = params.family as FamilyName;
   if (typeof family !== 'string' || !families.includes(family)) return null;
   const impute = params.impute ?? 'mean';
-  if (impute !== 'mean' && impute !== 'median') return null;
+  if (!(IMPUTE_CHOICES as readonly ParamValue[]).includes(impute)) return null;
   const space = MODEL_FAMILIES[family].space(task);
   const own: Record<string, ParamValue> = {};
   for (const [k, v] of Object.entries(params)) {

@@ -62,7 +62,16 @@ import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { cell, type Frame, frameFromRecords } from './csv.js';
 import { DEFAULT_ENSEMBLE_SIZE, type OutOfFold, OutOfFoldPool, selectEnsemble } from './ensemble.js';
-import { defaultConfig, familiesFor, IMPUTE_CHOICES, type ImputeChoice, type PipelineConfig, portfolioConfigs, suggestPipeline, toTrialParams } from './families.js';
+import {
+  defaultConfig,
+  familiesFor,
+  IMPUTE_CHOICES,
+  type ImputeChoice,
+  type PipelineConfig,
+  portfolioConfigs,
+  suggestPipeline,
+  toTrialParams,
+} from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { type AutomlModelFile, ensembleModelFile, modelFile, readCsvFile } from './model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';

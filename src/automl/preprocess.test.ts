@@ -5,14 +5,17 @@ import { fitPreprocessor, transform } from './preprocess.js';
 const rows = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 describe('knn imputation', () => {
-  it("fills a missing number with the mean of the k nearest rows that have it, every row tied with the k-th counted", () => {
+  it('fills a missing number with the mean of the k nearest rows that have it, every row tied with the k-th counted', () => {
     // y = 10·x; the row with x = 7 lacks y. Nearest by x: 6, 8 (1 away), 5, 9 (2), then 4 and 10 tie at 3: all six count.
     const data = frameFromRecords([...rows(20).map((x) => ({ x, y: x === 7 ? null : 10 * x }))]);
     const knn = fitPreprocessor(data, ['x', 'y'], rows(20), { impute: 'knn', scale: false });
     expect(transform(knn, data, [7])).toEqual([[7, 70]]);
     // The mean imputation fills the column mean instead.
     const mean = fitPreprocessor(data, ['x', 'y'], rows(20), { impute: 'mean', scale: false });
-    const colMean = rows(20).filter((x) => x !== 7).reduce((a, x) => a + 10 * x, 0) / 19;
+    const colMean =
+      rows(20)
+        .filter((x) => x !== 7)
+        .reduce((a, x) => a + 10 * x, 0) / 19;
     expect(transform(mean, data, [7])[0]?.[1]).toBeCloseTo(colMean, 12);
   });
 

@@ -12,7 +12,7 @@
  * median regret after 10 and 25 trials, the cold median after 100 and the
  * trial count at which the warm median curve first reaches it (aim ≤ 50).
  *
- * Options: --samplers tpe,gp  --seeds 10  --datasets iris,… (the family; default all five)  --out results/transfer-datasets.json
+ * Options: --samplers tpe,gp  --seeds 10  --first-seed 0  --datasets iris,… (the family; default all five)  --out results/transfer-datasets.json
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,11 +27,13 @@ const { values: args } = parseArgs({
   options: {
     samplers: { type: 'string', default: 'tpe,gp' },
     seeds: { type: 'string', default: '10' },
+    'first-seed': { type: 'string', default: '0' },
     datasets: { type: 'string', default: SVM_DATASETS.join(',') },
     out: { type: 'string', default: 'results/transfer-datasets.json' },
   },
 });
 const SEEDS = Number(args.seeds);
+const FIRST_SEED = Number(args['first-seed']);
 const COLD = 100;
 const WARM = 50;
 const SOURCE_TRIALS = 100;
@@ -101,7 +103,7 @@ for (const kind of args.samplers.split(',')) {
     const from = datasets.filter((d) => d !== dataset).map((d) => sourceTrials.get(d) as FrozenTrial[]);
     const colds: number[][] = [];
     const warms: number[][] = [];
-    for (let seed = 0; seed < SEEDS; seed++) {
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       colds.push(await curve(dataset, makeSampler(kind, seed), COLD));
       warms.push(await curve(dataset, makeSampler(kind, seed), WARM, from));
     }
@@ -116,7 +118,7 @@ const out = resolve(dirname(fileURLToPath(import.meta.url)), args.out);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   out,
-  `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, cold: COLD, warm: WARM, sourceTrials: SOURCE_TRIALS, gridBest: Object.fromEntries(datasets.map((d) => [d, Math.min(...(grid.errors[d] as number[][]).flat())])), rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), seeds: SEEDS, firstSeed: FIRST_SEED, cold: COLD, warm: WARM, sourceTrials: SOURCE_TRIALS, gridBest: Object.fromEntries(datasets.map((d) => [d, Math.min(...(grid.errors[d] as number[][]).flat())])), rows }, null, 2)}\n`,
 );
 
 const f = (x: number): string => (x === 0 ? '0' : x.toFixed(4));

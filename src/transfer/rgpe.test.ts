@@ -118,4 +118,57 @@ describe('RankingWeightedEnsemble', () => {
     expect(new RankingWeightedEnsemble(earlier, { trustRegion: false }).region({ space, sign: 1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 13 })).toBeNull();
     expect(new RankingWeightedEnsemble([]).region({ space, sign: 1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 13 })).toBeNull();
   });
+
+  it('is as sure as the study’s own GP where the study has been observed: earlier studies add variance only away from its trials (seed 21)', () => {
+    // Few earlier trials each: their GPs stay unsure between them, at the target's trials too.
+    const earlier = [study(6, 21, (x, y) => 2 * bowl(x, y) + 1), study(6, 22, bowl)];
+    const rgpe = new RankingWeightedEnsemble(earlier, { decay: Number.POSITIVE_INFINITY });
+    const t = target(6, 23);
+    const input = { space, sign: -1, own: t.own, x: t.x, y: t.y, n: t.n, seed: 21 };
+    const w = rgpe.weights(input);
+    expect((w[0] as number) + (w[1] as number)).toBeGreaterThan(0.3);
+    const view = rgpe.prepare(input)(t.own);
+    const post = { mean: 0, variance: 0 };
+    const ownPost = { mean: 0, variance: 0 };
+    // At the study's own (noise-free) observations: the earlier studies' uncertainty about their tasks is gone with the own GP's.
+    for (let j = 0; j < t.n; j++) {
+      view.posterior(t.x, j, post);
+      t.own.posterior(t.x, j, ownPost);
+      expect(post.variance).toBeLessThan(1e-4 * t.own.params.signalVar);
+    }
+    // Away from them the earlier studies' uncertainty counts (r → 1): more than the own GP's share w_t²σ_t² alone.
+    const far = Float64Array.of(0.999, 0.001);
+    view.posterior(far, 0, post);
+    t.own.posterior(far, 0, ownPost);
+    expect(post.variance).toBeGreaterThan(1.05 * (w[2] as number) ** 2 * ownPost.variance);
+    expect(post.variance).toBeGreaterThan(0.01 * t.own.params.signalVar);
+    // The batch and gradient paths agree with the pointwise one; the variance's gradient matches finite differences.
+    const xs = Float64Array.of(0.2, 0.4, 0.61, 0.33, (t.x[0] as number) + 0.01, t.x[1] as number);
+    const means = new Float64Array(3);
+    const vars = new Float64Array(3);
+    view.posteriorBatch(xs, 3, means, vars);
+    const gm = new Float64Array(2);
+    const gv = new Float64Array(2);
+    for (let r = 0; r < 3; r++) {
+      view.posterior(xs, r, post);
+      expect(means[r]).toBeCloseTo(post.mean, 10);
+      expect(vars[r]).toBeCloseTo(post.variance, 10);
+      const x = xs.slice(2 * r, 2 * r + 2);
+      view.posteriorWithGrad(x, ownPost, gm, gv);
+      expect(ownPost.variance).toBeCloseTo(post.variance, 10);
+      for (let j = 0; j < 2; j++) {
+        const h = 1e-6;
+        const up = x.slice();
+        const down = x.slice();
+        up[j] = (up[j] as number) + h;
+        down[j] = (down[j] as number) - h;
+        const a = { mean: 0, variance: 0 };
+        const b = { mean: 0, variance: 0 };
+        view.posterior(up, 0, a);
+        view.posterior(down, 0, b);
+        expect(gv[j]).toBeCloseTo((a.variance - b.variance) / (2 * h), 4);
+        expect(gm[j]).toBeCloseTo((a.mean - b.mean) / (2 * h), 4);
+      }
+    }
+  });
 });

@@ -113,10 +113,13 @@ describe('automl', () => {
       source: 'search',
     });
     const ranked = [e(0, 1, { k: 1 }), e(1, 1, { k: 1 }), e(2, 2, { k: 2 }), e(3, 3, { k: 3 }), e(4, 1, { k: 4 }, 'PRUNED')];
-    // 2 × (1 + 2) s fits in 40 % of 20 s; adding the 3 s trial would not.
+    // 2 × (1 + 2) s fits in 40 % of 20 s; a third candidate must leave room for 4 splits of all: 4 × (1 + 2 + 3) s does not.
     const plan = confirmationPlan(ranked, 20_000);
     expect(plan.candidates.map((c) => c.trial)).toEqual([0, 2]);
     expect(plan.reserveMs).toBe(6000);
+    expect(confirmationPlan(ranked, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 3]);
+    expect(confirmationPlan(ranked, 60_000).reserveMs).toBe(24_000);
+    expect(confirmationPlan(ranked, 59_000).candidates.map((c) => c.trial)).toEqual([0, 2]);
     // At least a quarter of the budget when the candidates are cheap.
     expect(confirmationPlan(ranked, 200_000).reserveMs).toBe(50_000);
     expect(confirmationPlan(ranked, 200_000).candidates.map((c) => c.trial)).toEqual([0, 2, 3]);

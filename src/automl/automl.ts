@@ -446,6 +446,12 @@ const CONFIRM_FAMILIES = 3;
 const CONFIRM_PER_FAMILY = 6;
 /** Fresh splits after which confirmation stops (the mean over 5 × this many folds is precise enough to choose by). */
 export const CONFIRM_MAX_SPLITS = 10;
+/**
+ * Fresh splits the candidates after the first two must leave room for: an
+ * ensemble selected on two splits of costly candidates overfits them (penguins:
+ * 0.999 on the two, 0.995 on fresh folds), so fewer candidates on more splits.
+ */
+const CONFIRM_SPLITS_WANTED = 4;
 /** The most of the time budget that confirmation may take, and the least it gets when it runs (more splits where they are cheap). */
 const CONFIRM_SHARE = 0.4;
 const CONFIRM_MIN_SHARE = 0.25;
@@ -456,11 +462,12 @@ const CONFIRM_MIN_SHARE = 0.25;
  * ranks families no more reliably than configurations), then the other
  * leaders in rank order (at most CONFIRM_PER_FAMILY of a family), then the
  * best of each remaining family; distinct COMPLETE configurations, up to
- * CONFIRM_TOP, skipping those whose two more splits (from their search
- * times) would not fit in CONFIRM_SHARE of the budget. None when the leader
- * does not fit or fewer than two do (nothing to choose between). The time
- * kept is two splits of each, and at least CONFIRM_MIN_SHARE of the budget
- * unless CONFIRM_MAX_SPLITS splits take less.
+ * CONFIRM_TOP, skipping those that would not fit in CONFIRM_SHARE of the
+ * budget: two more splits of the first two (from their search times), and
+ * CONFIRM_SPLITS_WANTED splits of all once there are more. None when the
+ * leader does not fit or fewer than two do (nothing to choose between). The
+ * time kept is that many splits of each, and at least CONFIRM_MIN_SHARE of
+ * the budget unless CONFIRM_MAX_SPLITS splits take less.
  */
 export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: number): { readonly candidates: LeaderboardEntry[]; readonly reserveMs: number } {
   const complete = ranked.filter((e) => e.state === 'COMPLETE');
@@ -475,7 +482,8 @@ export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: nu
     if (candidates.length >= CONFIRM_TOP) break;
     const key = configKey(e);
     if (seen.has(key) || (perFamily.get(e.family) ?? 0) >= CONFIRM_PER_FAMILY) continue;
-    if (2 * (costMs + e.seconds * 1000) > CONFIRM_SHARE * timeMs) {
+    const splits = candidates.length < 2 ? 2 : CONFIRM_SPLITS_WANTED;
+    if (splits * (costMs + e.seconds * 1000) > CONFIRM_SHARE * timeMs) {
       if (candidates.length === 0) break;
       continue;
     }
@@ -485,7 +493,10 @@ export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: nu
     costMs += e.seconds * 1000;
   }
   if (candidates.length < 2) return { candidates: [], reserveMs: 0 };
-  const reserveMs = Math.min(CONFIRM_SHARE * timeMs, Math.max(2 * costMs, Math.min(CONFIRM_MAX_SPLITS * costMs, CONFIRM_MIN_SHARE * timeMs)));
+  const reserveMs = Math.min(
+    CONFIRM_SHARE * timeMs,
+    Math.max((candidates.length > 2 ? CONFIRM_SPLITS_WANTED : 2) * costMs, Math.min(CONFIRM_MAX_SPLITS * costMs, CONFIRM_MIN_SHARE * timeMs)),
+  );
   return { candidates, reserveMs };
 }
 

@@ -43,8 +43,9 @@
  *   ENSEMBLE_POOL distinct completed pipelines of the search, whose
  *   predictions on the search's folds are kept in memory. The members are
  *   refitted on all rows and saved as an ensemble model. When the ensemble
- *   does not beat the best single pipeline on those predictions, the
- *   single pipeline is saved.
+ *   does not beat the best single pipeline on those predictions (on the
+ *   fresh splits: by more than one standard error of its gain per fold,
+ *   the one-standard-error rule), the single pipeline is saved.
  */
 
 import { type CrossValidationRecord, crossValidate, summarize } from '../cv/cross-validate.js';
@@ -198,6 +199,14 @@ export interface AutomlResult {
   readonly bestConfig: PipelineConfig;
   /** Present when the model is an ensemble. */
   readonly ensemble?: AutomlEnsemble;
+  /**
+   * Present when ensemble selection ran: the selected ensemble's mean gain
+   * per fold over the best single pipeline on the predictions it was
+   * selected on, its standard error, and the splits and candidates it
+   * used. On the confirmation's fresh splits the ensemble is kept only when
+   * the gain exceeds one standard error.
+   */
+  readonly ensembleGain?: { readonly gain: number; readonly stdErr: number; readonly splits: number; readonly candidates: number };
   readonly searchSeconds: number;
 }
 
@@ -444,6 +453,8 @@ const CONFIRM_TOP = 16;
 const CONFIRM_FAMILIES = 3;
 /** At most this many candidates of one family (a search focused on one family would otherwise fill the list with it). */
 const CONFIRM_PER_FAMILY = 6;
+/** Standard errors by which an ensemble selected on fresh splits must beat the best single pipeline there (the one-standard-error rule). */
+const ENSEMBLE_MIN_GAIN_STD_ERRS = 1;
 /** Fresh splits after which confirmation stops (the mean over 5 × this many folds is precise enough to choose by). */
 export const CONFIRM_MAX_SPLITS = 10;
 /**
@@ -764,6 +775,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     // An ensemble of one pipeline is that pipeline.
     const stacked = freshFolds.length >= 2 && pool !== undefined ? stackSplits(confirmed, freshFolds, target.y, frame.nRows, direction) : undefined;
     const candidates = stacked?.candidates ?? pool?.best() ?? [];
+    let ensembleGain: AutomlResult['ensembleGain'];
     if (candidates.length > 1) {
       const t0 = Date.now();
       const selection = selectEnsemble({
@@ -774,7 +786,10 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         nClasses,
         metric,
         size: ensembleSize,
+        // On the fresh splits, an ensemble must beat the best single pipeline by more than the noise (one standard error).
+        ...(stacked ? { minGainStdErrs: ENSEMBLE_MIN_GAIN_STD_ERRS } : {}),
       });
+      ensembleGain = { gain: selection.gain, stdErr: selection.gainStdErr, splits: stacked ? freshFolds.length : 1, candidates: candidates.length };
       const chosen = candidates.map((c, k) => ({ ...c, weight: selection.weights[k] as number })).filter((c) => c.weight > 0);
       const selectSeconds = (Date.now() - t0) / 1000;
       if (chosen.length > 1) {
@@ -793,7 +808,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
             selectSeconds,
             refitSeconds: (Date.now() - t1) / 1000,
           };
-          return { task, metric, direction, studyName, folds: nFolds, leaderboard, best, baselineScore, model, bestConfig: config, ensemble, searchSeconds };
+          return { task, metric, direction, studyName, folds: nFolds, leaderboard, best, baselineScore, model, bestConfig: config, ensemble, ensembleGain, searchSeconds };
         } finally {
           for (const m of members) m.pipeline.model.dispose?.();
         }
@@ -802,7 +817,20 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const fitted = await fitPipeline(frame, features, target.y, target.rows, config, fitCtx);
     const model = modelFile(fitted, fileInfo);
     fitted.model.dispose?.();
-    return { task, metric, direction, studyName, folds: nFolds, leaderboard, best, baselineScore, model, bestConfig: config, searchSeconds };
+    return {
+      task,
+      metric,
+      direction,
+      studyName,
+      folds: nFolds,
+      leaderboard,
+      best,
+      baselineScore,
+      model,
+      bestConfig: config,
+      ...(ensembleGain ? { ensembleGain } : {}),
+      searchSeconds,
+    };
   } finally {
     await study.close();
   }

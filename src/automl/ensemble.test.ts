@@ -89,6 +89,28 @@ describe('selectEnsemble', () => {
     expect(r.weights).toEqual([1, 0]);
     expect(r.score).toBe(0);
   });
+
+  it('minGainStdErrs: an ensemble whose gain is not consistent over the folds (within one standard error) gives way to the best single candidate', () => {
+    const n = 20;
+    const truth = Array.from({ length: n }, (_, i) => i);
+    const fs = folds(n);
+    // A and B err in opposite directions on `rows`; their average is exact there.
+    const pair = (rows: readonly number[]): Float64Array[] => [
+      Float64Array.from(truth, (y, i) => (rows.includes(i) ? y + 2 : y)),
+      Float64Array.from(truth, (y, i) => (rows.includes(i) ? y - 2 : y)),
+    ];
+    const o = { truth, folds: fs, task: 'regression' as const, nClasses: 0, metric: 'rmse' as const, size: 10, init: 1 };
+    // The gain in one fold only: mean gain = its standard error.
+    const lucky = selectEnsemble({ ...o, predictions: pair([fs[0]?.testIndex[0] as number]) });
+    expect(lucky.weights).toEqual([0.5, 0.5]);
+    expect(lucky.gain).toBeCloseTo(lucky.gainStdErr, 12);
+    expect(selectEnsemble({ ...o, predictions: pair([fs[0]?.testIndex[0] as number]), minGainStdErrs: 1 }).weights).toEqual([1, 0]);
+    // The same gain in every fold: no spread, the ensemble stays.
+    const steady = selectEnsemble({ ...o, predictions: pair(fs.map((f) => f.testIndex[0] as number)), minGainStdErrs: 1 });
+    expect(steady.weights).toEqual([0.5, 0.5]);
+    expect(steady.gainStdErr).toBe(0);
+    expect(steady.gain).toBeGreaterThan(0);
+  });
 });
 
 describe('automl with ensemble selection', () => {

@@ -47,6 +47,14 @@ export interface EnsembleSelectionInput {
   readonly seed?: number;
   /** At most this many best candidates start the ensemble (sorted initialisation; default 3; candidates must be given best first). */
   readonly init?: number;
+  /**
+   * The ensemble must beat the best single candidate by more than this many
+   * standard errors of its mean gain over the folds (paired, fold by fold),
+   * else the single candidate is kept: the one-standard-error rule (Hastie,
+   * Tibshirani and Friedman, section 7.10) preferring the simpler model when
+   * the gain is within the noise. Default 0: any gain.
+   */
+  readonly minGainStdErrs?: number;
 }
 
 export interface EnsembleSelection {
@@ -57,6 +65,9 @@ export interface EnsembleSelection {
   readonly std: number;
   /** Each candidate's own CV score. */
   readonly memberScores: number[];
+  /** The selected ensemble's mean gain over the best single candidate per fold (in the metric's better direction; whether or not the ensemble was kept) and its standard error. */
+  readonly gain: number;
+  readonly gainStdErr: number;
 }
 
 export const DEFAULT_ENSEMBLE_SIZE = 25;
@@ -148,12 +159,21 @@ export function selectEnsemble(o: EnsembleSelectionInput): EnsembleSelection {
   // The best single candidate is an ensemble too (sorted initialisation and bagging may end worse than it).
   const top = memberScores.reduce((a, s, c) => (sign * (s - (memberScores[a] as number)) > 0 ? c : a), 0);
   const single = cvScore(o.predictions[top] as OutOfFold, 1, o, width);
-  if (better(single, ensemble)) {
+  const { gain, stdErr } = pairedGain(averaged, o.predictions[top] as OutOfFold, o, width, sign);
+  if (better(single, ensemble) || (gain <= (o.minGainStdErrs ?? 0) * stdErr && (o.minGainStdErrs ?? 0) > 0)) {
     const only = new Array<number>(n).fill(0);
     only[top] = 1;
-    return { weights: only, score: single.score, std: foldStd(o.predictions[top] as OutOfFold, 1, o, width), memberScores };
+    return { weights: only, score: single.score, std: foldStd(o.predictions[top] as OutOfFold, 1, o, width), memberScores, gain, gainStdErr: stdErr };
   }
-  return { weights, score: ensemble.score, std: foldStd(averaged, 1, o, width), memberScores };
+  return { weights, score: ensemble.score, std: foldStd(averaged, 1, o, width), memberScores, gain, gainStdErr: stdErr };
+}
+
+/** Mean over folds of (ensemble − single) in the metric's better direction, and its standard error. */
+function pairedGain(ensemble: Float64Array, single: OutOfFold, o: EnsembleSelectionInput, width: number, sign: number): { gain: number; stdErr: number } {
+  const d = o.folds.map((f) => sign * (cvScore(ensemble, 1, { ...o, folds: [f] }, width).score - cvScore(single, 1, { ...o, folds: [f] }, width).score));
+  const mean = d.reduce((a, b) => a + b, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, d.length - 1));
+  return { gain: mean, stdErr: sd / Math.sqrt(d.length) };
 }
 
 interface Scored {

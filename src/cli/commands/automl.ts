@@ -188,6 +188,12 @@ export function registerAutoml(program: Command): void {
         `model: an ensemble of ${result.ensemble.members.length} pipelines (${members}); ${result.metric} ${fmt(result.ensemble.score)} on ${result.ensemble.splits > 1 ? `${result.ensemble.splits} fresh ${result.folds}-fold splits` : "the search's folds"} (the predictions it was selected on) against ${fmt(result.ensemble.bestMemberScore)} for its best member\n`,
       );
     }
+    const eg = result.ensembleGain;
+    if (result.ensemble === undefined && eg !== undefined && eg.candidates > 1) {
+      process.stdout.write(
+        `model: the best single pipeline; the best ensemble of ${eg.candidates} candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over it on ${eg.splits > 1 ? `${eg.splits} fresh splits, not more than one standard error` : "the search's folds"}\n`,
+      );
+    }
     if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);
   });
 }

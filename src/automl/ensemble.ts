@@ -160,7 +160,9 @@ export function selectEnsemble(o: EnsembleSelectionInput): EnsembleSelection {
   const top = memberScores.reduce((a, s, c) => (sign * (s - (memberScores[a] as number)) > 0 ? c : a), 0);
   const single = cvScore(o.predictions[top] as OutOfFold, 1, o, width);
   const { gain, stdErr } = pairedGain(averaged, o.predictions[top] as OutOfFold, o, width, sign);
-  if (better(single, ensemble) || (gain <= (o.minGainStdErrs ?? 0) * stdErr && (o.minGainStdErrs ?? 0) > 0)) {
+  // Not more than k standard errors (up to rounding: a gain in one fold of F has a mean exactly its standard error, g/F).
+  const k = o.minGainStdErrs ?? 0;
+  if (better(single, ensemble) || (k > 0 && gain <= k * stdErr * (1 + 1e-9) + 1e-12)) {
     const only = new Array<number>(n).fill(0);
     only[top] = 1;
     return { weights: only, score: single.score, std: foldStd(o.predictions[top] as OutOfFold, 1, o, width), memberScores, gain, gainStdErr: stdErr };

@@ -107,8 +107,8 @@ interface Row {
     selectSeconds: number;
     refitSeconds: number;
   };
-  /** Ensemble selection's gain per fold over the best single candidate on the predictions it selected on, its standard error, splits and candidates (also when the single pipeline was kept). */
-  ensembleGain?: { gain: number; stdErr: number; splits: number; candidates: number };
+  /** Ensemble selection's gain per fold over the best single candidate (held out on the fresh splits, else on the predictions it selected on), its standard error, splits and candidates (also when the single pipeline was kept). */
+  ensembleGain?: { gain: number; stdErr: number; heldOut: boolean; splits: number; candidates: number };
   /** automl rerun inside each fold of the first evaluation split, against the best default on that split. */
   nested?: Score & { bestDefault: number; families: FamilyName[]; trials: number[] };
 }

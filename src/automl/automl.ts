@@ -44,8 +44,8 @@
  *   predictions on the search's folds are kept in memory. The members are
  *   refitted on all rows and saved as an ensemble model. When the ensemble
  *   does not beat the best single pipeline on those predictions (on the
- *   fresh splits: by more than one standard error of its gain per fold,
- *   the one-standard-error rule), the single pipeline is saved.
+ *   fresh splits: also held out, selected on half the splits and scored on
+ *   the other half, both ways), the single pipeline is saved.
  */
 
 import { type CrossValidationRecord, crossValidate, summarize } from '../cv/cross-validate.js';
@@ -62,7 +62,7 @@ import type { Trial } from '../study/trial.js';
 import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { cell, type Frame, frameFromRecords } from './csv.js';
-import { DEFAULT_ENSEMBLE_SIZE, type OutOfFold, OutOfFoldPool, selectEnsemble } from './ensemble.js';
+import { DEFAULT_ENSEMBLE_SIZE, heldOutEnsembleGain, type OutOfFold, OutOfFoldPool, selectEnsemble } from './ensemble.js';
 import {
   defaultConfig,
   familiesFor,
@@ -200,13 +200,20 @@ export interface AutomlResult {
   /** Present when the model is an ensemble. */
   readonly ensemble?: AutomlEnsemble;
   /**
-   * Present when ensemble selection ran: the selected ensemble's mean gain
-   * per fold over the best single pipeline on the predictions it was
-   * selected on, its standard error, and the splits and candidates it
-   * used. On the confirmation's fresh splits the ensemble is kept only when
-   * the gain exceeds one standard error.
+   * Present when ensemble selection ran: the ensemble's mean gain per fold
+   * over the best single pipeline and its standard error, the splits and
+   * candidates it used. On the confirmation's fresh splits (`heldOut`) the
+   * gain is on splits the selection did not see (heldOutEnsembleGain), and
+   * the ensemble is kept only when it is positive; on the search's folds it
+   * is the gain on the predictions it was selected on.
    */
-  readonly ensembleGain?: { readonly gain: number; readonly stdErr: number; readonly splits: number; readonly candidates: number };
+  readonly ensembleGain?: {
+    readonly gain: number;
+    readonly stdErr: number;
+    readonly heldOut: boolean;
+    readonly splits: number;
+    readonly candidates: number;
+  };
   readonly searchSeconds: number;
 }
 
@@ -453,8 +460,6 @@ const CONFIRM_TOP = 16;
 const CONFIRM_FAMILIES = 3;
 /** At most this many candidates of one family (a search focused on one family would otherwise fill the list with it). */
 const CONFIRM_PER_FAMILY = 6;
-/** Standard errors by which an ensemble selected on fresh splits must beat the best single pipeline there (the one-standard-error rule). */
-const ENSEMBLE_MIN_GAIN_STD_ERRS = 1;
 /** Fresh splits after which confirmation stops (the mean over 5 × this many folds is precise enough to choose by). */
 export const CONFIRM_MAX_SPLITS = 10;
 /**
@@ -786,11 +791,22 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         nClasses,
         metric,
         size: ensembleSize,
-        // On the fresh splits, an ensemble must beat the best single pipeline by more than the noise (one standard error).
-        ...(stacked ? { minGainStdErrs: ENSEMBLE_MIN_GAIN_STD_ERRS } : {}),
       });
-      ensembleGain = { gain: selection.gain, stdErr: selection.gainStdErr, splits: stacked ? freshFolds.length : 1, candidates: candidates.length };
-      const chosen = candidates.map((c, k) => ({ ...c, weight: selection.weights[k] as number })).filter((c) => c.weight > 0);
+      // On the fresh splits the ensemble must also win on splits it was not selected on (selected on one half, scored on the other).
+      const heldOut = stacked
+        ? heldOutEnsembleGain({ predictions: candidates.map((c) => c.oof), truth: stacked.truth, folds: stacked.folds, task, nClasses, metric, size: ensembleSize }, nFolds)
+        : undefined;
+      ensembleGain = {
+        gain: heldOut?.gain ?? selection.gain,
+        stdErr: heldOut?.stdErr ?? selection.gainStdErr,
+        heldOut: heldOut !== undefined,
+        splits: stacked ? freshFolds.length : 1,
+        candidates: candidates.length,
+      };
+      const chosen =
+        heldOut !== undefined && !(heldOut.gain > 0)
+          ? []
+          : candidates.map((c, k) => ({ ...c, weight: selection.weights[k] as number })).filter((c) => c.weight > 0);
       const selectSeconds = (Date.now() - t0) / 1000;
       if (chosen.length > 1) {
         const t1 = Date.now();

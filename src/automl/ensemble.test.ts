@@ -6,7 +6,7 @@ import { dials } from '../../test/cli/cli-harness.js';
 import { automl } from './automl.js';
 import { parseCsv } from './csv.js';
 import { loadAutomlDataset } from './datasets.js';
-import { predictEnsemble, selectEnsemble } from './ensemble.js';
+import { heldOutEnsembleGain, predictEnsemble, selectEnsemble } from './ensemble.js';
 import { defaultConfig } from './families.js';
 import { ENSEMBLE_FORMAT_VERSION, ensembleModelFile, loadModel, modelFromJson, predict, saveModel } from './model-file.js';
 import { encodeTarget, type FittedPipeline, fitPipeline } from './pipeline.js';
@@ -90,26 +90,28 @@ describe('selectEnsemble', () => {
     expect(r.score).toBe(0);
   });
 
-  it('minGainStdErrs: an ensemble whose gain is not consistent over the folds (within one standard error) gives way to the best single candidate', () => {
+  it('heldOutEnsembleGain: a gain found on one split only does not carry to the other; a gain on every split does', () => {
+    // Two fresh splits of the same 20 rows, stacked: rows 20-39 are the second split.
     const n = 20;
-    const truth = Array.from({ length: n }, (_, i) => i);
-    const fs = folds(n);
+    const truth = Array.from({ length: 2 * n }, (_, i) => i % n);
+    const fs = [...folds(n), ...folds(n).map((f) => ({ testIndex: f.testIndex.map((i) => i + n) }))];
     // A and B err in opposite directions on `rows`; their average is exact there.
     const pair = (rows: readonly number[]): Float64Array[] => [
       Float64Array.from(truth, (y, i) => (rows.includes(i) ? y + 2 : y)),
       Float64Array.from(truth, (y, i) => (rows.includes(i) ? y - 2 : y)),
     ];
     const o = { truth, folds: fs, task: 'regression' as const, nClasses: 0, metric: 'rmse' as const, size: 10, init: 1 };
-    // The gain in one fold only: mean gain = its standard error.
-    const lucky = selectEnsemble({ ...o, predictions: pair([fs[0]?.testIndex[0] as number]) });
-    expect(lucky.weights).toEqual([0.5, 0.5]);
-    expect(lucky.gain).toBeCloseTo(lucky.gainStdErr, 12);
-    expect(selectEnsemble({ ...o, predictions: pair([fs[0]?.testIndex[0] as number]), minGainStdErrs: 1 }).weights).toEqual([1, 0]);
-    // The same gain in every fold: no spread, the ensemble stays.
-    const steady = selectEnsemble({ ...o, predictions: pair(fs.map((f) => f.testIndex[0] as number)), minGainStdErrs: 1 });
-    expect(steady.weights).toEqual([0.5, 0.5]);
-    expect(steady.gainStdErr).toBe(0);
+    // One row of the first split: on all folds the ensemble wins (in-sample gain > 0), held out it gains nothing.
+    const lucky = pair([0]);
+    const inSample = selectEnsemble({ ...o, predictions: lucky });
+    expect(inSample.weights).toEqual([0.5, 0.5]);
+    expect(inSample.gain).toBeGreaterThan(0);
+    expect(heldOutEnsembleGain({ ...o, predictions: lucky }, 5)).toEqual({ gain: 0, stdErr: 0 });
+    // The first row of every fold of both splits: selected on either split, the ensemble wins on the other.
+    const steady = heldOutEnsembleGain({ ...o, predictions: pair(fs.map((f) => f.testIndex[0] as number)) }, 5);
     expect(steady.gain).toBeGreaterThan(0);
+    expect(steady.stdErr).toBeCloseTo(0, 12);
+    expect(() => heldOutEnsembleGain({ ...o, folds: fs.slice(0, 5), predictions: lucky }, 5)).toThrow(/two groups of 5 folds/);
   });
 });
 

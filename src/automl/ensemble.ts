@@ -45,16 +45,8 @@ export interface EnsembleSelectionInput {
   readonly bags?: number;
   /** Seed of the bags' draws. */
   readonly seed?: number;
-  /** At most this many best candidates start the ensemble (sorted initialisation; default 3; candidates must be given best first). */
+  /** At most this many best candidates (by their score on `folds`) start the ensemble (sorted initialisation; default 3). */
   readonly init?: number;
-  /**
-   * The ensemble must beat the best single candidate by more than this many
-   * standard errors of its mean gain over the folds (paired, fold by fold),
-   * else the single candidate is kept: the one-standard-error rule (Hastie,
-   * Tibshirani and Friedman, section 7.10) preferring the simpler model when
-   * the gain is within the noise. Default 0: any gain.
-   */
-  readonly minGainStdErrs?: number;
 }
 
 export interface EnsembleSelection {
@@ -65,7 +57,7 @@ export interface EnsembleSelection {
   readonly std: number;
   /** Each candidate's own CV score. */
   readonly memberScores: number[];
-  /** The selected ensemble's mean gain over the best single candidate per fold (in the metric's better direction; whether or not the ensemble was kept) and its standard error. */
+  /** The selected ensemble's mean gain per fold over the best single candidate, on the predictions it was selected on (in the metric's better direction; optimistic), and its standard error. */
   readonly gain: number;
   readonly gainStdErr: number;
 }
@@ -139,7 +131,8 @@ export function selectEnsemble(o: EnsembleSelectionInput): EnsembleSelection {
   const sign = metricDirection(o.metric) === 'maximize' ? 1 : -1;
   const better = (a: Scored, b: Scored): boolean => sign * (a.score - b.score) > 1e-12 || (Math.abs(a.score - b.score) <= 1e-12 && a.brier < b.brier - 1e-12);
   const memberScores = o.predictions.map((p) => cvScore(p, 1, o, width).score);
-  const all = Array.from({ length: n }, (_, c) => c);
+  // Best first by their own score on these folds (sorted initialisation starts from the first), ties in the given order.
+  const all = Array.from({ length: n }, (_, c) => c).sort((a, b) => sign * ((memberScores[b] as number) - (memberScores[a] as number)) || a - b);
   let weights: number[];
   if (bags === 1 || n < 4) weights = hillClimb(o, all, size, width, better);
   else {
@@ -160,14 +153,51 @@ export function selectEnsemble(o: EnsembleSelectionInput): EnsembleSelection {
   const top = memberScores.reduce((a, s, c) => (sign * (s - (memberScores[a] as number)) > 0 ? c : a), 0);
   const single = cvScore(o.predictions[top] as OutOfFold, 1, o, width);
   const { gain, stdErr } = pairedGain(averaged, o.predictions[top] as OutOfFold, o, width, sign);
-  // Not more than k standard errors (up to rounding: a gain in one fold of F has a mean exactly its standard error, g/F).
-  const k = o.minGainStdErrs ?? 0;
-  if (better(single, ensemble) || (k > 0 && gain <= k * stdErr * (1 + 1e-9) + 1e-12)) {
+  if (better(single, ensemble)) {
     const only = new Array<number>(n).fill(0);
     only[top] = 1;
     return { weights: only, score: single.score, std: foldStd(o.predictions[top] as OutOfFold, 1, o, width), memberScores, gain, gainStdErr: stdErr };
   }
   return { weights, score: ensemble.score, std: foldStd(averaged, 1, o, width), memberScores, gain, gainStdErr: stdErr };
+}
+
+/**
+ * Whether ensemble selection beats the best single candidate on folds it did
+ * not select on: the folds are `groups` of `groupSize` (the fresh splits of
+ * 5 folds each), cut into two halves of groups; selection on one half (the
+ * ensemble's weights, and the best single candidate there) is scored fold by
+ * fold on the other, both ways (2-fold cross-validation of the selection
+ * procedure itself). Returns the mean gain per held-out fold in the metric's
+ * better direction and its standard error. The gain on the folds selection
+ * ran on is optimistic: greedy selection picks the members that fit those
+ * very rows, which on a few hundred rows is one or two of them (penguins:
+ * +0.0015 ± 0.0015 there, 0.9945 against the single pipeline's 0.9959 on
+ * fresh folds).
+ */
+export function heldOutEnsembleGain(o: EnsembleSelectionInput, groupSize: number): { gain: number; stdErr: number } {
+  const groups = Math.floor(o.folds.length / groupSize);
+  if (groups < 2) throw new InvalidArgumentError(`held-out ensemble selection needs two groups of ${groupSize} folds, got ${o.folds.length} folds`);
+  const cut = Math.ceil(groups / 2) * groupSize;
+  const halves = [o.folds.slice(0, cut), o.folds.slice(cut, groups * groupSize)];
+  const width = o.task === 'classification' ? o.nClasses : 1;
+  const len = (o.predictions[0] as OutOfFold).length;
+  const sign = metricDirection(o.metric) === 'maximize' ? 1 : -1;
+  const d: number[] = [];
+  for (const [a, b] of [
+    [0, 1],
+    [1, 0],
+  ] as const) {
+    const sel = selectEnsemble({ ...o, folds: halves[a] as EnsembleSelectionInput['folds'] });
+    const top = sel.memberScores.reduce((best, v, c) => (sign * (v - (sel.memberScores[best] as number)) > 0 ? c : best), 0);
+    const ensemble = weighted(o.predictions, sel.weights, len);
+    for (const f of halves[b] as EnsembleSelectionInput['folds']) {
+      const one = { ...o, folds: [f] };
+      d.push(sign * (cvScore(ensemble, 1, one, width).score - cvScore(o.predictions[top] as OutOfFold, 1, one, width).score));
+    }
+  }
+  const mean = d.reduce((x, y) => x + y, 0) / d.length;
+  const sd = Math.sqrt(d.reduce((x, v) => x + (v - mean) ** 2, 0) / Math.max(1, d.length - 1));
+  return { gain: mean, stdErr: sd / Math.sqrt(d.length) };
 }
 
 /** Mean over folds of (ensemble − single) in the metric's better direction, and its standard error. */

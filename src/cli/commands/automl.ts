@@ -191,7 +191,7 @@ export function registerAutoml(program: Command): void {
     const eg = result.ensembleGain;
     if (result.ensemble === undefined && eg !== undefined && eg.candidates > 1) {
       process.stdout.write(
-        `model: the best single pipeline; the best ensemble of ${eg.candidates} candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over it on ${eg.splits > 1 ? `${eg.splits} fresh splits, not more than one standard error` : "the search's folds"}\n`,
+        `model: the best single pipeline; the best ensemble of ${eg.candidates} candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over it on ${eg.heldOut ? `${eg.splits} fresh splits (selected on half of them, scored on the other half)` : "the search's folds"}\n`,
       );
     }
     if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);

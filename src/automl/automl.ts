@@ -588,7 +588,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   const metaFeatures = frameMetaFeatures(frame, features, target);
   // Off by default with the default in-process memory storage: runs of one process (a benchmark, nested CV) must not learn from each other unasked.
   const warmStart = options.warmStart ?? options.storage !== undefined;
-  const warm = await planAutomlWarmStart({ storage, warmStart, metaFeatures, task, families, studyName });
+  const warm = await planAutomlWarmStart({ storage, warmStart, metaFeatures, task, families, imputeChoices, studyName });
   const study = await createStudy({
     studyName,
     storage,
@@ -626,9 +626,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       0,
       options.trials ?? Number.POSITIVE_INFINITY,
     );
-    // An earlier study's imputation that this data has no use for (it has no missing values) becomes the mean.
-    for (const { c, kind } of queue)
-      await study.enqueueTrial(toTrialParams(imputeChoices.includes(c.impute) ? c : { ...c, impute: 'mean' }), { userAttrs: { [kind]: true } });
+    for (const { c, kind } of queue) await study.enqueueTrial(toTrialParams(c), { userAttrs: { [kind]: true } });
     const nDefaults = queue.length;
     const started = Date.now();
     const timeMs = options.timeMs ?? (options.trials === undefined ? 60_000 : undefined);

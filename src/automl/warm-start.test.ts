@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStudy } from '../study/create-study.js';
+import { createStudy, loadStudy } from '../study/create-study.js';
 import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import { WARM_START_ATTR } from '../transfer/warm-start.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { type AutomlOptions, automl } from './automl.js';
 import { loadAutomlDataset } from './datasets.js';
+import { defaultConfig, type PipelineConfig, suggestPipeline, toTrialParams } from './families.js';
 import type { FamilyName } from './models/model.js';
-import { AUTOML_ATTR, AUTOML_WARM_START_ATTR, type AutomlWarmStartInfo } from './warm-start.js';
+import { encodeTarget } from './pipeline.js';
+import { AUTOML_ATTR, AUTOML_WARM_START_ATTR, type AutomlWarmStartInfo, frameMetaFeatures } from './warm-start.js';
 
 const families: FamilyName[] = ['naive_bayes', 'decision_tree', 'knn', 'linear'];
 const base = { target: 'target', trials: 10, families, seed: 0 } satisfies Partial<AutomlOptions>;
@@ -95,6 +97,49 @@ describe('automl meta-learning warm start (SQLite)', () => {
     expect(seen).toEqual([]);
     await automl({ ...base, trials: 2, data, storage: 'memory:', warmStart: true, onWarmStart: (i) => seen.push(i) });
     expect(seen).toHaveLength(1);
+  }, 60_000);
+
+  it('on data without missing values an earlier imputation becomes the mean before duplicates are dropped: no configuration runs twice', async () => {
+    // An earlier study on data with missing values (penguins) whose best two are the knn default with median and with knn imputation.
+    const penguins = loadAutomlDataset('penguins');
+    const target = encodeTarget(penguins, 'target');
+    const features = penguins.names.filter((n) => n !== 'target');
+    const knn = defaultConfig('knn', 'classification') as PipelineConfig;
+    const earlier = await createStudy({ studyName: 'penguins-impute', storage, direction: 'maximize' });
+    try {
+      await earlier.setSystemAttr(AUTOML_ATTR, {
+        task: 'classification',
+        metric: 'accuracy',
+        direction: 'maximize',
+        target: 'target',
+        rows: target.rows.length,
+        features: features.length,
+      });
+      await earlier.setSystemAttr(META_FEATURES_ATTR, frameMetaFeatures(penguins, features, target));
+      for (const impute of ['median', 'knn'] as const) await earlier.enqueueTrial(toTrialParams({ ...knn, impute }));
+      await earlier.optimize((t) => (suggestPipeline(t, 'classification', ['knn']).impute === 'median' ? 0.99 : 0.98), { nTrials: 2 });
+    } finally {
+      await earlier.close();
+    }
+    const seen: AutomlWarmStartInfo[] = [];
+    const data = loadAutomlDataset('iris');
+    const families: FamilyName[] = ['knn', 'naive_bayes'];
+    await automl({
+      ...base,
+      trials: 4,
+      families,
+      data,
+      storage,
+      studyName: 'iris-impute',
+      warmStart: { studies: ['penguins-impute'] },
+      onWarmStart: (i) => seen.push(i),
+    });
+    const { trials } = await trialsOf(storage, 'iris-impute');
+    // Iris has no missing values: both earlier configurations are the knn default with the mean, tried once, first.
+    expect(seen[0]?.configs).toBe(1);
+    expect(trials.find((t) => t.number === 0)?.params).toEqual(toTrialParams(knn));
+    const keys = trials.map((t) => JSON.stringify(t.params));
+    expect(new Set(keys).size).toBe(keys.length);
   }, 60_000);
 
   it('skips earlier configurations of a family the run does not search', async () => {

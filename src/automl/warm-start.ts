@@ -80,12 +80,23 @@ export function configKey(c: PipelineConfig): string {
   );
 }
 
-/** The configuration of an earlier trial's parameters, or null when it does not fit the current space. */
-export function validConfig(params: Readonly<Record<string, ParamValue>>, task: Task, families: readonly FamilyName[]): PipelineConfig | null {
+/**
+ * The configuration of an earlier trial's parameters, or null when it does
+ * not fit the current space. An imputation the current search does not offer
+ * (`imputeChoices`: only the mean on data without missing values, where
+ * imputation does nothing) becomes the mean.
+ */
+export function validConfig(
+  params: Readonly<Record<string, ParamValue>>,
+  task: Task,
+  families: readonly FamilyName[],
+  imputeChoices: readonly ImputeChoice[] = IMPUTE_CHOICES,
+): PipelineConfig | null {
   const family = params.family as FamilyName;
   if (typeof family !== 'string' || !families.includes(family)) return null;
-  const impute = params.impute ?? 'mean';
-  if (!(IMPUTE_CHOICES as readonly ParamValue[]).includes(impute)) return null;
+  const known = params.impute ?? 'mean';
+  if (!(IMPUTE_CHOICES as readonly ParamValue[]).includes(known)) return null;
+  const impute = (imputeChoices as readonly ParamValue[]).includes(known) ? known : 'mean';
   const space = MODEL_FAMILIES[family].space(task);
   const own: Record<string, ParamValue> = {};
   for (const [k, v] of Object.entries(params)) {
@@ -128,6 +139,8 @@ export async function planAutomlWarmStart(o: {
   readonly metaFeatures: MetaFeatures;
   readonly task: Task;
   readonly families: readonly FamilyName[];
+  /** The imputations the new study searches (default all); the earlier configurations' others become the mean. */
+  readonly imputeChoices?: readonly ImputeChoice[];
   /** The new study's name: never its own source. */
   readonly studyName: string;
 }): Promise<AutomlWarmStartPlan | null> {
@@ -184,7 +197,7 @@ export async function planAutomlWarmStart(o: {
       const q = new Map<string, number>();
       const configs: PipelineConfig[] = [];
       sorted.forEach((t, i) => {
-        const c = validConfig(t.params, o.task, o.families);
+        const c = validConfig(t.params, o.task, o.families, o.imputeChoices);
         if (c === null) return;
         const key = configKey(c);
         if (!q.has(key)) {

@@ -1,6 +1,15 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { frameFromRecords } from './csv.js';
-import { fitPreprocessor, transform } from './preprocess.js';
+import { dials } from '../../test/cli/cli-harness.js';
+import { Rng } from '../math/rng.js';
+import { cell, frameFromRecords, parseCsv } from './csv.js';
+import { loadAutomlDataset } from './datasets.js';
+import { defaultConfig, type PipelineConfig } from './families.js';
+import { modelFile, modelFromJson, predict } from './model-file.js';
+import { encodeTarget, fitPipeline, predictPipeline } from './pipeline.js';
+import { fitPreprocessor, K_IMPUTE, type PreprocessorState, transform } from './preprocess.js';
 
 const rows = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -58,4 +67,119 @@ describe('knn imputation', () => {
     expect(transform(state, data).flat().every(Number.isFinite)).toBe(true);
     expect(state.donors).toHaveLength(20);
   });
+
+  it('a knn pipeline saved as a model file predicts the same after loading, in process and with dials predict, on rows with gaps and unseen categories', async () => {
+    const frame = loadAutomlDataset('penguins');
+    const target = encodeTarget(frame, 'target');
+    const features = frame.names.filter((n) => n !== 'target');
+    const train = target.rows.filter((i) => i % 3 !== 0);
+    const config: PipelineConfig = { ...(defaultConfig('linear', 'classification') as PipelineConfig), impute: 'knn' };
+    const fitted = await fitPipeline(frame, features, target.y, train, config, { task: 'classification', nClasses: target.classes.length, seed: 0 });
+    const file = modelFile(fitted, {
+      task: 'classification',
+      target: 'target',
+      features,
+      classes: target.classes,
+      metadata: { createdAt: '', metric: 'accuracy', cvMean: 0, cvStd: 0, folds: 5, trainingRows: train.length },
+    });
+    expect(file.preprocessing.donors?.length).toBe(train.length);
+    // Held-out rows with more gaps (every third row loses a measurement, every fifth its island) and an island never seen.
+    const records = target.rows
+      .filter((i) => i % 3 === 0)
+      .map((i, r) => {
+        const rec: Record<string, unknown> = Object.fromEntries(features.map((n) => [n, cell(frame, frame.names.indexOf(n), i)]));
+        if (r % 3 === 0) rec[features[1 + (r % 4)] as string] = null;
+        if (r % 5 === 0) rec.Island = null;
+        if (r % 7 === 0) rec.Island = 'Atlantis';
+        return rec;
+      });
+    const live = await predictPipeline(fitted, frameFromRecords(records), undefined, true);
+    const loaded = await modelFromJson(JSON.parse(JSON.stringify(file)));
+    const again = await predict(loaded, records, { proba: true });
+    expect(again.probabilities).toEqual(live.proba);
+    expect(again.predictions).toEqual(live.pred.map((k) => target.classes[k]));
+    fitted.model.dispose?.();
+    loaded.pipeline.model.dispose?.();
+
+    const dir = mkdtempSync(join(tmpdir(), 'dials-knn-model-'));
+    try {
+      writeFileSync(join(dir, 'model.json'), JSON.stringify(file));
+      const text = (v: unknown): string => (v === null ? '' : String(v));
+      writeFileSync(join(dir, 'new.csv'), `${[features.join(','), ...records.map((r) => features.map((f) => text(r[f])).join(','))].join('\n')}\n`);
+      const p = await dials(['predict', join(dir, 'model.json'), join(dir, 'new.csv'), '--out', join(dir, 'preds.csv')], { env: { DIALS_STORAGE: '' } });
+      expect(p.stderr).toBe('');
+      expect(p.code).toBe(0);
+      expect(
+        parseCsv(readFileSync(join(dir, 'preds.csv'), 'utf8'))
+          .slice(1)
+          .map((l) => l[0]),
+      ).toEqual(again.predictions);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('agrees exactly with the direct definition (every donor sorted per missing value) on rows with many ties, categories and gaps', () => {
+    const seed = 7;
+    const rng = new Rng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.random() * xs.length)] as T;
+    // Small integers and three categories: many donors tie at the k-th distance.
+    const recs = rows(300).map(() => ({
+      a: rng.random() < 0.2 ? null : pick([0, 1, 2, 3]),
+      b: rng.random() < 0.3 ? null : pick([0, 0.5, 1]),
+      c: rng.random() < 0.2 ? null : pick(['x', 'y', 'z']),
+      d: rng.random() < 0.1 ? null : pick([-1, 1]),
+    }));
+    recs.push({ a: 1, b: null, c: 'unseen', d: null });
+    const data = frameFromRecords(recs);
+    const state = fitPreprocessor(data, ['a', 'b', 'c', 'd'], rows(250), { impute: 'knn', scale: false });
+    const all = rows(data.nRows);
+    expect(transform(state, data, all), `seed ${seed}`).toEqual(all.map((i) => directKnn(state, data, i)));
+  });
 });
+
+/** The knn-imputed, one-hot row i as the module comment defines it, the plain way: per missing value, every donor that has it sorted by distance. */
+function directKnn(state: PreprocessorState, frame: ReturnType<typeof frameFromRecords>, i: number): number[] {
+  const f = state.features;
+  const donors = state.donors ?? [];
+  const raw = f.map((x) => cell(frame, frame.names.indexOf(x.name), i));
+  const enc = raw.map((v, k) => {
+    const x = f[k];
+    if (v === null || x === undefined) return null;
+    return x.kind === 'numeric' ? (v as number) : x.categories.indexOf(String(v)) < 0 ? null : x.categories.indexOf(String(v));
+  });
+  const width = f.map((x) => (x.kind === 'numeric' ? 1 : Math.max(1, x.categories.length)));
+  const total = width.reduce((a, b) => a + b, 0);
+  const dist = donors.map((d) => {
+    let ss = 0;
+    let present = 0;
+    f.forEach((x, k) => {
+      const a = enc[k];
+      const b = d[k];
+      if (a === null || a === undefined || b === null || b === undefined) return;
+      ss += x.kind === 'numeric' ? ((a - b) / x.std) ** 2 : a === b ? 0 : 2;
+      present += width[k] as number;
+    });
+    return present === 0 ? Number.POSITIVE_INFINITY : Math.sqrt((ss * total) / present);
+  });
+  return f.flatMap((x, k) => {
+    let v: number | string | null = raw[k] ?? null;
+    if (v === null) {
+      const have = donors
+        .map((_, d) => d)
+        .filter((d) => donors[d]?.[k] !== null && Number.isFinite(dist[d] as number))
+        .sort((p, q) => (dist[p] as number) - (dist[q] as number) || p - q);
+      const kth = dist[have[Math.min(K_IMPUTE, have.length) - 1] as number] as number;
+      const values = have.filter((d) => (dist[d] as number) <= kth).map((d) => donors[d]?.[k] as number);
+      if (values.length === 0) v = x.fill;
+      else if (x.kind === 'numeric') v = values.reduce((a, b) => a + b, 0) / values.length;
+      else {
+        const counts = new Map<number, number>();
+        for (const c of values) counts.set(c, (counts.get(c) ?? 0) + 1);
+        v = x.categories[[...counts.entries()].sort((p, q) => q[1] - p[1] || p[0] - q[0])[0]?.[0] as number] as string;
+      }
+    }
+    if (x.kind === 'numeric') return [v as number];
+    return x.categories.map((c) => (c === String(v) ? 1 : 0));
+  });
+}

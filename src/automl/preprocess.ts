@@ -115,62 +115,115 @@ function donorRows(frame: Frame, states: readonly (NumericFeatureState | Categor
   const picked: number[] = [];
   for (let t = 0; Math.floor(t) < rows.length && picked.length < MAX_IMPUTE_DONORS; t += step) picked.push(rows[Math.floor(t)] as number);
   const cols = states.map((f) => frame.names.indexOf(f.name));
-  const lookups = states.map((f) => (f.kind === 'categorical' ? new Map(f.categories.map((c, k) => [c, k])) : null));
-  return picked.map((i) =>
-    states.map((f, k) => {
-      const v = cell(frame, cols[k] as number, i);
-      if (v === null) return null;
-      if (f.kind === 'numeric') {
-        const num = typeof v === 'number' ? v : Number(v);
-        return Number.isFinite(num) ? num : null;
-      }
-      return (lookups[k] as Map<string, number>).get(String(v)) ?? null;
-    }),
-  );
+  const lookups = categoryLookups(states);
+  return picked.map((i) => states.map((f, k) => encodeCell(f, cell(frame, cols[k] as number, i), lookups[k] ?? null)));
+}
+
+/** Per feature, category → its index in `categories` (null for a numeric feature). */
+function categoryLookups(states: readonly (NumericFeatureState | CategoricalFeatureState)[]): (Map<string, number> | null)[] {
+  return states.map((f) => (f.kind === 'categorical' ? new Map(f.categories.map((c, k) => [c, k])) : null));
+}
+
+/** A cell encoded as the donors are: the number, or the category's index; null when missing, not a number, or a category not kept. */
+function encodeCell(f: NumericFeatureState | CategoricalFeatureState, v: number | string | null, lookup: Map<string, number> | null): number | null {
+  if (v === null) return null;
+  if (f.kind === 'numeric') {
+    const num = typeof v === 'number' ? v : Number(v);
+    return Number.isFinite(num) ? num : null;
+  }
+  return (lookup as Map<string, number>).get(String(v)) ?? null;
 }
 
 /**
- * Fills the missing values (null) of one row, encoded as the donors are,
- * from its nearest donors (see the module comment); a feature no neighbour
- * can give keeps null (the caller fills it with the mean or most frequent
- * value).
+ * The `knn` imputation of frame rows (see the module comment): for row i,
+ * its values encoded as the donors are with the missing ones (null cells)
+ * filled from its nearest donors, or undefined when nothing is missing. A
+ * feature no neighbour can give stays null (the caller fills it with the mean
+ * or most frequent value). The returned row is reused by the next call. Cost
+ * per row with a missing value: one distance per donor, then one pass over
+ * the donors per missing value (the K_IMPUTE smallest distances, no sort).
  */
-function knnFill(state: PreprocessorState, row: (number | null)[]): void {
+function knnImputer(
+  state: PreprocessorState,
+  frame: Frame,
+  index: readonly number[],
+  lookups: readonly (Map<string, number> | null)[],
+): (i: number) => (number | null)[] | undefined {
   const donors = state.donors ?? [];
   const f = state.features;
   // Coordinates per feature as one-hot encoding counts them; squared distance per feature in the standardized space.
   const width = f.map((x) => (x.kind === 'numeric' ? 1 : Math.max(1, x.categories.length)));
   const total = width.reduce((a, b) => a + b, 0);
-  const dist = donors.map((d) => {
-    let ss = 0;
-    let present = 0;
+  const row = new Array<number | null>(f.length).fill(null);
+  const missing = new Array<boolean>(f.length).fill(false);
+  const dist = new Float64Array(donors.length);
+  const smallest = new Float64Array(K_IMPUTE);
+  const near: number[] = [];
+  return (i) => {
+    let any = false;
     for (let k = 0; k < f.length; k++) {
-      const a = row[k];
-      const b = d[k];
-      if (a === null || a === undefined || b === null || b === undefined) continue;
+      const v = cell(frame, index[k] as number, i);
+      missing[k] = v === null;
+      any ||= v === null;
+      row[k] = encodeCell(f[k] as NumericFeatureState | CategoricalFeatureState, v, lookups[k] ?? null);
+    }
+    if (!any) return undefined;
+    for (let d = 0; d < donors.length; d++) {
+      const donor = donors[d] as readonly (number | null)[];
+      let ss = 0;
+      let present = 0;
+      for (let k = 0; k < f.length; k++) {
+        const a = row[k];
+        const b = donor[k];
+        if (a === null || a === undefined || b === null || b === undefined) continue;
+        const feat = f[k] as NumericFeatureState | CategoricalFeatureState;
+        if (feat.kind === 'numeric') ss += ((a - b) / feat.std) ** 2;
+        else if (a !== b) ss += 2;
+        present += width[k] as number;
+      }
+      dist[d] = present === 0 ? Number.POSITIVE_INFINITY : Math.sqrt((ss * total) / present);
+    }
+    for (let k = 0; k < f.length; k++) {
+      if (!missing[k]) continue;
+      // The K_IMPUTE smallest distances of the donors that have feature k, ascending (insertion into a short sorted buffer).
+      let m = 0;
+      for (let d = 0; d < donors.length; d++) {
+        const x = dist[d] as number;
+        if (!Number.isFinite(x) || (donors[d] as readonly (number | null)[])[k] === null) continue;
+        if (m === K_IMPUTE && x >= (smallest[m - 1] as number)) continue;
+        if (m < K_IMPUTE) m++;
+        let at = m - 1;
+        while (at > 0 && (smallest[at - 1] as number) > x) {
+          smallest[at] = smallest[at - 1] as number;
+          at--;
+        }
+        smallest[at] = x;
+      }
+      if (m === 0) continue;
+      // Every donor within the k-th smallest distance, nearest first (ties in donor order).
+      const kth = smallest[m - 1] as number;
+      near.length = 0;
+      for (let d = 0; d < donors.length; d++) if ((dist[d] as number) <= kth && (donors[d] as readonly (number | null)[])[k] !== null) near.push(d);
+      near.sort((a, b) => (dist[a] as number) - (dist[b] as number) || a - b);
       const feat = f[k] as NumericFeatureState | CategoricalFeatureState;
-      if (feat.kind === 'numeric') ss += ((a - b) / feat.std) ** 2;
-      else if (a !== b) ss += 2;
-      present += width[k] as number;
+      if (feat.kind === 'numeric') {
+        let sum = 0;
+        for (const d of near) sum += (donors[d] as readonly (number | null)[])[k] as number;
+        row[k] = sum / near.length;
+      } else {
+        const counts = new Map<number, number>();
+        for (const d of near) {
+          const v = (donors[d] as readonly (number | null)[])[k] as number;
+          counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+        let pick = -1;
+        let most = 0;
+        for (const [v, c] of counts) if (c > most || (c === most && v < pick)) [pick, most] = [v, c];
+        row[k] = pick;
+      }
     }
-    return present === 0 ? Number.POSITIVE_INFINITY : Math.sqrt((ss * total) / present);
-  });
-  for (let k = 0; k < f.length; k++) {
-    if (row[k] !== null) continue;
-    const have = donors.map((_, i) => i).filter((i) => donors[i]?.[k] !== null && Number.isFinite(dist[i] as number));
-    if (have.length === 0) continue;
-    have.sort((a, b) => (dist[a] as number) - (dist[b] as number));
-    const kth = dist[have[Math.min(K_IMPUTE, have.length) - 1] as number] as number;
-    const near = have.filter((i) => (dist[i] as number) <= kth);
-    const values = near.map((i) => (donors[i] as (number | null)[])[k] as number);
-    const feat = f[k] as NumericFeatureState | CategoricalFeatureState;
-    if (feat.kind === 'numeric') row[k] = values.reduce((a, b) => a + b, 0) / values.length;
-    else {
-      const counts = new Map<number, number>();
-      for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-      row[k] = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? null;
-    }
-  }
+    return row;
+  };
 }
 
 /** Number of model inputs the state produces. */
@@ -185,15 +238,15 @@ export function transform(state: PreprocessorState, frame: Frame, rows?: ArrayLi
     if (j < 0) throw new InvalidArgumentError(`the data has no column ${JSON.stringify(f.name)}, which the model was trained with; give every feature column`);
     return j;
   });
-  const lookups = state.features.map((f) => (f.kind === 'categorical' ? new Map(f.categories.map((c, k) => [c, k])) : null));
+  const lookups = categoryLookups(state.features);
   const width = outputWidth(state);
-  const knn = state.impute === 'knn' && (state.donors?.length ?? 0) > 0;
+  const knn = state.impute === 'knn' && (state.donors?.length ?? 0) > 0 ? knnImputer(state, frame, index, lookups) : undefined;
   const nOut = rows === undefined ? frame.nRows : rows.length;
   const out: number[][] = new Array(nOut);
   for (let r = 0; r < nOut; r++) {
     const i = rows === undefined ? r : (rows[r] as number);
     const x = new Array<number>(width).fill(0);
-    const filled = knn ? knnRow(state, frame, index, lookups, i) : undefined;
+    const filled = knn?.(i);
     let o = 0;
     state.features.forEach((f, k) => {
       const v = cell(frame, index[k] as number, i);
@@ -217,30 +270,4 @@ export function transform(state: PreprocessorState, frame: Frame, rows?: ArrayLi
     out[r] = x;
   }
   return out;
-}
-
-/** Row i encoded as the donors are, its missing values filled from its nearest donors; undefined when nothing is missing. */
-function knnRow(
-  state: PreprocessorState,
-  frame: Frame,
-  index: readonly number[],
-  lookups: readonly (Map<string, number> | null)[],
-  i: number,
-): (number | null)[] | undefined {
-  let missing = false;
-  const row = state.features.map((f, k) => {
-    const v = cell(frame, index[k] as number, i);
-    if (v === null) {
-      missing = true;
-      return null;
-    }
-    if (f.kind === 'numeric') {
-      const num = typeof v === 'number' ? v : Number(v);
-      return Number.isFinite(num) ? num : null;
-    }
-    return (lookups[k] as Map<string, number>).get(String(v)) ?? null;
-  });
-  if (!missing) return undefined;
-  knnFill(state, row);
-  return row;
 }

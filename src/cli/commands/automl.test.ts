@@ -53,8 +53,19 @@ describe('dials automl and dials predict (real child processes)', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const summary = JSON.parse(r.stdout) as { task: string; metric: string; best: { mean: number }; baseline: number; leaderboard: unknown[] };
+    const summary = JSON.parse(r.stdout) as {
+      task: string;
+      metric: string;
+      best: { mean: number };
+      baseline: number;
+      leaderboard: unknown[];
+      ensembleGain: { gain: number; stdErr: number; splits: number; candidates: number } | null;
+    };
     expect(summary.task).toBe('classification');
+    // A trial budget: no confirmation, so the ensemble was selected on the search's folds, and --json says by how much it gained.
+    expect(summary.ensembleGain?.splits).toBe(1);
+    expect(summary.ensembleGain?.candidates).toBeGreaterThanOrEqual(2);
+    expect(Number.isFinite(summary.ensembleGain?.gain)).toBe(true);
     expect(summary.metric).toBe('accuracy');
     expect(summary.leaderboard).toHaveLength(5);
     expect(summary.best.mean).toBeGreaterThan(0.9);

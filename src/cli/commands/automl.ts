@@ -1,4 +1,4 @@
-/** `dials automl`: search model families and hyperparameters for a CSV, print the leaderboard, save the best pipeline. */
+/** `dials automl`: search model families and hyperparameters for a CSV, print the leaderboard, save the model (an ensemble or the best pipeline). */
 import type { Command } from 'commander';
 import { type AutomlPruner, type AutomlResult, automl, type LeaderboardEntry } from '../../automl/automl.js';
 import { CLASSIFICATION_METRICS, type MetricName, REGRESSION_METRICS } from '../../automl/metrics.js';
@@ -66,7 +66,7 @@ export function registerAutoml(program: Command): void {
   addStorageOptions(
     program
       .command('automl')
-      .description('find the best model family, preprocessing and hyperparameters for a CSV by cross-validation; save the best pipeline')
+      .description('find the best model family, preprocessing and hyperparameters for a CSV by cross-validation; save the model')
       .argument('<data>', 'CSV file with a header line')
       .requiredOption('--target <column>', 'the column to predict')
       .option('--task <task>', 'classification or regression (default: inferred from the target)')
@@ -75,7 +75,7 @@ export function registerAutoml(program: Command): void {
       .option('--metric <name>', `${CLASSIFICATION_METRICS.join(', ')} (classification) or ${REGRESSION_METRICS.join(', ')} (regression)`)
       .option('--folds <n>', 'cross-validation folds', '5')
       .option('--seed <n>', 'seed of the sampler, the folds and the models', '0')
-      .option('--out <path>', 'write the best pipeline, refitted on all rows, to this model file (JSON)')
+      .option('--out <path>', 'write the model (the ensemble or the best pipeline), refitted on all rows, to this model file (JSON)')
       .option('--study <name>', 'study name (default automl-<target>-<time>)')
       .option('--families <names>', `comma-separated model families (default all): ${FAMILY_NAMES.join(', ')}`)
       .option('--pruner <name>', 'fold racing: median, wilcoxon or none', 'median')
@@ -144,6 +144,7 @@ export function registerAutoml(program: Command): void {
         best: result.best,
         bestDefault: bestDefault(result),
         ensemble: result.ensemble ?? null,
+        ensembleGain: result.ensembleGain ?? null,
         leaderboard: result.leaderboard,
         searchSeconds: result.searchSeconds,
         warmStart: warm ?? null,

@@ -122,9 +122,12 @@ export interface AutomlOptions {
   /** Fold racing (default 'median'). */
   readonly pruner?: AutomlPruner;
   /**
-   * Ensemble selection over the completed pipelines' out-of-fold predictions
-   * (default true; `size`: selection steps, default 25). false: the best
-   * single pipeline is the model.
+   * Ensemble selection over out-of-fold predictions: the confirmed leaders'
+   * on the confirmation's fresh splits (when it finished two or more; the
+   * ensemble must also beat the best of them on splits it was not selected
+   * on), else the search's completed pipelines' on its folds (default true;
+   * `size`: selection steps, default 25). false: the best single pipeline is
+   * the model.
    */
   readonly ensemble?: boolean | { readonly size?: number };
   /** Called after each trial with its leaderboard row. */
@@ -379,7 +382,10 @@ interface Confirmed {
  * one selection problem: split r's rows are rows r·n … r·n + n − 1 of a
  * stacked prediction (and its truth and folds), so that ensemble selection
  * maximizes the mean of the metric over every fold of every split.
- * Candidates best first by their mean over those folds.
+ * Candidates best first by their mean over those folds. The per-split
+ * predictions are moved, not copied: each candidate's `oof` is emptied once
+ * stacked, so that the stacked copies do not double the memory they take
+ * (up to 16 candidates × 10 splits × rows × classes numbers).
  */
 function stackSplits(
   confirmed: readonly Confirmed[],
@@ -399,6 +405,7 @@ function stackSplits(
       const width = (c.oof[0] as OutOfFold).length;
       const oof = new Float64Array(width * splits.length);
       for (const [r, o] of c.oof.entries()) oof.set(o, r * width);
+      c.oof.length = 0;
       return { trial: c.trial, config: c.config, oof, mean: mean(c.scores) };
     })
     .sort((a, b) => sign * (a.mean - b.mean) || a.trial - b.trial)
@@ -707,7 +714,6 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const freshFolds: Fold[][] = [];
     if (timeMs !== undefined) {
       const { candidates } = confirmationPlan(leaderboard, timeMs);
-      const extra = new Map<number, number[]>(candidates.map((e) => [e.trial, []]));
       for (const e of candidates) confirmed.push({ trial: e.trial, config: { family: e.family, impute: e.impute, params: e.params }, scores: [], oof: [] });
       confirm: for (let r = 1; candidates.length > 0 && r <= CONFIRM_MAX_SPLITS; r++) {
         const splitFolds = targetFolds(target, nFolds, seed + r);
@@ -725,7 +731,6 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         }
         // Only splits every candidate finished count, so that all are compared on the same folds.
         for (const c of confirmed) {
-          (extra.get(c.trial) as number[]).push(...(scores.get(c.trial) as number[]));
           c.scores.push(...(scores.get(c.trial) as number[]));
           const oof = oofs.get(c.trial);
           if (oof) c.oof.push(oof);
@@ -738,9 +743,10 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           const cv = t.userAttrs[CV_ATTR] as unknown as CrossValidationRecord | undefined;
           if (cv) searchScores.set(t.number, cv.scores);
         }
+        const byTrial = new Map(confirmed.map((c) => [c.trial, c]));
         leaderboard = rankLeaderboard(
           leaderboard.map((e) => {
-            const more = extra.get(e.trial);
+            const more = byTrial.get(e.trial)?.scores;
             if (more === undefined) return e;
             const all = summarize([...(searchScores.get(e.trial) ?? []), ...more], 0, false);
             return { ...e, mean: all.mean, std: all.std, foldsDone: all.foldsDone, splits: 1 + freshFolds.length };

@@ -80,16 +80,27 @@ function cvScore(sum: Float64Array, m: number, o: EnsembleSelectionInput, width:
       );
       continue;
     }
-    const proba = f.testIndex.map((i) => {
-      const row = new Array<number>(width);
-      for (let c = 0; c < width; c++) row[c] = (sum[i * width + c] as number) / m;
-      return row;
-    });
-    const pred = proba.map(argmax);
+    // Class probabilities as rows only for the metric that reads them (log loss): this runs size × candidates times per selection, on every stacked row.
+    const proba: number[][] | undefined = o.metric === 'log_loss' ? [] : undefined;
+    const pred = new Array<number>(truth.length);
+    for (const [r, i] of f.testIndex.entries()) {
+      const row = proba ? new Array<number>(width) : undefined;
+      let best = 0;
+      let top = Number.NaN;
+      for (let c = 0; c < width; c++) {
+        const p = (sum[i * width + c] as number) / m;
+        if (row) row[c] = p;
+        // argmax: the first largest.
+        if (c === 0 || p > top) {
+          best = c;
+          top = p;
+        }
+        brier += (p - (c === truth[r] ? 1 : 0)) ** 2;
+      }
+      pred[r] = best;
+      if (proba && row) proba.push(row);
+    }
     total += score(o.metric, truth, pred, proba, o.nClasses);
-    proba.forEach((row, r) => {
-      for (let c = 0; c < width; c++) brier += ((row[c] as number) - (c === truth[r] ? 1 : 0)) ** 2;
-    });
     rows += truth.length;
   }
   return { score: total / o.folds.length, brier: rows > 0 ? brier / rows : 0 };

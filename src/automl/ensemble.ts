@@ -163,7 +163,7 @@ export function selectEnsemble(o: EnsembleSelectionInput): EnsembleSelection {
   // The best single candidate is an ensemble too (sorted initialisation and bagging may end worse than it).
   const top = memberScores.reduce((a, s, c) => (sign * (s - (memberScores[a] as number)) > 0 ? c : a), 0);
   const single = cvScore(o.predictions[top] as OutOfFold, 1, o, width);
-  const { gain, stdErr } = pairedGain(averaged, o.predictions[top] as OutOfFold, o, width, sign);
+  const { gain, stdErr } = meanGain(foldGains(averaged, o.predictions[top] as OutOfFold, o, width, sign));
   if (better(single, ensemble)) {
     const only = new Array<number>(n).fill(0);
     only[top] = 1;
@@ -201,19 +201,18 @@ export function heldOutEnsembleGain(o: EnsembleSelectionInput, groupSize: number
     const sel = selectEnsemble({ ...o, folds: halves[a] as EnsembleSelectionInput['folds'] });
     const top = sel.memberScores.reduce((best, v, c) => (sign * (v - (sel.memberScores[best] as number)) > 0 ? c : best), 0);
     const ensemble = weighted(o.predictions, sel.weights, len);
-    for (const f of halves[b] as EnsembleSelectionInput['folds']) {
-      const one = { ...o, folds: [f] };
-      d.push(sign * (cvScore(ensemble, 1, one, width).score - cvScore(o.predictions[top] as OutOfFold, 1, one, width).score));
-    }
+    d.push(...foldGains(ensemble, o.predictions[top] as OutOfFold, { ...o, folds: halves[b] as EnsembleSelectionInput['folds'] }, width, sign));
   }
-  const mean = d.reduce((x, y) => x + y, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((x, v) => x + (v - mean) ** 2, 0) / Math.max(1, d.length - 1));
-  return { gain: mean, stdErr: sd / Math.sqrt(d.length) };
+  return meanGain(d);
 }
 
-/** Mean over folds of (ensemble − single) in the metric's better direction, and its standard error. */
-function pairedGain(ensemble: Float64Array, single: OutOfFold, o: EnsembleSelectionInput, width: number, sign: number): { gain: number; stdErr: number } {
-  const d = o.folds.map((f) => sign * (cvScore(ensemble, 1, { ...o, folds: [f] }, width).score - cvScore(single, 1, { ...o, folds: [f] }, width).score));
+/** Per fold, ensemble − single in the metric's better direction. */
+function foldGains(ensemble: Float64Array, single: OutOfFold, o: EnsembleSelectionInput, width: number, sign: number): number[] {
+  return o.folds.map((f) => sign * (cvScore(ensemble, 1, { ...o, folds: [f] }, width).score - cvScore(single, 1, { ...o, folds: [f] }, width).score));
+}
+
+/** The mean of per-fold gains and its standard error (sample standard deviation / √folds). */
+function meanGain(d: readonly number[]): { gain: number; stdErr: number } {
   const mean = d.reduce((a, b) => a + b, 0) / d.length;
   const sd = Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, d.length - 1));
   return { gain: mean, stdErr: sd / Math.sqrt(d.length) };

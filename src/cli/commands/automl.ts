@@ -192,7 +192,9 @@ export function registerAutoml(program: Command): void {
     const eg = result.ensembleGain;
     if (result.ensemble === undefined && eg !== undefined && eg.candidates > 1) {
       process.stdout.write(
-        `model: the best single pipeline; the best ensemble of ${eg.candidates} candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over it on ${eg.heldOut ? `${eg.splits} fresh splits (selected on half of them, scored on the other half)` : "the search's folds"}\n`,
+        eg.heldOut
+          ? `model: the best single pipeline; an ensemble of the ${eg.candidates} confirmed candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over the best of them on ${eg.splits} fresh splits it was not selected on, ${eg.gain > eg.stdErr ? 'but selection on all the splits chose one pipeline' : 'not more than its standard error'}\n`
+          : `model: the best single pipeline; no weighted average of the ${eg.candidates} best pipelines beat it on the search's folds\n`,
       );
     }
     if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);

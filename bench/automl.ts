@@ -89,6 +89,8 @@ interface Row {
     /** The search's own best CV mean on its folds (optimistic). */
     search: Score;
     family: FamilyName;
+    /** Its imputation (mean, median or knn). */
+    impute?: string;
     params: Record<string, unknown>;
     trials: number;
     complete: number;
@@ -275,6 +277,7 @@ for (const name of datasets) {
       eval: { mean: chosen.mean, std: chosen.std },
       search: { mean: r.best.mean, std: r.best.std },
       family: r.best.family,
+      impute: r.best.impute,
       params: { ...r.best.params },
       trials: r.leaderboard.length,
       complete: r.leaderboard.filter((e) => e.state === 'COMPLETE').length,

@@ -800,6 +800,21 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         : undefined;
     const candidates = stacked?.candidates ?? pool?.best() ?? [];
     let ensembleGain: AutomlResult['ensembleGain'];
+    const result = (model: AutomlModelFile, ensemble?: AutomlEnsemble): AutomlResult => ({
+      task,
+      metric,
+      direction,
+      studyName,
+      folds: nFolds,
+      leaderboard,
+      best,
+      baselineScore,
+      model,
+      bestConfig: config,
+      ...(ensemble ? { ensemble } : {}),
+      ...(ensembleGain ? { ensembleGain } : {}),
+      searchSeconds,
+    });
     if (candidates.length > 1) {
       const t0 = Date.now();
       const selection = selectEnsemble({
@@ -849,21 +864,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
             selectSeconds,
             refitSeconds: (Date.now() - t1) / 1000,
           };
-          return {
-            task,
-            metric,
-            direction,
-            studyName,
-            folds: nFolds,
-            leaderboard,
-            best,
-            baselineScore,
-            model,
-            bestConfig: config,
-            ensemble,
-            ensembleGain,
-            searchSeconds,
-          };
+          return result(model, ensemble);
         } finally {
           for (const m of members) m.pipeline.model.dispose?.();
         }
@@ -872,20 +873,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const fitted = await fitPipeline(frame, features, target.y, target.rows, config, fitCtx);
     const model = modelFile(fitted, fileInfo);
     fitted.model.dispose?.();
-    return {
-      task,
-      metric,
-      direction,
-      studyName,
-      folds: nFolds,
-      leaderboard,
-      best,
-      baselineScore,
-      model,
-      bestConfig: config,
-      ...(ensembleGain ? { ensembleGain } : {}),
-      searchSeconds,
-    };
+    return result(model);
   } finally {
     await study.close();
   }

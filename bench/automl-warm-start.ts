@@ -29,7 +29,7 @@ function arg(name: string, fallback: string): string {
 
 const trialsDefault = Number(arg('trials', '30'));
 const digitsTrials = Number(arg('digits-trials', '20'));
-const datasets = arg('datasets', 'iris,wine,breast_cancer,digits,penguins,diabetes').split(',') as AutomlDatasetName[];
+const datasets = arg('datasets', 'iris,wine,breast_cancer,digits,penguins,diabetes,cars').split(',') as AutomlDatasetName[];
 // The tfjs MLP is left out by default: one 5-fold MLP trial on digits takes minutes on the shared machine.
 const familiesArg = arg('families', '');
 const out = arg('out', join(dirname(fileURLToPath(import.meta.url)), 'results', 'automl-warm-start.json'));

@@ -87,6 +87,7 @@ import {
   type AutomlWarmStartInfo,
   configKey,
   frameMetaFeatures,
+  isFamilyDefault,
   planAutomlWarmStart,
 } from './warm-start.js';
 
@@ -493,8 +494,9 @@ const CONFIRM_MIN_SHARE = 0.25;
 /**
  * Which leaders to confirm, and the time kept for it. Candidates: the best
  * configuration of each of the CONFIRM_FAMILIES leading families (one split
- * ranks families no more reliably than configurations), then the other
- * leaders in rank order (at most CONFIRM_PER_FAMILY of a family), then the
+ * ranks families no more reliably than configurations), then the best
+ * family default (the established baseline, so that the improvement over
+ * it is measured on the same splits), then the other leaders in rank order (at most CONFIRM_PER_FAMILY of a family), then the
  * best of each remaining family; distinct COMPLETE configurations, up to
  * CONFIRM_TOP, skipping those that would not fit in CONFIRM_SHARE of the
  * budget: two more splits of the first two (from their search times), and
@@ -503,11 +505,24 @@ const CONFIRM_MIN_SHARE = 0.25;
  * time kept is that many splits of each, and at least CONFIRM_MIN_SHARE of
  * the budget unless CONFIRM_MAX_SPLITS splits take less.
  */
-export function confirmationPlan(ranked: readonly LeaderboardEntry[], timeMs: number): { readonly candidates: LeaderboardEntry[]; readonly reserveMs: number } {
+export function confirmationPlan(
+  ranked: readonly LeaderboardEntry[],
+  timeMs: number,
+  task?: Task,
+): { readonly candidates: LeaderboardEntry[]; readonly reserveMs: number } {
   const complete = ranked.filter((e) => e.state === 'COMPLETE');
   const firsts: LeaderboardEntry[] = [];
   for (const e of complete) if (!firsts.some((f) => f.family === e.family)) firsts.push(e);
-  const order = [...firsts.slice(0, CONFIRM_FAMILIES), ...complete.filter((e) => !firsts.includes(e)), ...firsts.slice(CONFIRM_FAMILIES)];
+  // The best family default (the established baseline) right after the leading families' best, so that the improvement
+  // over it is stated on the same splits as the best pipeline's score.
+  const baseline = complete.find((e) => e.source === 'default' || (task !== undefined && isFamilyDefault(e, task)));
+  const lead = firsts.slice(0, CONFIRM_FAMILIES);
+  const order = [
+    ...lead,
+    ...(baseline && !lead.includes(baseline) ? [baseline] : []),
+    ...complete.filter((e) => !firsts.includes(e) && e !== baseline),
+    ...firsts.slice(CONFIRM_FAMILIES).filter((e) => e !== baseline),
+  ];
   const candidates: LeaderboardEntry[] = [];
   const seen = new Set<string>();
   const perFamily = new Map<FamilyName, number>();
@@ -661,6 +676,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         const value = await crossValidate(trial, {
           folds,
           attr: CV_ATTR,
+          // A family default is the established baseline every report compares with: racing never stops it (the time cap
+          // and the budget still do). With a warm start its first folds often trail the earlier studies' best.
+          prune: !isFamilyDefault(config, task),
           evaluate: async (k, trainIndex, testIndex) => {
             // Past the budget, a trial still in flight stops between folds once another has completed.
             if (k > 0 && Date.now() > searchDeadline && completed > 0)
@@ -709,7 +727,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     for (;;) {
       // One read of the trials per step: the confirmation reserve and the leading families both come from it.
       const trials = await study.getTrials();
-      if (timeMs !== undefined) searchDeadline = deadline - confirmationPlan(entries(trials), timeMs).reserveMs;
+      if (timeMs !== undefined) searchDeadline = deadline - confirmationPlan(entries(trials), timeMs, task).reserveMs;
       if (ran >= budget || Date.now() >= searchDeadline) break;
       const leaders = rankFamilies(trials, direction);
       const family = focusFamily(leaders, ran - nDefaults);
@@ -724,7 +742,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const confirmed: Confirmed[] = [];
     const freshFolds: Fold[][] = [];
     if (timeMs !== undefined) {
-      const { candidates } = confirmationPlan(leaderboard, timeMs);
+      const { candidates } = confirmationPlan(leaderboard, timeMs, task);
       for (const e of candidates) confirmed.push({ trial: e.trial, config: { family: e.family, impute: e.impute, params: e.params }, scores: [], oof: [] });
       confirm: for (let r = 1; candidates.length > 0 && r <= CONFIRM_MAX_SPLITS; r++) {
         const splitFolds = targetFolds(target, nFolds, seed + r);

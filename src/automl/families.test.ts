@@ -99,3 +99,30 @@ describe('defaults and portfolio', () => {
     }
   });
 });
+
+describe('the search space', () => {
+  it("every family's default and portfolio configuration, and sampled ones, are valid trials of a real study (both tasks)", async () => {
+    const { createStudy } = await import('../study/create-study.js');
+    const { suggestPipeline, toTrialParams, defaultConfig, portfolioConfigs } = await import('./families.js');
+    for (const task of ['classification', 'regression'] as const) {
+      const families = familiesFor(task);
+      const study = await createStudy({ direction: 'maximize', storage: 'memory:' });
+      const configs = [...families.map((f) => defaultConfig(f, task)).filter((c) => c !== undefined), ...portfolioConfigs(task, families)];
+      for (const c of configs) await study.enqueueTrial(toTrialParams(c));
+      const seen = new Set<string>();
+      // The enqueued ones first, then 40 sampled: a space whose distributions are invalid fails every trial of its family.
+      await study.optimize(
+        (t) => {
+          const c = suggestPipeline(t, task, families);
+          seen.add(c.family);
+          return 0;
+        },
+        { nTrials: configs.length + 40 },
+      );
+      const trials = await study.getTrials();
+      expect(trials.filter((t) => t.state === 'FAIL').map((t) => t.failReason)).toEqual([]);
+      expect([...seen].sort()).toEqual([...families].sort());
+      await study.close();
+    }
+  });
+});

@@ -60,7 +60,7 @@ export const DEFAULT_CONFIGS: Readonly<Record<FamilyName, Partial<Record<Task, M
       bootstrap: true,
       criterion: 'gini',
     },
-    regression: { nEstimators: 100, splitter: 'best', maxFeatures: 1, maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1, bootstrap: true },
+    regression: { nEstimators: 100, splitter: 'best', maxFeatures: '1', maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1, bootstrap: true },
   },
   decision_tree: {
     classification: { maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 1, criterion: 'gini' },
@@ -112,11 +112,11 @@ export const PORTFOLIO_CONFIGS: Readonly<Record<Task, readonly { readonly family
     { family: 'knn', params: { k: 15, weights: 'distance' } },
     {
       family: 'random_forest',
-      params: { nEstimators: 200, splitter: 'random', maxFeatures: 1, maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 5, bootstrap: false },
+      params: { nEstimators: 200, splitter: 'random', maxFeatures: '1', maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 5, bootstrap: false },
     },
     {
       family: 'random_forest',
-      params: { nEstimators: 200, splitter: 'best', maxFeatures: 0.5, maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 5, bootstrap: true },
+      params: { nEstimators: 200, splitter: 'best', maxFeatures: '0.5', maxDepth: UNLIMITED_DEPTH, minSamplesLeaf: 5, bootstrap: true },
     },
     { family: 'svm', params: { kernel: 'rbf', cost: 10, gammaScale: 0.3, epsilon: 0.1 } },
     { family: 'gbdt', params: { nRounds: 200, learningRate: 0.03, maxDepth: 3, minChildWeight: 5, lambda: 1, subsample: 0.8, colsample: 0.8 } },

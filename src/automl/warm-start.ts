@@ -20,7 +20,7 @@ import { computeMetaFeatures, META_FEATURES_ATTR, type MetaFeatures, suggestWarm
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import type { StudyDirection } from '../trial/state.js';
 import type { Frame } from './csv.js';
-import { IMPUTE_CHOICES, type ImputeChoice, MODEL_FAMILIES, type PipelineConfig, toTrialParams } from './families.js';
+import { defaultConfig, IMPUTE_CHOICES, type ImputeChoice, MODEL_FAMILIES, type PipelineConfig, toTrialParams } from './families.js';
 import type { MetricName } from './metrics.js';
 import type { FamilyName, Task } from './models/model.js';
 import type { TargetEncoding } from './pipeline.js';
@@ -78,6 +78,12 @@ export function configKey(c: PipelineConfig): string {
       .sort()
       .map((k) => [k, p[k]]),
   );
+}
+
+/** Whether a configuration is its family's default (the established baseline), however it was enqueued (a warm start may have run it first). */
+export function isFamilyDefault(c: PipelineConfig, task: Task): boolean {
+  const d = defaultConfig(c.family, task);
+  return d !== undefined && configKey(d) === configKey(c);
 }
 
 /**

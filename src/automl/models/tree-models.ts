@@ -4,6 +4,7 @@
  * Models saved before those existed hold ml-random-forest / ml-cart state;
  * `load` still reads them through those packages.
  */
+import { InvalidArgumentError } from '../../errors.js';
 import type * as CartModule from 'ml-cart';
 import type * as RandomForestModule from 'ml-random-forest';
 import { type ForestState, forestOutputs, trainForest } from './forest.js';
@@ -38,10 +39,18 @@ function histogramModel(state: ForestState, ctx: FitContext): FittedModel {
   };
 }
 
-/** maxFeatures: a fraction of the features, or 'sqrt' / 'log2' of their number (scikit-learn's names). */
+/**
+ * maxFeatures: 'sqrt' / 'log2' of the number of features (scikit-learn's
+ * names), or a fraction of them, written as a string in the search space
+ * (a categorical's choices are of one type) and as a number in older
+ * configurations.
+ */
 function featureCount(p: ModelParams, d: number): number {
   const v = p.maxFeatures;
-  const count = v === 'sqrt' ? Math.sqrt(d) : v === 'log2' ? Math.log2(d) : num(p, 'maxFeatures') * d;
+  const fraction = typeof v === 'string' ? Number(v) : num(p, 'maxFeatures');
+  if (v !== 'sqrt' && v !== 'log2' && !(fraction > 0 && fraction <= 1))
+    throw new InvalidArgumentError(`random_forest maxFeatures must be 'sqrt', 'log2' or a fraction in (0, 1], got ${JSON.stringify(v)}`, ['maxFeatures']);
+  const count = v === 'sqrt' ? Math.sqrt(d) : v === 'log2' ? Math.log2(d) : fraction * d;
   return Math.max(1, Math.min(d, Math.floor(count)));
 }
 
@@ -95,7 +104,7 @@ export const randomForestFamily: ModelFamily = {
   space: (task): readonly HyperParam[] => [
     { kind: 'int', name: 'nEstimators', low: 10, high: 300, log: true },
     { kind: 'categorical', name: 'splitter', choices: ['best', 'random'] },
-    { kind: 'categorical', name: 'maxFeatures', choices: ['sqrt', 'log2', 0.1, 0.2, 0.35, 0.5, 0.75, 1] },
+    { kind: 'categorical', name: 'maxFeatures', choices: ['sqrt', 'log2', '0.1', '0.2', '0.35', '0.5', '0.75', '1'] },
     { kind: 'int', name: 'maxDepth', low: 2, high: UNLIMITED_DEPTH, log: true },
     { kind: 'int', name: 'minSamplesLeaf', low: 1, high: 20, log: true },
     { kind: 'categorical', name: 'bootstrap', choices: [true, false] },

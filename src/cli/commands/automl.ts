@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type AutomlPruner, type AutomlResult, automl, type LeaderboardEntry } from '../../automl/automl.js';
 import { CLASSIFICATION_METRICS, type MetricName, REGRESSION_METRICS } from '../../automl/metrics.js';
+import { isFamilyDefault } from '../../automl/warm-start.js';
 import { saveModel } from '../../automl/model-file.js';
 import { FAMILY_NAMES, type FamilyName, type Task } from '../../automl/models/model.js';
 import type { AutomlWarmStart, AutomlWarmStartInfo } from '../../automl/warm-start.js';
@@ -180,7 +181,7 @@ export function registerAutoml(program: Command): void {
     if (def !== null) {
       const gain = result.direction === 'maximize' ? result.best.mean - def.mean : def.mean - result.best.mean;
       process.stdout.write(
-        `improvement over the best default (the established baseline: ${def.family} with its default settings, trial ${def.trial}, ${fmt(def.mean)}): ${gain >= 0 ? '+' : ''}${fmt(gain)}\n`,
+        `improvement over the best default (the established baseline: ${def.family} with its default settings, trial ${def.trial}, ${fmt(def.mean)}): ${gain >= 0 ? '+' : ''}${fmt(gain)}${def.splits === result.best.splits && def.splits > 1 ? ` (both on the same ${def.splits} ${result.folds}-fold splits)` : ''}\n`,
       );
     }
     if (result.ensemble !== undefined) {
@@ -202,10 +203,15 @@ export function registerAutoml(program: Command): void {
 }
 
 /** The best COMPLETE trial that ran a family's default settings (the established baseline AutoML must beat), or null. */
+/** The best family default; among those scored on the same fold splits as the best pipeline when there are any (the confirmation re-scores the leading default). */
 function bestDefault(result: AutomlResult): LeaderboardEntry | null {
+  // A default may have run as a warm-start configuration (an earlier study's best): it is the baseline all the same.
+  const defaults = result.leaderboard.filter(
+    (e) => (e.source === 'default' || isFamilyDefault(e, result.task)) && e.state === 'COMPLETE' && !Number.isNaN(e.mean),
+  );
+  const same = defaults.filter((e) => e.splits === result.best.splits);
   let best: LeaderboardEntry | null = null;
-  for (const e of result.leaderboard) {
-    if (e.source !== 'default' || e.state !== 'COMPLETE' || Number.isNaN(e.mean)) continue;
+  for (const e of same.length > 0 ? same : defaults) {
     if (best === null || (result.direction === 'maximize' ? e.mean > best.mean : e.mean < best.mean)) best = e;
   }
   return best;

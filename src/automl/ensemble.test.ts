@@ -32,16 +32,16 @@ describe('selectEnsemble', () => {
     };
     // A fourth, uninformative candidate must not be chosen.
     const coin = new Float64Array(n * 2).fill(0.5);
-    const r = selectEnsemble({
+    const input = {
       predictions: [member(0), member(1), member(2), coin],
       truth,
       folds: folds(n),
-      task: 'classification',
+      task: 'classification' as const,
       nClasses: 2,
-      metric: 'accuracy',
+      metric: 'accuracy' as const,
       size: 12,
-      init: 1,
-    });
+    };
+    const r = selectEnsemble({ ...input, init: 1 });
     for (const s of r.memberScores.slice(0, 3)) expect(s).toBeCloseTo(2 / 3, 1);
     expect(r.score).toBe(1);
     for (const s of r.memberScores) expect(r.score).toBeGreaterThan(s);
@@ -49,17 +49,7 @@ describe('selectEnsemble', () => {
     expect(r.weights[3]).toBe(0);
     expect(r.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     // Bagged selection (each bag from a random half of the candidates) still finds the perfect average and leaves the coin out.
-    const bagged = selectEnsemble({
-      predictions: [member(0), member(1), member(2), coin],
-      truth,
-      folds: folds(n),
-      task: 'classification',
-      nClasses: 2,
-      metric: 'accuracy',
-      size: 12,
-      bags: 10,
-      seed: 3,
-    });
+    const bagged = selectEnsemble({ ...input, bags: 10, seed: 3 });
     expect(bagged.score).toBe(1);
     expect(bagged.weights[3]).toBe(0);
     expect(bagged.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);

@@ -46,6 +46,7 @@ import { score } from '../src/automl/metrics.js';
 import { modelFromJson, predict } from '../src/automl/model-file.js';
 import type { FamilyName, Task } from '../src/automl/models/model.js';
 import { encodeTarget, inferTask } from '../src/automl/pipeline.js';
+import { summarize } from '../src/cv/cross-validate.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -120,8 +121,8 @@ const fams: FamilyName[] = ['gbdt', 'random_forest', 'decision_tree', 'knn', 'li
 const f3 = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(3));
 const signed = (v: number): string => (v >= 0 ? '+' : '') + v.toFixed(3);
 const meanStd = (xs: readonly number[]): Score => {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { mean, std: Math.sqrt(xs.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, xs.length - 1)) };
+  const { mean, std } = summarize(xs, xs.length, false);
+  return { mean, std };
 };
 
 /** Mean and spread over the evaluation splits' folds. */

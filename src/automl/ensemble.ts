@@ -108,9 +108,11 @@ function cvScore(sum: Float64Array, m: number, o: EnsembleSelectionInput, width:
 
 /** Sample standard deviation over folds of the metric (one fold at a time through cvScore). */
 function foldStd(sum: Float64Array, m: number, o: EnsembleSelectionInput, width: number): number {
-  const scores = o.folds.map((f) => cvScore(sum, m, { ...o, folds: [f] }, width).score);
-  const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
-  return Math.sqrt(scores.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, scores.length - 1));
+  return summarize(
+    o.folds.map((f) => cvScore(sum, m, { ...o, folds: [f] }, width).score),
+    o.folds.length,
+    false,
+  ).std;
 }
 
 /** Σ_c counts_c P_c. */
@@ -213,9 +215,8 @@ function foldGains(ensemble: Float64Array, single: OutOfFold, o: EnsembleSelecti
 
 /** The mean of per-fold gains and its standard error (sample standard deviation / √folds). */
 function meanGain(d: readonly number[]): { gain: number; stdErr: number } {
-  const mean = d.reduce((a, b) => a + b, 0) / d.length;
-  const sd = Math.sqrt(d.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, d.length - 1));
-  return { gain: mean, stdErr: sd / Math.sqrt(d.length) };
+  const { mean, std } = summarize(d, d.length, false);
+  return { gain: mean, stdErr: std / Math.sqrt(d.length) };
 }
 
 interface Scored {

@@ -186,11 +186,13 @@ export class PostgresDriver implements SqlDriver {
       async (tx) => {
         await tx.all("SELECT pg_advisory_xact_lock(hashtext('dials_schema'))");
         if (this.schema) await tx.run(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-        if ((await storedSchemaVersion(tx)) === null) {
+        let version = await storedSchemaVersion(tx);
+        if (version === null) {
           await tx.run(POSTGRES_SCHEMA_V1);
           await this.migrate(tx, 1);
+          version = (await storedSchemaVersion(tx)) ?? 0;
         }
-        checkSchemaVersion((await storedSchemaVersion(tx)) ?? 0, this.url);
+        checkSchemaVersion(version, this.url);
       },
       OPEN_RETRY_BUDGET_MS,
     ).catch((e) => {

@@ -436,9 +436,7 @@ export async function tune(options: TuneOptions): Promise<TuneSummary> {
       // Baselines first (each once per study, whatever the number of workers), then the config's own enqueue.
       const space: Record<string, Distribution> = {};
       for (const p of config.space) space[p.name] = p.distribution;
-      for (const b of config.baselines) {
-        await enqueueBaselines(study, [b.ref], { space, ...(b.rename ? { rename: b.rename } : {}), ...(b.outOfRange ? { outOfRange: b.outOfRange } : {}) });
-      }
+      for (const { ref, ...fit } of config.baselines) await enqueueBaselines(study, [ref], { ...fit, space });
     }
     for (const p of config.enqueue) await study.enqueueTrial(p, { skipIfExists: true });
     await refreshBest(true).catch(() => {});

@@ -426,10 +426,7 @@ function parseBaselines(issues: Issues, o: Partial<Top>, space: readonly ParamSp
     const where = typeof e === 'string' ? ['baselines', i] : ['baselines', i, 'name'];
     try {
       const b = getBaseline(spec.ref);
-      const fitted = fitBaselineToSpace(b, full, {
-        ...(spec.rename ? { rename: spec.rename } : {}),
-        ...(spec.outOfRange ? { outOfRange: spec.outOfRange } : {}),
-      });
+      const fitted = fitBaselineToSpace(b, full, spec);
       if (Object.keys(fitted).length === 0) {
         issues.add(
           where,

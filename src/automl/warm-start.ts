@@ -13,7 +13,7 @@
  * The study records which earlier studies it used (AUTOML_WARM_START_ATTR).
  */
 import { InvalidArgumentError, StudyNotFoundError } from '../errors.js';
-import type { ParamValue } from '../space/distributions.js';
+import { categoricalDistribution, contains, floatDistribution, intDistribution, type ParamValue } from '../space/distributions.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { computeMetaFeatures, META_FEATURES_ATTR, type MetaFeatures, suggestWarmStart, type WarmStartCandidate } from '../transfer/meta-features.js';
@@ -114,9 +114,14 @@ export function validConfig(
   for (const h of space) {
     const v = own[h.name];
     if (v === undefined) return null;
-    if (h.kind === 'categorical') {
-      if (!h.choices.includes(v as string | number | boolean)) return null;
-    } else if (typeof v !== 'number' || !(v >= h.low && v <= h.high) || (h.kind === 'int' && !Number.isInteger(v))) return null;
+    const name = `${family}.${h.name}`;
+    const dist =
+      h.kind === 'categorical'
+        ? categoricalDistribution(name, h.choices)
+        : h.kind === 'int'
+          ? intDistribution(name, h.low, h.high, { log: h.log ?? false })
+          : floatDistribution(name, h.low, h.high, { log: h.log ?? false });
+    if (!contains(dist, v)) return null;
   }
   return { family, impute: impute as ImputeChoice, params: own };
 }

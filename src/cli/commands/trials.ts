@@ -148,8 +148,12 @@ export function registerTrials(program: Command): void {
           ];
         }),
       ]);
-      const baseline =
-        study.directions.length === 1 ? formatImprovement(improvementFromTrials(await study.getTrials({ states: ['COMPLETE'] }), study.direction)) : null;
+      let baseline: string | null = null;
+      if (study.directions.length === 1) {
+        // improvementFromTrials looks at COMPLETE trials only: those read above serve unless --state left them out.
+        const complete = state === undefined || state === 'COMPLETE' ? trials : await study.getTrials({ states: ['COMPLETE'] });
+        baseline = formatImprovement(improvementFromTrials(complete, study.direction));
+      }
       if (baseline !== null) process.stdout.write(`${baseline}\n`);
     } finally {
       await study.close();

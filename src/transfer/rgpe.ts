@@ -306,6 +306,9 @@ export function leaveOneOutMeans(gp: GaussianProcess, x: Float64Array, y: Float6
 function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: GaussianProcess): GaussianProcess {
   const t = gps.length - 1;
   const members = gps.map((gp, i) => ({ gp, w: w[i] as number, vw: (w[i] as number) ** 2, earlier: i < t })).filter((m) => m.w > 0);
+  // The study's own member (own with another mean: the same variance) gives r's σ_t² too, so it is evaluated once.
+  const ownMember = members.find((m) => !m.earlier) ?? null;
+  const ownGp = ownMember?.gp ?? own;
   const d = own.d;
   const s2 = own.params.signalVar;
   const post = { mean: 0, variance: 0 };
@@ -326,25 +329,23 @@ function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: Gau
       return own.n;
     },
     posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
-      own.posterior(xs, row, ownPost);
+      ownGp.posterior(xs, row, ownPost);
       const r = Math.min(1, ownPost.variance / s2);
       let mean = 0;
       let variance = 0;
       for (const m of members) {
-        m.gp.posterior(xs, row, post);
-        mean += m.w * post.mean;
-        variance += m.vw * post.variance * (m.earlier ? r : 1);
+        const p = m === ownMember ? ownPost : post;
+        if (m !== ownMember) m.gp.posterior(xs, row, post);
+        mean += m.w * p.mean;
+        variance += m.vw * p.variance * (m.earlier ? r : 1);
       }
       out.mean = mean;
       out.variance = variance;
     },
     posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
-      own.posteriorWithGrad(x, ownPost, gOwnMean, gOwnVar);
-      let r = ownPost.variance / s2;
-      if (r >= 1) {
-        r = 1;
-        gOwnVar.fill(0);
-      }
+      ownGp.posteriorWithGrad(x, ownPost, gOwnMean, gOwnVar);
+      const capped = ownPost.variance / s2 >= 1;
+      const r = capped ? 1 : ownPost.variance / s2;
       let mean = 0;
       let variance = 0;
       // Σ_{i<t} w_i² σ_i², for the gradient of r.
@@ -352,17 +353,22 @@ function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: Gau
       gradMean.fill(0, 0, d);
       gradVar.fill(0, 0, d);
       for (const m of members) {
-        m.gp.posteriorWithGrad(x, post, gm, gv);
+        const mine = m === ownMember;
+        if (!mine) m.gp.posteriorWithGrad(x, post, gm, gv);
+        const p = mine ? ownPost : post;
+        const pgm = mine ? gOwnMean : gm;
+        const pgv = mine ? gOwnVar : gv;
         const k = m.earlier ? r : 1;
-        mean += m.w * post.mean;
-        variance += m.vw * post.variance * k;
-        if (m.earlier) earlierVar += m.vw * post.variance;
+        mean += m.w * p.mean;
+        variance += m.vw * p.variance * k;
+        if (m.earlier) earlierVar += m.vw * p.variance;
         for (let j = 0; j < d; j++) {
-          gradMean[j] = (gradMean[j] as number) + m.w * (gm[j] as number);
-          gradVar[j] = (gradVar[j] as number) + m.vw * k * (gv[j] as number);
+          gradMean[j] = (gradMean[j] as number) + m.w * (pgm[j] as number);
+          gradVar[j] = (gradVar[j] as number) + m.vw * k * (pgv[j] as number);
         }
       }
-      for (let j = 0; j < d; j++) gradVar[j] = (gradVar[j] as number) + (earlierVar * (gOwnVar[j] as number)) / s2;
+      // r's gradient is 0 where it is capped at 1.
+      if (!capped) for (let j = 0; j < d; j++) gradVar[j] = (gradVar[j] as number) + (earlierVar * (gOwnVar[j] as number)) / s2;
       out.mean = mean;
       out.variance = variance;
     },
@@ -373,14 +379,17 @@ function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: Gau
         ownMeans = new Float64Array(m);
         ownVars = new Float64Array(m);
       }
-      own.posteriorBatch(xs, m, ownMeans, ownVars);
+      ownGp.posteriorBatch(xs, m, ownMeans, ownVars);
       outMeans.fill(0, 0, m);
       outVars.fill(0, 0, m);
       for (const e of members) {
-        e.gp.posteriorBatch(xs, m, means, vars);
+        const mine = e === ownMember;
+        if (!mine) e.gp.posteriorBatch(xs, m, means, vars);
+        const em = mine ? ownMeans : means;
+        const ev = mine ? ownVars : vars;
         for (let r = 0; r < m; r++) {
-          outMeans[r] = (outMeans[r] as number) + e.w * (means[r] as number);
-          outVars[r] = (outVars[r] as number) + e.vw * (vars[r] as number) * (e.earlier ? Math.min(1, (ownVars[r] as number) / s2) : 1);
+          outMeans[r] = (outMeans[r] as number) + e.w * (em[r] as number);
+          outVars[r] = (outVars[r] as number) + e.vw * (ev[r] as number) * (e.earlier ? Math.min(1, (ownVars[r] as number) / s2) : 1);
         }
       }
     },

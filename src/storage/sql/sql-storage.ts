@@ -257,14 +257,15 @@ export class SqlStorage implements Storage {
     );
   }
 
+  /** One statement; a key written twice keeps its last value. */
   private async writeAttrs(tx: SqlExecutor, trialId: number, attrs: readonly AttrWrite[]): Promise<void> {
-    for (const a of attrs) {
-      await tx.run(
-        `INSERT INTO dials_trial_attrs (trial_id, kind, key, value) VALUES (?, ?, ?, ?)
-         ON CONFLICT (trial_id, kind, key) DO UPDATE SET value = excluded.value`,
-        [trialId, a.kind, a.key, a.json],
-      );
-    }
+    const last = lastAttrWrites(attrs);
+    if (last.length === 0) return;
+    await tx.run(
+      `INSERT INTO dials_trial_attrs (trial_id, kind, key, value) VALUES ${last.map(() => '(?, ?, ?, ?)').join(', ')}
+       ON CONFLICT (trial_id, kind, key) DO UPDATE SET value = excluded.value`,
+      last.flatMap((a) => [trialId, a.kind, a.key, a.json]),
+    );
   }
 
   async enqueueTrial(studyId: number, input: EnqueueInput): Promise<{ trialId: number; number: number; created: boolean }> {
@@ -446,14 +447,7 @@ export class SqlStorage implements Storage {
       return started;
     }
     await this.writeParams(tx, trialId, params);
-    const last = lastAttrWrites(attrs);
-    if (last.length > 0) {
-      await tx.run(
-        `INSERT INTO dials_trial_attrs (trial_id, kind, key, value) VALUES ${last.map(() => '(?, ?, ?, ?)').join(', ')}
-         ON CONFLICT (trial_id, kind, key) DO UPDATE SET value = excluded.value`,
-        last.flatMap((a) => [trialId, a.kind, a.key, a.json]),
-      );
-    }
+    await this.writeAttrs(tx, trialId, attrs);
     return started;
   }
 

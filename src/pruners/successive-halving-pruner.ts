@@ -136,7 +136,7 @@ export class SuccessiveHalvingPruner implements Pruner {
       others ??= study.getTrials().filter((t) => t.number !== trial.number);
       const key = rungKey(rung);
       const me = this.rankBy === 'value' ? toMinimize(value, dirs) : this.extrapolated(reports, promotionStep, dirs);
-      const recorded = toMinimize(me, dirs); // back to the study's directions
+      const recorded = this.rankBy === 'value' ? value : toMinimize(me, dirs); // in the study's directions
       context?.setTrialSystemAttr(key, (recorded.length === 1 ? recorded[0] : recorded) as JsonValue);
       const competing: number[][] = [];
       for (const t of others) {

@@ -97,6 +97,8 @@ interface Row {
     complete: number;
     pruned: number;
     searchSeconds: number;
+    /** The whole automl() call (search, confirmation, ensemble selection, final refit), against the budget. */
+    totalSeconds: number;
   };
   /** The ensemble the same search built, on the evaluation folds (absent when the search kept a single pipeline). */
   ensemble?: {
@@ -111,7 +113,7 @@ interface Row {
     refitSeconds: number;
   };
   /** Ensemble selection's gain per fold over the best single candidate (held out on the fresh splits, else on the predictions it selected on), its standard error, splits and candidates (also when the single pipeline was kept). */
-  ensembleGain?: { gain: number; stdErr: number; heldOut: boolean; splits: number; candidates: number };
+  ensembleGain?: { gain: number; stdErr: number; heldOut: boolean; splits: number; candidates: number; leftOutForTime: number; fitsBudget: boolean };
   /** automl rerun inside each fold of the first evaluation split, against the best default on that split. */
   nested?: Score & { bestDefault: number; families: FamilyName[]; trials: number[] };
 }
@@ -284,6 +286,7 @@ for (const name of datasets) {
       complete: r.leaderboard.filter((e) => e.state === 'COMPLETE').length,
       pruned: r.leaderboard.filter((e) => e.state === 'PRUNED').length,
       searchSeconds: r.searchSeconds,
+      totalSeconds: r.totalSeconds,
     },
     ...(ensemble ? { ensemble } : {}),
     ...(r.ensembleGain ? { ensembleGain: r.ensembleGain } : {}),
@@ -292,7 +295,7 @@ for (const name of datasets) {
   results.push(row);
   write(results);
   process.stderr.write(
-    `${name}: best default ${best.family} ${best.mean.toFixed(4)}; automl chose ${r.best.family} ${JSON.stringify(r.best.params)}: ${chosen.mean.toFixed(4)} on fresh folds${ensemble ? `, ensemble of ${ensemble.members.length} ${ensemble.eval.mean.toFixed(4)}` : ''} (search estimate ${r.best.mean.toFixed(4)}; ${row.automl.trials} trials, ${row.automl.pruned} pruned, ${r.searchSeconds.toFixed(0)} s, load ${load.toFixed(1)})${row.nested ? `; nested ${row.nested.mean.toFixed(4)}` : ''}\n`,
+    `${name}: best default ${best.family} ${best.mean.toFixed(4)}; automl chose ${r.best.family} ${JSON.stringify(r.best.params)}: ${chosen.mean.toFixed(4)} on fresh folds${ensemble ? `, ensemble of ${ensemble.members.length} ${ensemble.eval.mean.toFixed(4)}` : ''} (search estimate ${r.best.mean.toFixed(4)}; ${row.automl.trials} trials, ${row.automl.pruned} pruned, search ${r.searchSeconds.toFixed(1)} s, total ${r.totalSeconds.toFixed(1)} s, load ${load.toFixed(1)})${row.nested ? `; nested ${row.nested.mean.toFixed(4)}` : ''}\n`,
   );
 }
 

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { loadStudy } from '../study/create-study.js';
-import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry } from './automl.js';
+import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry, selectWithinTime } from './automl.js';
 import { loadAutomlDataset } from './datasets.js';
-import { defaultConfig } from './families.js';
 import { crossValidateEnsemble } from './ensemble.js';
+import { defaultConfig } from './families.js';
 import { modelFromJson, predict } from './model-file.js';
 
 // Fast families and a trial budget keep this deterministic and quick; the benchmark runs them all on a time budget.
@@ -164,6 +164,9 @@ describe('automl', () => {
       expect(g?.splits).toBe(r.best.splits - 1);
       expect(g?.splits).toBeGreaterThanOrEqual(2);
       expect(g?.candidates).toBeGreaterThanOrEqual(5);
+      // The whole call (search, confirmation, selection, refit) is reported; the candidates the refit could not afford are counted.
+      expect(r.totalSeconds).toBeGreaterThanOrEqual(r.searchSeconds);
+      expect(Number.isSafeInteger(g?.leftOutForTime)).toBe(true);
       const ens = r.ensemble;
       if (!ens || !g) continue;
       expect(g.gain).toBeGreaterThan(g.stdErr);
@@ -196,5 +199,80 @@ describe('automl', () => {
     await expect(automl({ csvPath: csv('ok2.csv', rows), target: 'y', task: 'regression', trials: 1 })).rejects.toThrow(/cannot be regressed/);
     await expect(automl({ data: loadAutomlDataset('iris'), target: 'target', metric: 'rmse', trials: 1 })).rejects.toThrow(InvalidArgumentError);
     await expect(automl({ data: loadAutomlDataset('iris'), target: 'target', folds: 1, trials: 1 })).rejects.toThrow(/folds must be an integer ≥ 2/);
+  });
+});
+
+describe('selectWithinTime (the ensemble members must refit before the deadline)', () => {
+  const cost: Record<string, number> = { a: 1, b: 100, c: 2, d: 50 };
+  // A stand-in for ensemble selection: every candidate in the pool gets weight, except 'c' gets none.
+  const everyButC = (calls: string[][]) => (pool: readonly string[]) => {
+    calls.push([...pool]);
+    return { weights: pool.map((x) => (x === 'c' ? 0 : 1)) };
+  };
+
+  it('keeps the pool when the selected members refit in the time left', () => {
+    const calls: string[][] = [];
+    const r = selectWithinTime(
+      ['a', 'b', 'c', 'd'],
+      (x) => cost[x] as number,
+      () => 151,
+      everyButC(calls),
+    );
+    expect(r).toMatchObject({ pool: ['a', 'b', 'c', 'd'], dropped: 0, fits: true });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('leaves the costliest selected member out and selects again until the refit fits', () => {
+    const calls: string[][] = [];
+    // a + b + d = 151 > 60; without b: a + d = 51 ≤ 60. c costs 2 but is not selected, so it never counts.
+    const r = selectWithinTime(
+      ['a', 'b', 'c', 'd'],
+      (x) => cost[x] as number,
+      () => 60,
+      everyButC(calls),
+    );
+    expect(r.pool).toEqual(['a', 'c', 'd']);
+    expect(r.dropped).toBe(1);
+    expect(r.fits).toBe(true);
+    expect(Array.from(r.selection.weights)).toEqual([1, 0, 1]);
+    expect(calls).toEqual([
+      ['a', 'b', 'c', 'd'],
+      ['a', 'c', 'd'],
+    ]);
+  });
+
+  it('asks for the time left after every selection (selection itself takes time)', () => {
+    const left = [200, 60, 0];
+    let asked = 0;
+    const r = selectWithinTime(
+      ['a', 'b', 'c', 'd'],
+      (x) => cost[x] as number,
+      () => left[asked++] as number,
+      everyButC([]),
+    );
+    // 151 ≤ 200 at the first ask: kept whole.
+    expect(r.fits).toBe(true);
+    expect(asked).toBe(1);
+  });
+
+  it('says when no ensemble fits: the pool shrinks to two, or the rounds run out', () => {
+    const r = selectWithinTime(
+      ['a', 'b', 'c', 'd'],
+      (x) => cost[x] as number,
+      () => 0.5,
+      everyButC([]),
+    );
+    expect(r.fits).toBe(false);
+    expect(r.pool.length).toBe(2);
+    const calls: string[][] = [];
+    const capped = selectWithinTime(
+      ['a', 'b', 'c', 'd'],
+      (x) => cost[x] as number,
+      () => 0.5,
+      everyButC(calls),
+      1,
+    );
+    expect(capped).toMatchObject({ fits: false, dropped: 0 });
+    expect(calls).toHaveLength(1);
   });
 });

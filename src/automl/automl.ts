@@ -219,8 +219,14 @@ export interface AutomlResult {
     readonly heldOut: boolean;
     readonly splits: number;
     readonly candidates: number;
+    /** Candidates left out because the members chosen with them would not refit before the deadline (selectWithinTime). */
+    readonly leftOutForTime: number;
+    /** False when no ensemble's members refit in the time left: the single best pipeline is kept. */
+    readonly fitsBudget: boolean;
   };
   readonly searchSeconds: number;
+  /** Wall time of the whole call: preparation, search, confirmation, ensemble selection and the final refit. */
+  readonly totalSeconds: number;
 }
 
 const CV_ATTR = 'cv';
@@ -490,6 +496,86 @@ const CONFIRM_SPLITS_WANTED = 4;
 /** The most of the time budget that confirmation may take, and the least it gets when it runs (more splits where they are cheap). */
 const CONFIRM_SHARE = 0.4;
 const CONFIRM_MIN_SHARE = 0.25;
+/**
+ * The most of a time budget kept for the final refit on all rows (the
+ * ensemble's members, or the best pipeline): the search and confirmation end
+ * early enough for it, and an ensemble whose members would not refit in the
+ * time left leaves its costliest members out (selectWithinTime).
+ */
+const REFIT_SHARE = 0.15;
+/**
+ * The least of it, for ensemble selection and its held-out check (which grow
+ * with candidates × rows × classes × splits: 0.1-0.3 s on digits' search pool,
+ * about 7 s at 10,000 rows × 10 classes on 10 splits).
+ */
+const SELECT_SHARE = 0.05;
+/** A refit on all rows, as a multiple of one fold's fit and prediction: a fifth more rows, and fits that grow faster than the rows. */
+const REFIT_PER_FOLD = 1.5;
+/** Selections selectWithinTime may run. */
+const REFIT_MAX_ROUNDS = 6;
+
+/** The estimated refit on all rows of a pipeline whose folds took `foldMs` each. */
+function refitEstimateMs(foldMs: number): number {
+  return REFIT_PER_FOLD * foldMs;
+}
+
+/** One fold's fit and prediction of a search trial, from its seconds over the folds it did. */
+function entryFoldMs(e: LeaderboardEntry): number {
+  return e.foldsDone > 0 ? (e.seconds * 1000) / e.foldsDone : 0;
+}
+
+/**
+ * Time kept for ensemble selection and the final refit, at most REFIT_SHARE of
+ * the budget: SELECT_SHARE of it (with an ensemble) plus the estimated refits
+ * of the ensemble's possible members (the confirmation's candidates when
+ * there are enough to select on, else the CONFIRM_TOP best completed
+ * pipelines, as the search's pool is the library then), or of the leader
+ * alone without an ensemble.
+ */
+function refitReserveMs(ranked: readonly LeaderboardEntry[], confirming: readonly LeaderboardEntry[], timeMs: number, ensemble: boolean): number {
+  const members = !ensemble
+    ? ranked.slice(0, 1)
+    : confirming.length >= ENSEMBLE_MIN_CONFIRMED
+      ? confirming
+      : ranked.filter((e) => e.state === 'COMPLETE').slice(0, CONFIRM_TOP);
+  let sum = ensemble ? SELECT_SHARE * timeMs : 0;
+  for (const e of members) sum += refitEstimateMs(entryFoldMs(e));
+  return Math.min(REFIT_SHARE * timeMs, sum);
+}
+
+/**
+ * Ensemble selection whose members refit in the time left: `select` weighs
+ * a pool of candidates; while the members it picks (weight > 0) would take
+ * longer to refit (the sum of `costMs`) than `leftMs()` (asked after each
+ * selection), the costliest member leaves the pool and selection runs again,
+ * at most `maxRounds` times. The pool and selection of the last round, and
+ * how many candidates were left out; when the members still do not fit,
+ * `fits` is false (the caller keeps the single best pipeline, whose refit is
+ * the least a search can end with).
+ */
+export function selectWithinTime<T, S extends { readonly weights: ArrayLike<number> }>(
+  candidates: readonly T[],
+  costMs: (c: T) => number,
+  leftMs: () => number,
+  select: (pool: readonly T[]) => S,
+  maxRounds = REFIT_MAX_ROUNDS,
+): { pool: T[]; selection: S; dropped: number; fits: boolean } {
+  let pool = candidates.slice();
+  for (let round = 1; ; round++) {
+    const selection = select(pool);
+    const weights = selection.weights;
+    let cost = 0;
+    let costliest = -1;
+    for (const [k, c] of pool.entries()) {
+      if (!((weights[k] as number) > 0)) continue;
+      cost += costMs(c);
+      if (costliest < 0 || costMs(c) > costMs(pool[costliest] as T)) costliest = k;
+    }
+    const fits = cost <= leftMs();
+    if (fits || round >= maxRounds || pool.length <= 2 || costliest < 0) return { pool, selection, dropped: candidates.length - pool.length, fits };
+    pool = pool.filter((_, k) => k !== costliest);
+  }
+}
 
 /**
  * Which leaders to confirm, and the time kept for it. Candidates: the best
@@ -557,6 +643,7 @@ export function confirmationPlan(
  * saveModel(result.model, 'model.json');
  */
 export async function automl(options: AutomlOptions): Promise<AutomlResult> {
+  const callStarted = Date.now();
   if (options === null || typeof options !== 'object') throw new InvalidArgumentError('automl() needs an options object');
   if (typeof options.target !== 'string' || options.target === '')
     throw new InvalidArgumentError('automl() needs target: the name of the column to predict', ['target']);
@@ -665,7 +752,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     const timeMs = options.timeMs ?? (options.trials === undefined ? 60_000 : undefined);
     const deadline = timeMs === undefined ? Number.POSITIVE_INFINITY : started + timeMs;
     const trialCapMs = options.trialTimeMs ?? (timeMs === undefined ? Number.POSITIVE_INFINITY : timeMs / 3);
-    // The search ends early enough to confirm its leaders (confirmationPlan) before the deadline.
+    // The search ends early enough to confirm its leaders (confirmationPlan) and refit the final model before the deadline.
     let searchDeadline = deadline;
     let completed = 0;
     const objective = async (trial: Trial): Promise<number> => {
@@ -727,7 +814,11 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     for (;;) {
       // One read of the trials per step: the confirmation reserve and the leading families both come from it.
       const trials = await study.getTrials();
-      if (timeMs !== undefined) searchDeadline = deadline - confirmationPlan(entries(trials), timeMs, task).reserveMs;
+      if (timeMs !== undefined) {
+        const ranked = entries(trials);
+        const plan = confirmationPlan(ranked, timeMs, task);
+        searchDeadline = deadline - plan.reserveMs - refitReserveMs(ranked, plan.candidates, timeMs, pool !== undefined);
+      }
       if (ran >= budget || Date.now() >= searchDeadline) break;
       const leaders = rankFamilies(trials, direction);
       const family = focusFamily(leaders, ran - nDefaults);
@@ -741,8 +832,11 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     // their out-of-fold predictions there are what the ensemble is selected on.
     const confirmed: Confirmed[] = [];
     const freshFolds: Fold[][] = [];
+    // One fold's fit and prediction per trial: from the search, then as measured on the fresh splits.
+    const foldMs = new Map(leaderboard.map((e) => [e.trial, entryFoldMs(e)]));
     if (timeMs !== undefined) {
       const { candidates } = confirmationPlan(leaderboard, timeMs, task);
+      const confirmDeadline = deadline - refitReserveMs(leaderboard, candidates, timeMs, pool !== undefined);
       for (const e of candidates) confirmed.push({ trial: e.trial, config: { family: e.family, impute: e.impute, params: e.params }, scores: [], oof: [] });
       confirm: for (let r = 1; candidates.length > 0 && r <= CONFIRM_MAX_SPLITS; r++) {
         const splitFolds = targetFolds(target, nFolds, seed + r);
@@ -751,10 +845,12 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         for (const c of confirmed) {
           const got: number[] = [];
           const oof = pool ? new Float64Array(frame.nRows * oofWidth) : undefined;
+          const t0 = Date.now();
           for (const [k, f] of splitFolds.entries()) {
-            if (Date.now() >= deadline) break confirm;
+            if (Date.now() >= confirmDeadline) break confirm;
             got.push(await scoreFold(frame, features, target, c.config, f.trainIndex, f.testIndex, { metric, seed: seed + k, needProba, oof }));
           }
+          foldMs.set(c.trial, (Date.now() - t0) / splitFolds.length);
           scores.set(c.trial, got);
           if (oof) oofs.set(c.trial, oof);
         }
@@ -832,39 +928,48 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       ...(ensemble ? { ensemble } : {}),
       ...(ensembleGain ? { ensembleGain } : {}),
       searchSeconds,
+      totalSeconds: (Date.now() - callStarted) / 1000,
     });
     if (candidates.length > 1) {
       const t0 = Date.now();
-      const selection = selectEnsemble({
-        predictions: candidates.map((c) => c.oof),
-        truth: stacked?.truth ?? target.y,
-        folds: stacked?.folds ?? folds,
-        task,
-        nClasses,
-        metric,
-        size: ensembleSize,
-      });
+      const truth = stacked?.truth ?? target.y;
+      const selFolds = stacked?.folds ?? folds;
+      // The members must refit before the deadline: a pool whose selected members would not leaves its costliest out
+      // (the held-out check below costs about two more selections).
+      let selectMs = 0;
+      const within = selectWithinTime(
+        candidates,
+        (c) => refitEstimateMs(foldMs.get(c.trial) ?? 0),
+        () => deadline - Date.now() - (stacked ? 2 * selectMs : 0),
+        (poolNow) => {
+          const s0 = Date.now();
+          const selection = selectEnsemble({ predictions: poolNow.map((c) => c.oof), truth, folds: selFolds, task, nClasses, metric, size: ensembleSize });
+          selectMs = Date.now() - s0;
+          return selection;
+        },
+      );
+      const { pool: library, selection: selected } = within;
       // On the fresh splits the ensemble must also win on splits it was not selected on (selected on one half, scored on the
       // other), by more than the standard error of that gain: an ensemble is kept when it is reliably better, as the
       // one-standard-error rule prefers the simpler model (penguins: +0.0006 ± 0.0013 held out; 0.9942 against the single
       // pipeline's 0.9959 on fresh folds).
-      const heldOut = stacked
-        ? heldOutEnsembleGain(
-            { predictions: candidates.map((c) => c.oof), truth: stacked.truth, folds: stacked.folds, task, nClasses, metric, size: ensembleSize },
-            nFolds,
-          )
-        : undefined;
+      const heldOut =
+        stacked && within.fits
+          ? heldOutEnsembleGain({ predictions: library.map((c) => c.oof), truth: stacked.truth, folds: stacked.folds, task, nClasses, metric, size: ensembleSize }, nFolds)
+          : undefined;
       ensembleGain = {
-        gain: heldOut?.gain ?? selection.gain,
-        stdErr: heldOut?.stdErr ?? selection.gainStdErr,
+        gain: heldOut?.gain ?? selected.gain,
+        stdErr: heldOut?.stdErr ?? selected.gainStdErr,
         heldOut: heldOut !== undefined,
         splits: stacked ? freshFolds.length : 1,
-        candidates: candidates.length,
+        candidates: library.length,
+        leftOutForTime: within.dropped,
+        fitsBudget: within.fits,
       };
       const chosen =
-        heldOut !== undefined && !(heldOut.gain > ENSEMBLE_MIN_GAIN_STD_ERRS * heldOut.stdErr)
+        !within.fits || (heldOut !== undefined && !(heldOut.gain > ENSEMBLE_MIN_GAIN_STD_ERRS * heldOut.stdErr))
           ? []
-          : candidates.map((c, k) => ({ ...c, weight: selection.weights[k] as number })).filter((c) => c.weight > 0);
+          : library.map((c, k) => ({ ...c, weight: selected.weights[k] as number })).filter((c) => c.weight > 0);
       const selectSeconds = (Date.now() - t0) / 1000;
       if (chosen.length > 1) {
         const t1 = Date.now();
@@ -872,12 +977,12 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         try {
           for (const c of chosen)
             members.push({ weight: c.weight, pipeline: await fitPipeline(frame, features, target.y, target.rows, c.config, fitCtx), trialNumber: c.trial });
-          const model = ensembleModelFile(members, { ...fileInfo, metadata: { ...fileInfo.metadata, cvMean: selection.score, cvStd: selection.std } });
+          const model = ensembleModelFile(members, { ...fileInfo, metadata: { ...fileInfo.metadata, cvMean: selected.score, cvStd: selected.std } });
           const ensemble: AutomlEnsemble = {
             members: chosen.map((c) => ({ trial: c.trial, weight: c.weight, config: c.config })),
-            score: selection.score,
-            bestMemberScore: Math.max(...selection.memberScores.map((v) => (direction === 'maximize' ? v : -v))) * (direction === 'maximize' ? 1 : -1),
-            candidates: candidates.length,
+            score: selected.score,
+            bestMemberScore: Math.max(...selected.memberScores.map((v) => (direction === 'maximize' ? v : -v))) * (direction === 'maximize' ? 1 : -1),
+            candidates: library.length,
             splits: stacked ? freshFolds.length : 1,
             selectSeconds,
             refitSeconds: (Date.now() - t1) / 1000,

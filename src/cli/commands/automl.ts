@@ -148,6 +148,7 @@ export function registerAutoml(program: Command): void {
         ensembleGain: result.ensembleGain ?? null,
         leaderboard: result.leaderboard,
         searchSeconds: result.searchSeconds,
+        totalSeconds: result.totalSeconds,
         warmStart: warm ?? null,
         ...(opts.out ? { model: opts.out } : {}),
       });
@@ -191,7 +192,11 @@ export function registerAutoml(program: Command): void {
       );
     }
     const eg = result.ensembleGain;
-    if (result.ensemble === undefined && eg !== undefined && eg.candidates > 1) {
+    if (eg !== undefined && eg.leftOutForTime > 0)
+      process.stdout.write(
+        `${eg.leftOutForTime} of the ${eg.candidates + eg.leftOutForTime} ensemble candidates were left out: with them the members would not have refitted on all rows within the time budget${eg.fitsBudget ? '' : ' (nor without them: the best single pipeline is kept)'}\n`,
+      );
+    if (result.ensemble === undefined && eg !== undefined && eg.candidates > 1 && eg.fitsBudget) {
       process.stdout.write(
         eg.heldOut
           ? `model: the best single pipeline; an ensemble of the ${eg.candidates} confirmed candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over the best of them on ${eg.splits} fresh splits it was not selected on, ${eg.gain > eg.stdErr ? 'but selection on all the splits chose one pipeline' : 'not more than its standard error'}\n`
@@ -199,6 +204,7 @@ export function registerAutoml(program: Command): void {
       );
     }
     if (opts.out) process.stdout.write(`model refitted on all rows and saved to ${show(opts.out)}\n`);
+    process.stdout.write(`total ${result.totalSeconds.toFixed(1)} s${timeMs !== undefined ? ` (time budget ${timeMs / 1000} s)` : ''}\n`);
   });
 }
 

@@ -64,7 +64,7 @@ import type { Trial } from '../study/trial.js';
 import { META_FEATURES_ATTR } from '../transfer/meta-features.js';
 import type { FrozenTrial } from '../trial/frozen-trial.js';
 import { cell, type Frame, frameFromRecords } from './csv.js';
-import { DEFAULT_ENSEMBLE_SIZE, heldOutEnsembleGain, type OutOfFold, OutOfFoldPool, selectEnsemble } from './ensemble.js';
+import { DEFAULT_ENSEMBLE_SIZE, heldOutEnsembleGain, type OutOfFold, OutOfFoldPool, poolLimits, selectEnsemble } from './ensemble.js';
 import {
   defaultConfig,
   familiesFor,
@@ -402,7 +402,7 @@ function stackSplits(
   y: ArrayLike<number>,
   nRows: number,
   direction: 'maximize' | 'minimize',
-): { candidates: { trial: number; config: PipelineConfig; oof: OutOfFold }[]; truth: Float64Array; folds: { testIndex: number[] }[] } {
+): { candidates: { trial: number; config: PipelineConfig; oof: OutOfFold }[]; truth: Float64Array; folds: { testIndex: number[] }[]; splits: number } {
   const truth = new Float64Array(nRows * splits.length);
   for (let r = 0; r < splits.length; r++) for (let i = 0; i < nRows; i++) truth[r * nRows + i] = y[i] as number;
   const folds = splits.flatMap((split, r) => split.map((f) => ({ testIndex: f.testIndex.map((i) => r * nRows + i) })));
@@ -419,7 +419,7 @@ function stackSplits(
     })
     .sort((a, b) => sign * (a.mean - b.mean) || a.trial - b.trial)
     .map(({ trial, config, oof }) => ({ trial, config, oof }));
-  return { candidates, truth, folds };
+  return { candidates, truth, folds, splits: splits.length };
 }
 
 /**
@@ -487,6 +487,8 @@ const ENSEMBLE_MIN_CONFIRMED = 5;
 const ENSEMBLE_MIN_GAIN_STD_ERRS = 1;
 /** Fresh splits after which confirmation stops (the mean over 5 × this many folds is precise enough to choose by). */
 export const CONFIRM_MAX_SPLITS = 10;
+/** The most memory the confirmation's out-of-fold predictions take (candidates × splits × rows × classes × 8 bytes). */
+const CONFIRM_OOF_BYTES = 512 * 2 ** 20;
 /**
  * Fresh splits the candidates after the first two must leave room for: an
  * ensemble selected on two splits of costly candidates overfits them (penguins:
@@ -692,8 +694,10 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
   if (!Number.isSafeInteger(ensembleSize) || ensembleSize < 0 || (typeof options.ensemble === 'object' && ensembleSize < 1))
     throw new InvalidArgumentError(`ensemble.size must be a positive integer, got ${JSON.stringify(options.ensemble)}`, ['ensemble', 'size']);
   // Out-of-fold predictions of the best completed pipelines, for ensemble selection after the search.
-  const pool = ensembleSize > 1 ? new OutOfFoldPool(direction) : undefined;
   const oofWidth = task === 'classification' ? nClasses : 1;
+  const oofBytes = frame.nRows * oofWidth * Float64Array.BYTES_PER_ELEMENT;
+  const limits = poolLimits(oofBytes, families.length);
+  const pool = ensembleSize > 1 ? new OutOfFoldPool(direction, limits.capacity, limits.perFamily) : undefined;
 
   const prunerKind = options.pruner ?? 'median';
   const pruner: Pruner =
@@ -832,19 +836,23 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     // their out-of-fold predictions there are what the ensemble is selected on.
     const confirmed: Confirmed[] = [];
     const freshFolds: Fold[][] = [];
+    let oofSplits = 0;
     // One fold's fit and prediction per trial: from the search, then as measured on the fresh splits.
     const foldMs = new Map(leaderboard.map((e) => [e.trial, entryFoldMs(e)]));
     if (timeMs !== undefined) {
       const { candidates } = confirmationPlan(leaderboard, timeMs, task);
       const confirmDeadline = deadline - refitReserveMs(leaderboard, candidates, timeMs, pool !== undefined);
       for (const e of candidates) confirmed.push({ trial: e.trial, config: { family: e.family, impute: e.impute, params: e.params }, scores: [], oof: [] });
+      // The fresh splits' out-of-fold predictions are kept for ensemble selection while they fit CONFIRM_OOF_BYTES.
+      oofSplits = Math.min(CONFIRM_MAX_SPLITS, Math.floor(CONFIRM_OOF_BYTES / (Math.max(1, candidates.length) * oofBytes)));
+      if (oofSplits < 2) oofSplits = 0;
       confirm: for (let r = 1; candidates.length > 0 && r <= CONFIRM_MAX_SPLITS; r++) {
         const splitFolds = targetFolds(target, nFolds, seed + r);
         const scores = new Map<number, number[]>();
         const oofs = new Map<number, OutOfFold>();
         for (const c of confirmed) {
           const got: number[] = [];
-          const oof = pool ? new Float64Array(frame.nRows * oofWidth) : undefined;
+          const oof = pool && r <= oofSplits ? new Float64Array(frame.nRows * oofWidth) : undefined;
           const t0 = Date.now();
           for (const [k, f] of splitFolds.entries()) {
             if (Date.now() >= confirmDeadline) break confirm;
@@ -909,8 +917,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
     // out-of-fold predictions of its pool.
     // An ensemble of one pipeline is that pipeline.
     const stacked =
-      freshFolds.length >= 2 && confirmed.length >= ENSEMBLE_MIN_CONFIRMED && pool !== undefined
-        ? stackSplits(confirmed, freshFolds, target.y, frame.nRows, direction)
+      Math.min(freshFolds.length, oofSplits) >= 2 && confirmed.length >= ENSEMBLE_MIN_CONFIRMED && pool !== undefined
+        ? stackSplits(confirmed, freshFolds.slice(0, oofSplits), target.y, frame.nRows, direction)
         : undefined;
     const candidates = stacked?.candidates ?? pool?.best() ?? [];
     let ensembleGain: AutomlResult['ensembleGain'];
@@ -955,13 +963,16 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       // pipeline's 0.9959 on fresh folds).
       const heldOut =
         stacked && within.fits
-          ? heldOutEnsembleGain({ predictions: library.map((c) => c.oof), truth: stacked.truth, folds: stacked.folds, task, nClasses, metric, size: ensembleSize }, nFolds)
+          ? heldOutEnsembleGain(
+              { predictions: library.map((c) => c.oof), truth: stacked.truth, folds: stacked.folds, task, nClasses, metric, size: ensembleSize },
+              nFolds,
+            )
           : undefined;
       ensembleGain = {
         gain: heldOut?.gain ?? selected.gain,
         stdErr: heldOut?.stdErr ?? selected.gainStdErr,
         heldOut: heldOut !== undefined,
-        splits: stacked ? freshFolds.length : 1,
+        splits: stacked ? stacked.splits : 1,
         candidates: library.length,
         leftOutForTime: within.dropped,
         fitsBudget: within.fits,
@@ -983,7 +994,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
             score: selected.score,
             bestMemberScore: Math.max(...selected.memberScores.map((v) => (direction === 'maximize' ? v : -v))) * (direction === 'maximize' ? 1 : -1),
             candidates: library.length,
-            splits: stacked ? freshFolds.length : 1,
+            splits: stacked ? stacked.splits : 1,
             selectSeconds,
             refitSeconds: (Date.now() - t1) / 1000,
           };

@@ -6,7 +6,7 @@ import { dials } from '../../test/cli/cli-harness.js';
 import { automl } from './automl.js';
 import { parseCsv } from './csv.js';
 import { loadAutomlDataset } from './datasets.js';
-import { heldOutEnsembleGain, predictEnsemble, selectEnsemble } from './ensemble.js';
+import { ENSEMBLE_POOL, ENSEMBLE_POOL_BYTES, ENSEMBLE_POOL_PER_FAMILY, heldOutEnsembleGain, poolLimits, predictEnsemble, selectEnsemble } from './ensemble.js';
 import { defaultConfig } from './families.js';
 import { ENSEMBLE_FORMAT_VERSION, ensembleModelFile, loadModel, modelFromJson, predict, saveModel } from './model-file.js';
 import { encodeTarget, type FittedPipeline, fitPipeline } from './pipeline.js';
@@ -201,3 +201,31 @@ describe('ensemble model files', () => {
 function assertNever(family: string): never {
   throw new Error(`no default configuration for ${family}`);
 }
+
+describe('poolLimits (the out-of-fold pool stays within its memory)', () => {
+  const peak = (l: { capacity: number; perFamily: number }, families: number): number => Math.max(2 * l.capacity, l.capacity + families * l.perFamily);
+
+  it('keeps auto-sklearn’s 50 and 5 per family on small data', () => {
+    // digits: 1,797 rows × 10 classes × 8 bytes per pipeline.
+    expect(poolLimits(1797 * 10 * 8, 8)).toEqual({ capacity: ENSEMBLE_POOL, perFamily: ENSEMBLE_POOL_PER_FAMILY });
+  });
+
+  it('keeps fewer when their predictions would pass ENSEMBLE_POOL_BYTES at the peak before a trim', () => {
+    for (const [rows, classes, families] of [
+      [100_000, 10, 8],
+      [300_000, 2, 7],
+      [50_000, 26, 8],
+      [2_000_000, 1, 8],
+    ] as const) {
+      const rowBytes = rows * classes * 8;
+      const l = poolLimits(rowBytes, families);
+      expect(l.capacity).toBeLessThan(ENSEMBLE_POOL);
+      expect(peak(l, families) * rowBytes).toBeLessThanOrEqual(ENSEMBLE_POOL_BYTES);
+    }
+    expect(poolLimits(100_000 * 10 * 8, 8)).toEqual({ capacity: 16, perFamily: 2 });
+  });
+
+  it('never goes below two pipelines and one per family', () => {
+    expect(poolLimits(ENSEMBLE_POOL_BYTES, 8)).toEqual({ capacity: 2, perFamily: 1 });
+  });
+});

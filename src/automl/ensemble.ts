@@ -366,6 +366,22 @@ export async function crossValidateEnsemble(o: EnsembleCvOptions): Promise<{ rea
 export const ENSEMBLE_POOL = 50;
 /** The best of each family are kept besides: a search focused on one family would otherwise leave the pool without diversity. */
 export const ENSEMBLE_POOL_PER_FAMILY = 5;
+/** The most memory the pool's out-of-fold predictions take at their peak (just before a trim). */
+export const ENSEMBLE_POOL_BYTES = 256 * 2 ** 20;
+
+/**
+ * The pool's capacity and per-family count for predictions of `rowBytes`
+ * each (rows × classes × 8): ENSEMBLE_POOL and ENSEMBLE_POOL_PER_FAMILY
+ * while their peak — 2 × capacity entries, or capacity plus every family's
+ * best, whichever is more — fits ENSEMBLE_POOL_BYTES; fewer for large data
+ * (at least 2 and 1). At 100,000 rows × 10 classes (8 MB per pipeline): 16
+ * and 2, 256 MB, where 50 and 5 peaked at 800 MB.
+ */
+export function poolLimits(rowBytes: number, families: number): { capacity: number; perFamily: number } {
+  const capacity = Math.max(2, Math.min(ENSEMBLE_POOL, Math.floor(ENSEMBLE_POOL_BYTES / (2 * rowBytes))));
+  const perFamily = Math.max(1, Math.min(ENSEMBLE_POOL_PER_FAMILY, Math.floor(capacity / Math.max(1, families))));
+  return { capacity, perFamily };
+}
 
 /**
  * The out-of-fold predictions of the best `capacity` distinct pipelines

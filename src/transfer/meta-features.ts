@@ -4,7 +4,11 @@
  * Optimization via Meta-Learning"; auto-sklearn's set, shortened): simple
  * counts, class statistics, and landmarkers — the accuracy of cheap learners
  * (Pfahringer, Bensusan & Giraud-Carrier 2000). Earlier studies are ranked by
- * the L1 distance between min-max-scaled meta-features, as auto-sklearn does.
+ * the L1 distance between meta-features scaled to [0, 1] by fixed reference
+ * ranges (META_FEATURE_RANGES). auto-sklearn min-max-scales over its metadata
+ * base of 140 datasets; over the few studies one storage holds, min-max puts
+ * every meta-feature of two studies at 0 and 1 (distance 12, the maximum,
+ * whatever the datasets), so fixed ranges keep a distance's meaning.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { Rng } from '../math/rng.js';
@@ -58,6 +62,35 @@ export const META_FEATURE_KEYS = [
   'landmark1nn',
   'landmarkStump',
 ] as const;
+
+/**
+ * The span each meta-feature is scaled by, [lo, hi] → [0, 1] (values outside
+ * are clamped): the spans of typical tabular benchmarks (OpenML-CC18: 500 to
+ * 100,000 rows, 4 to 3,000 features, 2 to 46 classes), widened to 100 rows.
+ * Counts are on a log scale, as computed; shares, entropies and landmarker
+ * accuracies span [0, 1]; the minority share at most 0.5; mean absolute
+ * skewness up to 5 (a log-normal feature is about 6).
+ */
+export const META_FEATURE_RANGES: Readonly<Record<(typeof META_FEATURE_KEYS)[number], readonly [number, number]>> = {
+  logRows: [Math.log(100), Math.log(100_000)],
+  logFeatures: [0, Math.log(3000)],
+  logDimensionality: [Math.log(1e-4), 0],
+  categoricalShare: [0, 1],
+  missingShare: [0, 1],
+  nClasses: [0, 46],
+  classEntropy: [0, 1],
+  minorityClassShare: [0, 0.5],
+  meanAbsSkewness: [0, 5],
+  landmarkMajority: [0, 1],
+  landmark1nn: [0, 1],
+  landmarkStump: [0, 1],
+};
+
+/** A meta-feature on META_FEATURE_RANGES' [0, 1] scale. */
+export function scaledMetaFeature(m: MetaFeatures, key: (typeof META_FEATURE_KEYS)[number]): number {
+  const [lo, hi] = META_FEATURE_RANGES[key];
+  return Math.min(1, Math.max(0, (m[key] - lo) / (hi - lo)));
+}
 
 function missing(v: Cell): boolean {
   return v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || v === '';
@@ -256,7 +289,7 @@ export interface WarmStartCandidate {
 
 export interface RankedCandidate {
   readonly studyName: string;
-  /** L1 distance of min-max-scaled meta-features (scaled over the dataset and all candidates). */
+  /** L1 distance of the meta-features on META_FEATURE_RANGES' scale (0 to 12). */
   readonly distance: number;
 }
 
@@ -274,22 +307,10 @@ export function suggestWarmStart(
   const k = options.k ?? candidates.length;
   if (!Number.isSafeInteger(k) || k < 0) throw new InvalidArgumentError(`k must be a non-negative integer, got ${k}`, ['k']);
   const same = candidates.filter((c) => c.metaFeatures.task === target.task);
-  const all = [target, ...same.map((c) => c.metaFeatures)];
-  const lo: number[] = [];
-  const hi: number[] = [];
-  for (const key of META_FEATURE_KEYS) {
-    const vs = all.map((m) => m[key]);
-    lo.push(Math.min(...vs));
-    hi.push(Math.max(...vs));
-  }
-  const scaled = (m: MetaFeatures, j: number): number => {
-    const range = (hi[j] as number) - (lo[j] as number);
-    return range > 1e-12 ? (m[META_FEATURE_KEYS[j] as (typeof META_FEATURE_KEYS)[number]] - (lo[j] as number)) / range : 0;
-  };
   return same
     .map((c) => {
       let d = 0;
-      for (let j = 0; j < META_FEATURE_KEYS.length; j++) d += Math.abs(scaled(c.metaFeatures, j) - scaled(target, j));
+      for (const key of META_FEATURE_KEYS) d += Math.abs(scaledMetaFeature(c.metaFeatures, key) - scaledMetaFeature(target, key));
       return { studyName: c.studyName, distance: d };
     })
     .sort((a, b) => a.distance - b.distance || a.studyName.localeCompare(b.studyName))

@@ -12,7 +12,7 @@ import { TpeSampler } from '../samplers/tpe/tpe-sampler.js';
 import { createStudy } from '../study/create-study.js';
 import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
 import { mapTrials } from './mapping.js';
-import { computeMetaFeatures, suggestWarmStart } from './meta-features.js';
+import { computeMetaFeatures, META_FEATURE_KEYS, scaledMetaFeature, suggestWarmStart } from './meta-features.js';
 import { RankingWeightedEnsemble } from './rgpe.js';
 import { type GpWarmStartModel, WARM_START_ATTR, warmStartCmaEs } from './warm-start.js';
 
@@ -227,20 +227,37 @@ describe('meta-features', () => {
     expect(cat.minorityClassShare).toBe(0.25);
   });
 
+  // The class is read off the first feature, so the landmarkers (1-NN, stump) measure the same kind of problem in every dataset.
+  const make = (n: number, p: number, classes: number) => {
+    const X = rows(n, (i) => Array.from({ length: p }, (_, j) => Math.sin(i * (j + 1) + 0.5)));
+    return computeMetaFeatures({ X, y: X.map((r) => `c${Math.min(classes - 1, Math.floor((((r[0] as number) + 1) / 2) * classes))}`) });
+  };
+
   it('ranks earlier studies by meta-feature distance', () => {
-    const make = (n: number, p: number, classes: number) =>
-      computeMetaFeatures({
-        X: rows(n, (i) => Array.from({ length: p }, (_, j) => Math.sin(i * (j + 1)))),
-        y: Array.from({ length: n }, (_, i) => `c${i % classes}`),
-      });
     const target = make(150, 4, 3);
     const ranked = suggestWarmStart(target, [
-      { studyName: 'far', metaFeatures: make(60, 30, 10) },
+      { studyName: 'far', metaFeatures: make(5000, 300, 20) },
       { studyName: 'near', metaFeatures: make(140, 4, 3) },
-      { studyName: 'middle', metaFeatures: make(100, 8, 2) },
+      { studyName: 'middle', metaFeatures: make(600, 12, 3) },
     ]);
     expect(ranked.map((r) => r.studyName)).toEqual(['near', 'middle', 'far']);
     expect(suggestWarmStart(target, [{ studyName: 'near', metaFeatures: make(140, 4, 3) }], { k: 0 })).toEqual([]);
+  });
+
+  it('keeps a distance meaningful when the storage holds a single earlier study (fixed scales, not min-max over the studies)', () => {
+    const target = make(150, 4, 3);
+    // Min-max over the target and one study put every differing meta-feature at 0 and 1: both distances were the same maximum.
+    const [near] = suggestWarmStart(target, [{ studyName: 'near', metaFeatures: make(140, 4, 3) }]);
+    const [far] = suggestWarmStart(target, [{ studyName: 'far', metaFeatures: make(5000, 200, 20) }]);
+    expect(near?.distance).toBeLessThan(0.5);
+    expect(far?.distance).toBeGreaterThan(4 * (near?.distance as number));
+    // Each meta-feature is clamped to [0, 1] on its reference range, so a distance is at most the number of meta-features.
+    const huge = make(200_000, 3, 2);
+    for (const key of META_FEATURE_KEYS) {
+      expect(scaledMetaFeature(huge, key)).toBeGreaterThanOrEqual(0);
+      expect(scaledMetaFeature(huge, key)).toBeLessThanOrEqual(1);
+    }
+    expect(scaledMetaFeature(huge, 'logRows')).toBe(1);
   });
 });
 

@@ -209,6 +209,25 @@ describe('GpSampler', () => {
     expect(r).toBeLessThan(0.05);
   });
 
+  it('with a deterministic objective never evaluates a grid point twice until the grid is used up', async () => {
+    // A 6 × 5 grid whose best cell is an edge of a flat ridge (as an SVM's C × γ grid): without the exclusion, the GP
+    // re-proposed the best trial's cell once log EI was flat everywhere (breast cancer's grid: 42-52 distinct cells in 100 trials).
+    const study = await createStudy({ storage: new MemoryStorage(), sampler: new GpSampler({ seed: 3, deterministicObjective: true }) });
+    await study.optimize(
+      (t) => {
+        const c = t.suggestFloat('c', 0, 1.25, { step: 0.25 });
+        const g = t.suggestInt('g', 0, 4);
+        return g === 2 ? (c >= 0.5 ? 0.1 : 0.3) - (c === 0.5 ? 0.01 : 0) : 1 + Math.abs(g - 2);
+      },
+      { nTrials: 34 },
+    );
+    const keys = (await study.getTrials()).map((t) => `${t.params.c},${t.params.g}`);
+    expect(new Set(keys.slice(0, 30)).size).toBe(30);
+    expect(keys.slice(0, 30)).toContain('0.5,2');
+    // With every cell evaluated, it proposes again rather than failing.
+    expect(keys).toHaveLength(34);
+  });
+
   it('validates its options', () => {
     expect(() => new GpSampler({ nStartupTrials: -1 })).toThrow(/nStartupTrials/);
     expect(() => new GpSampler({ nPreliminarySamples: 0 })).toThrow(/nPreliminarySamples/);

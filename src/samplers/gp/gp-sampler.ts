@@ -42,7 +42,7 @@ import { type Acquisition, LogEhvi, LogEi, LogProbabilityOfFeasibility, SumAcqui
 import { EarlierStudyModels } from './earlier-studies.js';
 import { fitKernelParams, GaussianProcess, type GpData, MINIMUM_NOISE_VAR } from './gp.js';
 import type { KernelParams } from './kernel.js';
-import { optimizeAcquisition } from './optimize-acqf.js';
+import { optimizeAcquisition, pointKey } from './optimize-acqf.js';
 import { GpSearchSpace } from './search-space.js';
 import { standardizeTargets, type Targets, warpTargets } from './targets.js';
 import type { GpTransferInput, GpTransferModel } from './transfer-model.js';
@@ -393,6 +393,20 @@ export class GpSampler implements Sampler {
     for (let c = 0; c < nConstraints; c++) terms.push(new LogProbabilityOfFeasibility(models[nObjectives + c] as GaussianProcess, thresholds[c] as number));
     if (terms.length === 0) return null;
     const acq = terms.length === 1 ? (terms[0] as Acquisition) : new SumAcquisition(terms);
+    // A noise-free objective learns nothing from a configuration evaluated (or running) already: on grids the acquisition's
+    // optimum otherwise often is one (the best trial's cell, where log EI keeps the noise floor's trace).
+    let exclude: Set<string> | undefined;
+    if (this.deterministicObjective) {
+      exclude = new Set();
+      const row = new Float64Array(d);
+      const add = (from: Float64Array, r: number): void => {
+        row.set(from.subarray(r * d, r * d + d));
+        space.snapInPlace(row);
+        (exclude as Set<string>).add(pointKey(row));
+      };
+      for (let r = 0; r < m; r++) add(xs, r);
+      if (running !== null) for (let r = 0; r < running.length / d; r++) add(running, r);
+    }
     const opt = optimizeAcquisition(acq, space, {
       rng,
       nPreliminary: preliminarySamples(this.nPreliminary, main.n),
@@ -401,6 +415,7 @@ export class GpSampler implements Sampler {
       lengthscales: Float64Array.from(main.params.invSqLengthscales, (t) => 1 / Math.sqrt(t)),
       fixed: pinned,
       ...(box != null ? { box } : {}),
+      ...(exclude !== undefined ? { exclude } : {}),
     });
     return space.decode(opt.x);
   }

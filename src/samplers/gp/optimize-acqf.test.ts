@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../math/rng.js';
 import { categoricalDistribution, floatDistribution, intDistribution } from '../../space/distributions.js';
 import type { Acquisition } from './acquisition.js';
-import { optimizeAcquisition } from './optimize-acqf.js';
+import { ENUMERATE_LIMIT, optimizeAcquisition, pointKey } from './optimize-acqf.js';
 import { GpSearchSpace } from './search-space.js';
 
 /** A smooth acquisition with a known maximum: −Σ w_j (x_j − c_j)², categorical coordinates scored by a table. */
@@ -74,5 +74,27 @@ describe('optimizeAcquisition', () => {
     expect(r.x[1]).toBeLessThanOrEqual(0.6);
     expect(r.x[2]).toBe(2);
     expect(r.x[3]).toBe(kGrid[37]);
+  });
+
+  it('with excluded points returns the best point not excluded: exactly on small all-grid spaces, else among the points it saw', () => {
+    const grid = new GpSearchSpace({ c: categoricalDistribution('c', ['x', 'y', 'z']), k: intDistribution('k', 0, 100) });
+    const g = grid.dims[1]?.grid as Float64Array;
+    const target = quadratic([0, g[37] as number], (v) => (v === 2 ? 0 : -1), 0);
+    const top = optimizeAcquisition(target, grid, { rng: new Rng(4), nPreliminary: 64 });
+    expect(grid.decode(top.x)).toEqual({ c: 'z', k: 37 });
+    // 303 points: enumerated; the best is excluded, so its nearer neighbour (k = 36 and 38 tie; 36 comes first) wins.
+    const next = optimizeAcquisition(target, grid, { rng: new Rng(4), nPreliminary: 64, exclude: new Set([pointKey(top.x)]) });
+    expect(grid.decode(next.x)).toMatchObject({ c: 'z' });
+    expect([36, 38]).toContain(grid.decode(next.x).k);
+    // Every point excluded: the search answers as without exclusions.
+    const all = new Set<string>();
+    for (let c = 0; c < 3; c++) for (const u of g) all.add(pointKey([c, u]));
+    expect(grid.decode(optimizeAcquisition(target, grid, { rng: new Rng(4), nPreliminary: 64, exclude: all }).x)).toEqual({ c: 'z', k: 37 });
+    expect(3 * g.length).toBeLessThanOrEqual(ENUMERATE_LIMIT);
+    // With continuous coordinates (not enumerable) the excluded optimum gives way to another point the search saw.
+    const best = optimizeAcquisition(acq, space, { rng: new Rng(1), nPreliminary: 256 });
+    const other = optimizeAcquisition(acq, space, { rng: new Rng(1), nPreliminary: 256, exclude: new Set([pointKey(best.x)]) });
+    expect(pointKey(other.x)).not.toBe(pointKey(best.x));
+    expect(other.value).toBeLessThanOrEqual(best.value);
   });
 });

@@ -14,6 +14,13 @@
  *      round changes nothing.
  * Grid and categorical coordinates only ever take grid values, so the result
  * decodes to values the distributions contain.
+ *
+ * With `exclude` (the encoded points already evaluated, for a noise-free
+ * objective, where evaluating one again teaches nothing) the result is the
+ * best point not excluded: over every grid point when all free coordinates
+ * are grid or categorical ones with at most ENUMERATE_LIMIT combinations
+ * (exact, as BoTorch's optimize_acqf_discrete), else among the local
+ * searches' optima and the preliminary samples.
  */
 import { minimizeLbfgsb } from '../../math/lbfgsb.js';
 import type { Rng } from '../../math/rng.js';
@@ -41,7 +48,19 @@ export interface OptimizeAcquisitionOptions {
    * default the whole cube.
    */
   readonly box?: SearchBox;
+  /** Encoded points not to return (keys: pointKey), unless every candidate is one. */
+  readonly exclude?: ReadonlySet<string>;
 }
+
+/** The key of an encoded point in `exclude`. */
+export function pointKey(x: ArrayLike<number>, offset = 0, dim = x.length - offset): string {
+  let k = '';
+  for (let j = 0; j < dim; j++) k += `${j === 0 ? '' : ','}${x[offset + j]}`;
+  return k;
+}
+
+/** All-grid spaces with at most this many points are searched point by point when points are excluded. */
+export const ENUMERATE_LIMIT = 4096;
 
 export interface SearchBox {
   readonly lower: Float64Array;
@@ -58,6 +77,11 @@ export interface AcquisitionOptimum {
 
 /** The encoded point of the highest acquisition value found. */
 export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, options: OptimizeAcquisitionOptions): AcquisitionOptimum {
+  const exclude = options.exclude;
+  if (exclude !== undefined && exclude.size > 0) {
+    const exact = enumerateGrid(acq, space, options.fixed ?? new Map<number, number>(), exclude);
+    if (exact !== undefined) return exact ?? optimizeAcquisition(acq, space, { ...options, exclude: new Set() });
+  }
   const d = space.dim;
   const m = Math.max(1, options.nPreliminary ?? 2048);
   const nLocal = Math.max(1, options.nLocalSearch ?? 10);
@@ -121,11 +145,64 @@ export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, opti
   }
   let best: AcquisitionOptimum = { x: starts[0] as Float64Array, value: f[iMax] as number };
   const search = new LocalSearch(acq, space, options.lengthscales, options.pgtol ?? 1e-2, fixed, box);
+  const optima: AcquisitionOptimum[] = [];
   for (const s of starts) {
     const r = search.run(s);
+    optima.push(r);
     if (r.value > best.value || !Number.isFinite(best.value)) best = r;
   }
-  return best;
+  if (exclude === undefined || exclude.size === 0 || !exclude.has(pointKey(best.x))) return best;
+  // The optimum was evaluated already: the best other point the search saw.
+  let other: AcquisitionOptimum | null = null;
+  for (const r of optima) if (!exclude.has(pointKey(r.x)) && (other === null || r.value > other.value)) other = r;
+  for (let i = 0; i < m; i++) {
+    const v = f[i] as number;
+    if (Number.isFinite(v) && (other === null || v > other.value) && !exclude.has(pointKey(xs, i * d, d))) other = { x: xs.slice(i * d, i * d + d), value: v };
+  }
+  return other ?? best;
+}
+
+/**
+ * The best grid point not in `exclude`, scoring every combination of the free
+ * coordinates' grid values (the fixed ones pinned): undefined when a free
+ * coordinate is continuous or there are more than ENUMERATE_LIMIT
+ * combinations; null when every point is excluded.
+ */
+function enumerateGrid(acq: Acquisition, space: GpSearchSpace, fixed: ReadonlyMap<number, number>, exclude: ReadonlySet<string>): AcquisitionOptimum | null | undefined {
+  const d = space.dim;
+  const free: number[] = [];
+  let count = 1;
+  for (const [j, dim] of space.dims.entries()) {
+    if (fixed.has(j)) continue;
+    if (dim.grid === null) return undefined;
+    free.push(j);
+    count *= dim.grid.length;
+    if (count > ENUMERATE_LIMIT) return undefined;
+  }
+  const xs = new Float64Array(count * d);
+  const digit = new Array<number>(free.length).fill(0);
+  let n = 0;
+  const x = new Float64Array(d);
+  for (const [j, v] of fixed) x[j] = v;
+  for (let c = 0; c < count; c++) {
+    for (const [k, j] of free.entries()) x[j] = ((space.dims[j] as { grid: Float64Array }).grid)[digit[k] as number] as number;
+    if (!exclude.has(pointKey(x))) {
+      xs.set(x, n * d);
+      n++;
+    }
+    for (let k = 0; k < free.length; k++) {
+      const j = free[k] as number;
+      digit[k] = (digit[k] as number) + 1;
+      if ((digit[k] as number) < ((space.dims[j] as { grid: Float64Array }).grid).length) break;
+      digit[k] = 0;
+    }
+  }
+  if (n === 0) return null;
+  const f = new Float64Array(n);
+  acq.values(xs, n, f);
+  let iMax = 0;
+  for (let i = 1; i < n; i++) if ((f[i] as number) > (f[iMax] as number) || !Number.isFinite(f[iMax] as number)) iMax = i;
+  return { x: xs.slice(iMax * d, iMax * d + d), value: f[iMax] as number };
 }
 
 /** The mixed local search of one start. */

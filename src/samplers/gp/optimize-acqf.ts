@@ -168,7 +168,12 @@ export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, opti
  * coordinate is continuous or there are more than ENUMERATE_LIMIT
  * combinations; null when every point is excluded.
  */
-function enumerateGrid(acq: Acquisition, space: GpSearchSpace, fixed: ReadonlyMap<number, number>, exclude: ReadonlySet<string>): AcquisitionOptimum | null | undefined {
+function enumerateGrid(
+  acq: Acquisition,
+  space: GpSearchSpace,
+  fixed: ReadonlyMap<number, number>,
+  exclude: ReadonlySet<string>,
+): AcquisitionOptimum | null | undefined {
   const d = space.dim;
   const free: number[] = [];
   let count = 1;
@@ -185,7 +190,7 @@ function enumerateGrid(acq: Acquisition, space: GpSearchSpace, fixed: ReadonlyMa
   const x = new Float64Array(d);
   for (const [j, v] of fixed) x[j] = v;
   for (let c = 0; c < count; c++) {
-    for (const [k, j] of free.entries()) x[j] = ((space.dims[j] as { grid: Float64Array }).grid)[digit[k] as number] as number;
+    for (const [k, j] of free.entries()) x[j] = (space.dims[j] as { grid: Float64Array }).grid[digit[k] as number] as number;
     if (!exclude.has(pointKey(x))) {
       xs.set(x, n * d);
       n++;
@@ -193,7 +198,7 @@ function enumerateGrid(acq: Acquisition, space: GpSearchSpace, fixed: ReadonlyMa
     for (let k = 0; k < free.length; k++) {
       const j = free[k] as number;
       digit[k] = (digit[k] as number) + 1;
-      if ((digit[k] as number) < ((space.dims[j] as { grid: Float64Array }).grid).length) break;
+      if ((digit[k] as number) < (space.dims[j] as { grid: Float64Array }).grid.length) break;
       digit[k] = 0;
     }
   }

@@ -214,3 +214,36 @@ describe('TpeSampler caches', () => {
     expect(await run(new TpeSampler({ seed: 3 }))).toEqual(await run(reference));
   });
 });
+
+describe('TpeSampler warm start over many parameter groups', () => {
+  it('suggests the same as a fresh sampler when its bounded cache of earlier-study models has evicted groups', async () => {
+    // 40 conditional branches, each its own parameter group: more than the cache keeps, visited round robin.
+    const objective = (t: Trial): number => {
+      const b = t.suggestCategorical(
+        'branch',
+        Array.from({ length: 40 }, (_, i) => `b${i}`),
+      );
+      const x = t.suggestFloat(`x_${b}`, 0, 1);
+      return (x - 0.3) ** 2 + Number(b.slice(1)) / 100;
+    };
+    const earlier = await createStudy({ storage: new MemoryStorage(), sampler: new RandomSampler({ seed: 1 }) });
+    await earlier.optimize(objective, { nTrials: 200 });
+    const from = [await earlier.getTrials()];
+    const make = (): TpeSampler => new TpeSampler({ seed: 7, multivariate: false });
+    const long = await createStudy({ storage: new MemoryStorage(), sampler: make(), warmStart: { from } });
+    const replayStorage = new MemoryStorage();
+    for (let i = 0; i < 50; i++) {
+      const branch = `b${i % 40}`;
+      await long.enqueueTrial({ branch });
+      const t = await long.ask();
+      const v = objective(t);
+      await long.tell(t, v);
+      // The same step by a sampler that starts with nothing cached.
+      const replay = await createStudy({ storage: replayStorage, studyName: 'replay', sampler: make(), warmStart: { from }, loadIfExists: true });
+      await replay.enqueueTrial({ branch });
+      const r = await replay.ask();
+      expect(r.suggestFloat(`x_${branch}`, 0, 1)).toBe(t.params[`x_${branch}`]);
+      await replay.tell(r, v);
+    }
+  });
+});

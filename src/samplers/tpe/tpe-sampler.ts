@@ -151,7 +151,10 @@ export class TpeSampler implements Sampler {
   /** Earlier studies' finished trials (warm start), one array per study. */
   private priorGroups: (readonly FrozenTrial[])[] = [];
   private priorDecay = 10;
-  /** Per group key (names, distributions, directions): each earlier study's split trials, and their agreement with this study. */
+  /**
+   * Per group key (names, distributions, directions): each earlier study's split trials, and their agreement with this
+   * study; the PRIOR_CACHE_SIZE groups used last (a group evicted is rebuilt when asked again, with the same result).
+   */
   private readonly priorCache = new Map<string, { priors: ({ below: Observations; above: Observations } | null)[]; agreement: PriorAgreement | null }>();
 
   /** @example new TpeSampler({ seed: 1 }) */
@@ -295,8 +298,12 @@ export class TpeSampler implements Sampler {
       const priors = this.priorGroups.map((g) => this.priorObservations(g, st.directions, names, dists));
       const direction = st.directions.length === 1 ? (st.directions[0] as StudyDirection) : null;
       cached = { priors, agreement: direction === null ? null : new PriorAgreement(dists, priors, direction, this.parzen) };
-      this.priorCache.set(key, cached);
+      if (this.priorCache.size >= PRIOR_CACHE_SIZE) this.priorCache.delete(this.priorCache.keys().next().value as string);
+    } else {
+      this.priorCache.delete(key);
     }
+    // Last used last: the first key is the least recently used.
+    this.priorCache.set(key, cached);
     const { priors, agreement } = cached;
     const similarity = agreement?.update(trials, values, names.length) ?? null;
     return priors.map((prior, k) => ({ prior, weight: prior === null ? 0 : similarity === null ? w : w * (similarity[k] as number) }));
@@ -485,6 +492,9 @@ export function proposeByTpe(
   }
   return Float64Array.from(candidates, (col) => col[best] as number);
 }
+
+/** Parameter groups whose earlier-study models TpeSampler keeps (a define-by-run space may have many conditional groups). */
+const PRIOR_CACHE_SIZE = 32;
 
 /** Pseudo-count of the neutral similarity 1 against which this study's pairs of trials are weighed. */
 export const PRIOR_SIMILARITY_PSEUDO_PAIRS = 5;

@@ -205,6 +205,25 @@ describe('live updates', () => {
     }
   }, 60_000);
 
+  it('the studies list is never older than the last change it saw when it is cheap to recompute', async () => {
+    const url = `sqlite:${join(dir, 'summaries.db')}`;
+    const s = await createStudy({ studyName: 'summaries', storage: url, sampler: new RandomSampler({ seed: 5 }) });
+    await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 3 });
+    const d = await startDashboard({ storage: url, port: 0, uiDir: null, log: () => {} });
+    try {
+      const api = new ApiClient(fetch, { baseUrl: d.url.replace(/\/$/, '') });
+      const complete = async () => (await api.studies()).studies.find((x) => x.studyId === s.studyId)?.stateCounts.COMPLETE;
+      expect(await complete()).toBe(3);
+      // A trial finishes right after that read (the summaries used to be reused for 250 ms whatever changed).
+      await s.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await complete()).toBe(4);
+    } finally {
+      await d.close();
+      await s.close();
+    }
+  }, 60_000);
+
   it('`dials dashboard` serves until SIGTERM, and refuses 0.0.0.0 without a token', async () => {
     const url = `sqlite:${join(dir, 'cli.db')}`;
     const s = await createStudy({ studyName: 'cli', storage: url, sampler: new RandomSampler({ seed: 1 }) });

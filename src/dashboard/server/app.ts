@@ -37,7 +37,6 @@ import {
   type PlotKind,
   type SamplerInfoDto,
   type SessionResponse,
-  SSE_POLL_MS,
   type SseEvent,
   type StudiesResponse,
   type StudyDetailResponse,
@@ -339,21 +338,31 @@ export function createApp(ctx: AppContext): Hono {
     return json(info);
   });
 
-  /** Summaries of every study, shared by all requests and streams for a moment (each scans a study's trials). */
-  let summaryCache: { at: number; value: ReturnType<typeof summaryDto>[]; costMs: number } | null = null;
-  const summaries = async () => {
+  /**
+   * Summaries of every study (each scans a study's trials), shared by all requests and streams while no change was seen
+   * since; after a change reused only as derived data is (staleWindowMs: never when cheap), and then marked stale, so a
+   * stream sends fresh ones once that window has passed. (They used to be reused for 250 ms whatever changed: a trial
+   * finished right after a refetch stayed RUNNING on the studies page until the next change.)
+   */
+  let summaryCache: { at: number; cursor: string; value: ReturnType<typeof summaryDto>[]; costMs: number } | null = null;
+  const summaries = async (): Promise<{ value: ReturnType<typeof summaryDto>[]; stale: boolean }> => {
     const list = await hub.studies();
-    if (summaryCache && Date.now() - summaryCache.at < Math.max(SSE_POLL_MS, 4 * summaryCache.costMs) && summaryCache.value.length === list.length)
-      return summaryCache.value;
+    // The cursor is read before the trials: a change seen while they load makes the result look older, never newer.
+    const cursor = hub.currentCursor;
+    const c = summaryCache;
+    if (c && c.value.length === list.length) {
+      if (c.cursor === cursor) return { value: c.value, stale: false };
+      if (Date.now() - c.at < staleWindowMs(c.costMs)) return { value: c.value, stale: true };
+    }
     const t0 = performance.now();
     const out = [];
     for (const s of list) out.push(summaryDto(s, await hub.trials(s.studyId)));
-    summaryCache = { at: Date.now(), value: out, costMs: performance.now() - t0 };
-    return out;
+    summaryCache = { at: Date.now(), cursor, value: out, costMs: performance.now() - t0 };
+    return { value: out, stale: false };
   };
 
   app.get('/api/studies', async () => {
-    const studies = await summaries();
+    const studies = (await summaries()).value;
     const body: StudiesResponse = { studies, cursor: hub.currentCursor };
     return json(body);
   });
@@ -686,7 +695,8 @@ export function createApp(ctx: AppContext): Hono {
         const truncated = uniq.length > MAX_SSE_TRIALS;
         return { rows: uniq.slice(0, MAX_SSE_TRIALS).flatMap((n) => (st.trials[n] ? [rowOf(st.trials[n])] : [])), truncated };
       };
-      // After the study's trials change, one more 'study' event once any stale result has expired (see staleWindowMs).
+      // After the study's trials change, one more 'study' event once any stale result has expired (see staleWindowMs);
+      // likewise fresh summaries after stale ones were sent.
       let nudge: ReturnType<typeof setTimeout> | null = null;
       const scheduleNudge = () => {
         if (nudge !== null) clearTimeout(nudge);
@@ -695,9 +705,20 @@ export function createApp(ctx: AppContext): Hono {
           if (open && studyId !== null) push({ type: 'study', cursor: hub.currentCursor, studyId });
         }, MAX_STALE_MS + 100);
       };
+      let summaryNudge: ReturnType<typeof setTimeout> | null = null;
+      const pushSummaries = async (cursor: string) => {
+        const { value, stale } = await summaries();
+        push({ type: 'studies', cursor, studies: value });
+        if (!stale) return;
+        if (summaryNudge !== null) clearTimeout(summaryNudge);
+        summaryNudge = setTimeout(() => {
+          summaryNudge = null;
+          if (open) pushSummaries(hub.currentCursor).catch((e) => ctx.log(`dashboard: live update failed: ${(e as Error).message}`));
+        }, MAX_STALE_MS + 100);
+      };
       const onBatch = (b: import('./hub.js').RefreshBatch) => {
         void (async () => {
-          if (b.studiesChanged || b.trials.size > 0) push({ type: 'studies', cursor: b.to, studies: await summaries() });
+          if (b.studiesChanged || b.trials.size > 0) await pushSummaries(b.to);
           if (studyId === null) return;
           if (b.deletedStudyIds.includes(studyId)) {
             push({ type: 'deleted', cursor: b.to, studyId });
@@ -722,7 +743,7 @@ export function createApp(ctx: AppContext): Hono {
           const { rows, truncated } = await rowsOf(cs.trials.map((t) => t.number));
           push({ type: 'trials', cursor: hub.currentCursor, studyId, trials: rows, truncated: truncated || cs.truncated });
         }
-        push({ type: 'studies', cursor: hub.currentCursor, studies: await summaries() });
+        await pushSummaries(hub.currentCursor);
       }
       const keepAlive = setInterval(() => {
         stream.write(': keep-alive\n\n').catch(() => {});
@@ -746,6 +767,7 @@ export function createApp(ctx: AppContext): Hono {
       } finally {
         clearInterval(keepAlive);
         if (nudge !== null) clearTimeout(nudge);
+        if (summaryNudge !== null) clearTimeout(summaryNudge);
         unsubscribe();
         streams--;
       }

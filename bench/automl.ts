@@ -38,7 +38,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { automl, crossValidatePipeline, cvFolds } from '../src/automl/automl.js';
-import type { Frame } from '../src/automl/csv.js';
+import { type Frame, frameRows } from '../src/automl/csv.js';
 import { AUTOML_DATASETS, type AutomlDatasetName, loadAutomlDataset } from '../src/automl/datasets.js';
 import { crossValidateEnsemble } from '../src/automl/ensemble.js';
 import { defaultConfig, familiesFor, type PipelineConfig } from '../src/automl/families.js';
@@ -168,15 +168,6 @@ function write(results: readonly Row[]): string {
 }
 
 /** The rows of frame, as a new Frame. */
-function subFrame(frame: Frame, rows: readonly number[]): Frame {
-  return {
-    names: frame.names,
-    kinds: frame.kinds,
-    columns: frame.columns.map((c) => (c instanceof Float64Array ? Float64Array.from(rows, (i) => c[i] as number) : rows.map((i) => c[i] ?? null))),
-    nRows: rows.length,
-  };
-}
-
 /** automl inside each evaluation fold, on its training rows only, scored on the held-out rows. */
 async function nestedCv(frame: Frame, bestDefault: number): Promise<NonNullable<Row['nested']>> {
   const target = encodeTarget(frame, 'target');
@@ -184,9 +175,9 @@ async function nestedCv(frame: Frame, bestDefault: number): Promise<NonNullable<
   const families: FamilyName[] = [];
   const trials: number[] = [];
   for (const [k, fold] of cvFolds(frame, 'target', { seed: evalSeed }).entries()) {
-    const r = await automl({ data: subFrame(frame, fold.trainIndex), target: 'target', task: target.task, timeMs: budgetS * 1000, seed });
+    const r = await automl({ data: frameRows(frame, fold.trainIndex), target: 'target', task: target.task, timeMs: budgetS * 1000, seed });
     const model = await modelFromJson(r.model);
-    const { predictions } = await predict(model, subFrame(frame, fold.testIndex));
+    const { predictions } = await predict(model, frameRows(frame, fold.testIndex));
     const truth = fold.testIndex.map((i) => target.y[i] as number);
     const pred = target.task === 'classification' ? predictions.map((p) => target.classes.indexOf(p)) : (predictions as number[]);
     scores.push(score(r.metric, truth, pred, undefined, target.classes.length));

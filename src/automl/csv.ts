@@ -161,6 +161,16 @@ function frameFromCells(names: readonly string[], cells: readonly (readonly stri
 }
 
 /** The rows of a Frame, as strings or numbers per cell (null when missing). */
+/** The frame's rows `rows`, in that order (e.g. a fold's training rows). */
+export function frameRows(frame: Frame, rows: readonly number[]): Frame {
+  return {
+    names: frame.names,
+    kinds: frame.kinds,
+    columns: frame.columns.map((c) => (c instanceof Float64Array ? Float64Array.from(rows, (i) => c[i] as number) : rows.map((i) => c[i] ?? null))),
+    nRows: rows.length,
+  };
+}
+
 export function cell(frame: Frame, column: number, row: number): number | string | null {
   const col = frame.columns[column] as Float64Array | (string | null)[];
   const v = col[row] as number | string | null;

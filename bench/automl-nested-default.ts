@@ -55,7 +55,8 @@ for (const name of datasets) {
   const t0 = Date.now();
   // Each default's score on every outer fold (the same folds as the nested run's).
   const outer = new Map<FamilyName, number[]>();
-  for (const f of families) outer.set(f, (await crossValidatePipeline({ data: frame, target: 'target', task, config: configs.get(f) as PipelineConfig, seed: evalSeed })).scores);
+  for (const f of families)
+    outer.set(f, (await crossValidatePipeline({ data: frame, target: 'target', task, config: configs.get(f) as PipelineConfig, seed: evalSeed })).scores);
   const chosen: FamilyName[] = [];
   const scores: number[] = [];
   for (const [k, fold] of cvFolds(frame, 'target', { task, seed: evalSeed }).entries()) {
@@ -71,10 +72,19 @@ for (const name of datasets) {
   }
   const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
   const nested = nestedRows.get(name);
-  const row = { dataset: name, cvChosenDefault: { mean, families: chosen, scores }, nestedAutoml: nested?.mean ?? null, hindsightBestDefault: nested?.bestDefault ?? null, seconds: (Date.now() - t0) / 1000 };
+  const row = {
+    dataset: name,
+    cvChosenDefault: { mean, families: chosen, scores },
+    nestedAutoml: nested?.mean ?? null,
+    hindsightBestDefault: nested?.bestDefault ?? null,
+    seconds: (Date.now() - t0) / 1000,
+  };
   out.push(row);
   process.stderr.write(
     `${name}: CV-chosen default ${mean.toFixed(4)} (${chosen.join(', ')})${nested ? `; nested automl ${nested.mean.toFixed(4)} (${nested.mean - mean >= 0 ? '+' : ''}${(nested.mean - mean).toFixed(4)}); hindsight best default ${nested.bestDefault.toFixed(4)}` : ''}; ${row.seconds.toFixed(0)} s\n`,
   );
-  writeFileSync(join(here, 'results', 'automl-nested-default.json'), `${JSON.stringify({ date: new Date().toISOString(), seed, evalSeed, results: out }, null, 2)}\n`);
+  writeFileSync(
+    join(here, 'results', 'automl-nested-default.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), seed, evalSeed, results: out }, null, 2)}\n`,
+  );
 }

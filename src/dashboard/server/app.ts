@@ -9,7 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { DialsError } from '../../errors.js';
 import { encodeAttr, type JsonValue } from '../../json.js';
-import type { Storage } from '../../storage/storage.js';
+import { parseChangeCursor, type Storage } from '../../storage/storage.js';
 import { exportTrialsCsv, exportTrialsJson } from '../../study/export.js';
 import type { FrozenTrial } from '../../trial/frozen-trial.js';
 import type { StudyDirection } from '../../trial/state.js';
@@ -344,21 +344,18 @@ export function createApp(ctx: AppContext): Hono {
    * stream sends fresh ones once that window has passed. (They used to be reused for 250 ms whatever changed: a trial
    * finished right after a refetch stayed RUNNING on the studies page until the next change.)
    */
-  let summaryCache: { at: number; cursor: string; value: ReturnType<typeof summaryDto>[]; costMs: number } | null = null;
   const summaries = async (): Promise<{ value: ReturnType<typeof summaryDto>[]; stale: boolean }> => {
     const list = await hub.studies();
-    // The cursor is read before the trials: a change seen while they load makes the result look older, never newer.
-    const cursor = hub.currentCursor;
-    const c = summaryCache;
-    if (c && c.value.length === list.length) {
-      if (c.cursor === cursor) return { value: c.value, stale: false };
-      if (Date.now() - c.at < staleWindowMs(c.costMs)) return { value: c.value, stale: true };
-    }
+    // The memo's data version is the change cursor, read before the trials: a change seen while they load makes the
+    // result look older, never newer.
+    const version = parseChangeCursor(hub.currentCursor);
+    const hit = recall('summaries', version, staleWindowMs);
+    const cached = hit?.value as ReturnType<typeof summaryDto>[] | undefined;
+    if (hit && cached && cached.length === list.length) return { value: cached, stale: hit.version !== version };
     const t0 = performance.now();
     const out = [];
     for (const s of list) out.push(summaryDto(s, await hub.trials(s.studyId)));
-    summaryCache = { at: Date.now(), cursor, value: out, costMs: performance.now() - t0 };
-    return { value: out, stale: false };
+    return { value: store('summaries', version, out, t0), stale: false };
   };
 
   app.get('/api/studies', async () => {
@@ -695,27 +692,34 @@ export function createApp(ctx: AppContext): Hono {
         const truncated = uniq.length > MAX_SSE_TRIALS;
         return { rows: uniq.slice(0, MAX_SSE_TRIALS).flatMap((n) => (st.trials[n] ? [rowOf(st.trials[n])] : [])), truncated };
       };
-      // After the study's trials change, one more 'study' event once any stale result has expired (see staleWindowMs);
-      // likewise fresh summaries after stale ones were sent.
-      let nudge: ReturnType<typeof setTimeout> | null = null;
-      const scheduleNudge = () => {
-        if (nudge !== null) clearTimeout(nudge);
-        nudge = setTimeout(() => {
-          nudge = null;
-          if (open && studyId !== null) push({ type: 'study', cursor: hub.currentCursor, studyId });
-        }, MAX_STALE_MS + 100);
+      // One more event once any stale result has expired (see staleWindowMs): 'study' after the study's trials change,
+      // fresh summaries after stale ones were sent. A later change restarts the wait.
+      const afterStale = (fn: () => void) => {
+        let timer: ReturnType<typeof setTimeout> | null = null;
+        const cancel = () => {
+          if (timer !== null) clearTimeout(timer);
+          timer = null;
+        };
+        const schedule = () => {
+          cancel();
+          timer = setTimeout(() => {
+            timer = null;
+            if (open) fn();
+          }, MAX_STALE_MS + 100);
+        };
+        return { schedule, cancel };
       };
-      let summaryNudge: ReturnType<typeof setTimeout> | null = null;
-      const pushSummaries = async (cursor: string) => {
+      const studyNudge = afterStale(() => {
+        if (studyId !== null) push({ type: 'study', cursor: hub.currentCursor, studyId });
+      });
+      const pushSummaries = async (cursor: string): Promise<void> => {
         const { value, stale } = await summaries();
         push({ type: 'studies', cursor, studies: value });
-        if (!stale) return;
-        if (summaryNudge !== null) clearTimeout(summaryNudge);
-        summaryNudge = setTimeout(() => {
-          summaryNudge = null;
-          if (open) pushSummaries(hub.currentCursor).catch((e) => ctx.log(`dashboard: live update failed: ${(e as Error).message}`));
-        }, MAX_STALE_MS + 100);
+        if (stale) summariesNudge.schedule();
       };
+      const summariesNudge = afterStale(() => {
+        pushSummaries(hub.currentCursor).catch((e) => ctx.log(`dashboard: live update failed: ${(e as Error).message}`));
+      });
       const onBatch = (b: import('./hub.js').RefreshBatch) => {
         void (async () => {
           if (b.studiesChanged || b.trials.size > 0) await pushSummaries(b.to);
@@ -728,7 +732,7 @@ export function createApp(ctx: AppContext): Hono {
           if (numbers || b.truncated) {
             const { rows, truncated } = await rowsOf(numbers ?? []);
             push({ type: 'trials', cursor: b.to, studyId, trials: rows, truncated: truncated || b.truncated });
-            scheduleNudge();
+            studyNudge.schedule();
           } else if (b.studiesChanged) push({ type: 'study', cursor: b.to, studyId });
         })().catch((e) => ctx.log(`dashboard: live update failed: ${(e as Error).message}`));
       };
@@ -766,8 +770,8 @@ export function createApp(ctx: AppContext): Hono {
         }
       } finally {
         clearInterval(keepAlive);
-        if (nudge !== null) clearTimeout(nudge);
-        if (summaryNudge !== null) clearTimeout(summaryNudge);
+        studyNudge.cancel();
+        summariesNudge.cancel();
         unsubscribe();
         streams--;
       }

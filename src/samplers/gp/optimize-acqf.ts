@@ -102,8 +102,7 @@ export function optimizeAcquisition(acq: Acquisition, space: GpSearchSpace, opti
   }
   const f = new Float64Array(m);
   acq.values(xs, m, f);
-  let iMax = 0;
-  for (let i = 1; i < m; i++) if ((f[i] as number) > (f[iMax] as number) || !Number.isFinite(f[iMax] as number)) iMax = i;
+  const iMax = argmax(f, m);
   const starts: Float64Array[] = [xs.slice(iMax * d, iMax * d + d)];
   const given = (options.starts ?? []).slice(0, Math.max(0, nLocal - 1));
   const nRoulette = nLocal - 1 - given.length;
@@ -205,9 +204,15 @@ function enumerateGrid(
   if (n === 0) return null;
   const f = new Float64Array(n);
   acq.values(xs, n, f);
+  const iMax = argmax(f, n);
+  return { x: xs.slice(iMax * d, iMax * d + d), value: f[iMax] as number };
+}
+
+/** Index of the largest of f[0..n), a non-finite value losing to any later one. */
+function argmax(f: Float64Array, n: number): number {
   let iMax = 0;
   for (let i = 1; i < n; i++) if ((f[i] as number) > (f[iMax] as number) || !Number.isFinite(f[iMax] as number)) iMax = i;
-  return { x: xs.slice(iMax * d, iMax * d + d), value: f[iMax] as number };
+  return iMax;
 }
 
 /** The mixed local search of one start. */

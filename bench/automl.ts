@@ -28,8 +28,17 @@
  * results file of an earlier run with the same seeds and repeats (they do
  * not depend on the search or the load) instead of recomputing them.
  *
+ * When the held-out check rejects the ensemble, the ensemble selection
+ * chose is scored on the same folds too (`rejectedEnsemble`), so that
+ * bench/automl-ensemble-rule.ts can say what each keep-rule would have
+ * scored. `--datasets heldout` runs the five real datasets no rule or
+ * threshold was chosen on (HELDOUT_DATASETS); `--defaults-from FILE` reuses
+ * another results file's defaults (same --eval-seed; another --seed's
+ * search-fold CV is rerun).
+ *
  *   npm run bench:automl                    # 60 s per dataset, all seven
  *   npx tsx bench/automl.ts --budget 20 --datasets iris,wine [--nested]
+ *   npx tsx bench/automl.ts --datasets heldout --out bench/results/automl-heldout.json
  *
  * Writes bench/results/automl.json (automl-nested.json with --nested; or --out FILE) and prints a Markdown table (for bench/README.md).
  */
@@ -39,7 +48,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { automl, crossValidatePipeline, cvFolds } from '../src/automl/automl.js';
 import { type Frame, frameRows } from '../src/automl/csv.js';
-import { AUTOML_DATASETS, type AutomlDatasetName, loadAutomlDataset } from '../src/automl/datasets.js';
+import { AUTOML_DATASETS, type AutomlDatasetName, HELDOUT_DATASETS, loadAutomlDataset } from '../src/automl/datasets.js';
 import { crossValidateEnsemble } from '../src/automl/ensemble.js';
 import { defaultConfig, familiesFor, type PipelineConfig } from '../src/automl/families.js';
 import { score } from '../src/automl/metrics.js';
@@ -54,14 +63,21 @@ function arg(name: string, fallback: string): string {
 }
 
 const budgetS = Number(arg('budget', '60'));
-const datasets = arg('datasets', AUTOML_DATASETS.join(',')).split(',') as AutomlDatasetName[];
+// `--datasets heldout`: the datasets no rule was chosen on (HELDOUT_DATASETS).
+const datasetsArg = arg('datasets', AUTOML_DATASETS.join(','));
+const datasets = (datasetsArg === 'heldout' ? HELDOUT_DATASETS.join(',') : datasetsArg).split(',') as AutomlDatasetName[];
+for (const d of datasets)
+  if (![...AUTOML_DATASETS, ...HELDOUT_DATASETS].includes(d))
+    throw new Error(`--datasets: unknown dataset ${d}; known: ${[...AUTOML_DATASETS, ...HELDOUT_DATASETS].join(', ')} (or heldout)`);
 const seed = Number(arg('seed', '0'));
 const evalSeed = Number(arg('eval-seed', String(seed + 1000)));
 const evalRepeatsArg = arg('eval-repeats', '');
 /** Evaluation splits: more on small data, where one row is a large step of the metric and splits differ most. */
 const repeatsFor = (frame: Frame): number => (evalRepeatsArg !== '' ? Number(evalRepeatsArg) : frame.nRows > 1000 ? 3 : 10);
 const nested = process.argv.includes('--nested');
-const reuseDefaults = process.argv.includes('--reuse-defaults');
+// --defaults-from FILE: reuse the defaults of another results file (e.g. another search seed's, same --eval-seed).
+const defaultsFrom = arg('defaults-from', '');
+const reuseDefaults = process.argv.includes('--reuse-defaults') || defaultsFrom !== '';
 
 interface Score {
   mean: number;
@@ -113,7 +129,18 @@ interface Row {
     refitSeconds: number;
   };
   /** Ensemble selection's gain per fold over the best single candidate (held out on the fresh splits, else on the predictions it selected on), its standard error, splits and candidates (also when the single pipeline was kept). */
-  ensembleGain?: { gain: number; stdErr: number; heldOut: boolean; splits: number; candidates: number; leftOutForTime: number; fitsBudget: boolean };
+  ensembleGain?: {
+    gain: number;
+    stdErr: number;
+    heldOut: boolean;
+    splits: number;
+    candidates: number;
+    leftOutForTime: number;
+    fitsBudget: boolean;
+    kept?: boolean;
+  };
+  /** The ensemble selection chose but the held-out check rejected, on the same evaluation folds (what keeping it would have scored). */
+  rejectedEnsemble?: { eval: Score; members: { family: FamilyName; weight: number; params: Record<string, unknown> }[] };
   /** automl rerun inside each fold of the first evaluation split, against the best default on that split. */
   nested?: Score & { bestDefault: number; families: FamilyName[]; trials: number[] };
 }
@@ -206,9 +233,17 @@ const earlier: Row[] = (() => {
 })();
 const results: Row[] = [...earlier];
 const oldDefaults = new Map<string, Row['defaults']>();
+/** Whether the reused defaults' search-fold CV (the CV-chosen default's criterion) was run on this seed's folds. */
+let sameSearchSeed = true;
 if (reuseDefaults) {
-  const old = JSON.parse(readFileSync(resultsFile, 'utf8')) as { budgetSeconds: number; seed: number; evalSeed?: number; evalRepeats?: number; results: Row[] };
-  if (old.seed !== seed || old.evalSeed !== evalSeed) throw new Error(`--reuse-defaults: ${resultsFile} was run with other seeds; run without it`);
+  const from = defaultsFrom || resultsFile;
+  const old = JSON.parse(readFileSync(from, 'utf8')) as { budgetSeconds: number; seed: number; evalSeed?: number; evalRepeats?: number; results: Row[] };
+  if (old.evalSeed !== evalSeed)
+    throw new Error(
+      `--reuse-defaults: ${from} was scored on other evaluation folds (--eval-seed ${old.evalSeed}); pass --eval-seed ${old.evalSeed} or run without it`,
+    );
+  // The evaluation folds depend on --eval-seed alone; the search folds on --seed, so another seed's search-fold CV is rerun.
+  sameSearchSeed = old.seed === seed;
   // A dataset scored on other repeats than this run's is scored again.
   for (const r of old.results) oldDefaults.set(`${r.dataset}/${r.evalRepeats ?? old.evalRepeats ?? 3}`, r.defaults);
 }
@@ -224,7 +259,9 @@ for (const name of datasets) {
     if (!config) continue;
     const reused = oldDefaults.get(`${name}/${evalRepeats}`)?.[family];
     if (reused) {
-      defaults[family] = reused;
+      defaults[family] = sameSearchSeed
+        ? reused
+        : { ...reused, search: (await crossValidatePipeline({ data: frame, target: 'target', task, config, seed })).mean };
       if (!best || reused.mean > best.mean) best = { family, mean: reused.mean };
       continue;
     }
@@ -241,15 +278,23 @@ for (const name of datasets) {
   const load = loadavg()[0] as number;
   const r = await automl({ data: frame, target: 'target', task, timeMs: budgetS * 1000, seed });
   const chosen = await evaluate(frame, task, r.bestConfig, evalRepeats);
-  let ensemble: Row['ensemble'];
-  if (r.ensemble) {
+  const evalEnsemble = async (members: NonNullable<typeof r.ensemble>['members']): Promise<Score> => {
     const scores: number[] = [];
     for (let k = 0; k < evalRepeats; k++)
-      scores.push(...(await crossValidateEnsemble({ data: frame, target: 'target', task, members: r.ensemble.members, seed: evalSeed + k })).scores);
+      scores.push(...(await crossValidateEnsemble({ data: frame, target: 'target', task, members, seed: evalSeed + k })).scores);
+    return meanStd(scores);
+  };
+  let ensemble: Row['ensemble'];
+  let rejectedEnsemble: Row['rejectedEnsemble'];
+  const members = (ms: NonNullable<typeof r.ensemble>['members']) =>
+    ms.map((m) => ({ family: m.config.family, weight: m.weight, params: { ...m.config.params } }));
+  if (!r.ensemble && r.ensembleGain && r.ensembleGain.selected.length > 1)
+    rejectedEnsemble = { eval: await evalEnsemble(r.ensembleGain.selected), members: members(r.ensembleGain.selected) };
+  if (r.ensemble) {
     ensemble = {
-      eval: meanStd(scores),
+      eval: await evalEnsemble(r.ensemble.members),
       search: r.ensemble.score,
-      members: r.ensemble.members.map((m) => ({ family: m.config.family, weight: m.weight, params: { ...m.config.params } })),
+      members: members(r.ensemble.members),
       candidates: r.ensemble.candidates,
       splits: r.ensemble.splits,
       selectSeconds: r.ensemble.selectSeconds,
@@ -280,7 +325,8 @@ for (const name of datasets) {
       totalSeconds: r.totalSeconds,
     },
     ...(ensemble ? { ensemble } : {}),
-    ...(r.ensembleGain ? { ensembleGain: r.ensembleGain } : {}),
+    ...(r.ensembleGain ? { ensembleGain: (({ selected: _s, ...g }) => g)(r.ensembleGain) } : {}),
+    ...(rejectedEnsemble ? { rejectedEnsemble } : {}),
     ...(nested ? { nested: await nestedCv(frame, Math.max(...Object.values(defaults).map((d) => d.firstSplit))) } : {}),
   };
   results.push(row);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { loadStudy } from '../study/create-study.js';
-import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry, selectWithinTime } from './automl.js';
+import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry, selectWithinTime, stopBeforeFold } from './automl.js';
 import { loadAutomlDataset } from './datasets.js';
 import { crossValidateEnsemble } from './ensemble.js';
 import { defaultConfig } from './families.js';
@@ -61,12 +61,25 @@ describe('automl', () => {
     expect(r.best.mean).toBeGreaterThan(0.4);
   }, 60_000);
 
-  it('a trial projected past the per-trial time cap stops after its first fold, once another has completed', async () => {
-    const r = await automl({ data: loadAutomlDataset('iris'), target: 'target', trials: 2, families: ['naive_bayes', 'mlp'], trialTimeMs: 1 });
+  it('a trial projected past the per-trial time cap stops between folds; past the search budget too', () => {
+    // After fold 1 of 5 at 3 s: 15 s projected, over a 10 s cap; at 1.5 s: 7.5 s, under it.
+    expect(stopBeforeFold(1, 5, 3000, 10_000, 60_000)).toBe('its 5 folds would take about 15 s, over the per-trial cap of 10 s');
+    expect(stopBeforeFold(1, 5, 1500, 10_000, 60_000)).toBeNull();
+    expect(stopBeforeFold(4, 5, 7000, 10_000, 60_000)).toBeNull();
+    expect(stopBeforeFold(2, 5, 100, 10_000, -1)).toBe('the time budget is spent');
+    // Before the first fold nothing is known: it always starts (its fit has a deadline instead).
+    expect(stopBeforeFold(0, 5, 50_000, 10_000, -1)).toBeNull();
+  });
+
+  it('a fold whose fit outlasts the per-trial cap is stopped inside the fit, once another trial has completed', async () => {
+    // gbdt's default on the digits (100 rounds × 10 classes) takes several seconds a fold; the cap is 1 s.
+    const r = await automl({ data: loadAutomlDataset('digits'), target: 'target', trials: 2, families: ['naive_bayes', 'gbdt'], trialTimeMs: 1000 });
     const nb = r.leaderboard.find((e) => e.family === 'naive_bayes');
-    const mlp = r.leaderboard.find((e) => e.family === 'mlp');
+    const gbdt = r.leaderboard.find((e) => e.family === 'gbdt');
     expect(nb?.state).toBe('COMPLETE');
-    expect(mlp?.state).toBe('PRUNED');
+    expect(gbdt?.state).toBe('FAIL');
+    expect(gbdt?.error).toMatch(/trial 1: its first fold did not finish by the per-trial cap of 1 s \(gbdt: stopped after \d+ of 100 rounds/);
+    expect(r.best.family).toBe('naive_bayes');
     await expect(automl({ data: loadAutomlDataset('iris'), target: 'target', trials: 1, trialTimeMs: 0 })).rejects.toThrow(/trialTimeMs must be positive/);
   }, 60_000);
 
@@ -167,6 +180,11 @@ describe('automl', () => {
       // The whole call (search, confirmation, selection, refit) is reported; the candidates the refit could not afford are counted.
       expect(r.totalSeconds).toBeGreaterThanOrEqual(r.searchSeconds);
       expect(Number.isSafeInteger(g?.leftOutForTime)).toBe(true);
+      // The selected ensemble is reported kept or not; its weights sum to one; the model is it exactly when kept.
+      expect(g?.kept).toBe(r.ensemble !== undefined);
+      expect(g?.selected.reduce((a, m) => a + m.weight, 0)).toBeCloseTo(1, 12);
+      if (g?.kept === false && (g?.selected.length ?? 0) > 1) expect(g?.gain ?? 0).not.toBeGreaterThan(g?.stdErr ?? 0);
+      if (r.ensemble) expect(r.ensemble.members).toEqual(g?.selected);
       const ens = r.ensemble;
       if (!ens || !g) continue;
       expect(g.gain).toBeGreaterThan(g.stdErr);

@@ -77,7 +77,7 @@ import {
 } from './families.js';
 import { checkMetric, defaultMetric, type MetricName, metricDirection, score } from './metrics.js';
 import { type AutomlModelFile, ensembleModelFile, modelFile, readCsvFile } from './model-file.js';
-import { FAMILY_NAMES, type FamilyName, type Task } from './models/model.js';
+import { FAMILY_NAMES, type FamilyName, FitTimeoutError, type Task } from './models/model.js';
 import { encodeTarget, fitPipeline, predictPipeline, type TargetEncoding, targetFolds } from './pipeline.js';
 import {
   AUTOML_ATTR,
@@ -223,6 +223,13 @@ export interface AutomlResult {
     readonly leftOutForTime: number;
     /** False when no ensemble's members refit in the time left: the single best pipeline is kept. */
     readonly fitsBudget: boolean;
+    /**
+     * The weighted average selection chose (on all the splits), kept or not: when the held-out check rejects it,
+     * its members say which ensemble lost to the single pipeline (to score it elsewhere, or to build it by hand).
+     */
+    readonly selected: AutomlEnsemble['members'];
+    /** Whether the model is that ensemble (false: the single best pipeline was kept). */
+    readonly kept: boolean;
   };
   readonly searchSeconds: number;
   /** Wall time of the whole call: preparation, search, confirmation, ensemble selection and the final refit. */
@@ -343,10 +350,16 @@ async function scoreFold(
   config: PipelineConfig,
   trainIndex: readonly number[],
   testIndex: readonly number[],
-  o: { metric: MetricName; seed: number; needProba: boolean; oof?: OutOfFold | undefined },
+  o: { metric: MetricName; seed: number; needProba: boolean; oof?: OutOfFold | undefined; deadline?: number | undefined },
 ): Promise<number> {
   const nClasses = target.classes.length;
-  const p = await fitPipeline(frame, features, target.y, trainIndex, config, { task: target.task, nClasses, seed: o.seed, needProba: o.needProba });
+  const p = await fitPipeline(frame, features, target.y, trainIndex, config, {
+    task: target.task,
+    nClasses,
+    seed: o.seed,
+    needProba: o.needProba,
+    ...(o.deadline !== undefined && Number.isFinite(o.deadline) ? { deadline: o.deadline } : {}),
+  });
   try {
     const classifier = target.task === 'classification';
     const { pred, proba } = await predictPipeline(p, frame, testIndex, o.needProba || (o.oof !== undefined && classifier));
@@ -638,6 +651,20 @@ export function confirmationPlan(
 }
 
 /**
+ * Why a search trial stops before fold k (k ≥ 1) of nFolds, or null: the search's time is spent (leftMs ≤ 0), or
+ * its projected time (elapsedMs × nFolds / k) exceeds the per-trial cap. The caller asks only once a trial has
+ * completed, so that a search always ends with one.
+ */
+export function stopBeforeFold(k: number, nFolds: number, elapsedMs: number, capMs: number, leftMs: number): string | null {
+  if (k <= 0) return null;
+  if (leftMs < 0) return 'the time budget is spent';
+  const projected = (elapsedMs * nFolds) / k;
+  if (projected > capMs)
+    return `its ${nFolds} folds would take about ${(projected / 1000).toFixed(0)} s, over the per-trial cap of ${(capMs / 1000).toFixed(0)} s`;
+  return null;
+}
+
+/**
  * Searches model families and their hyperparameters by cross-validation and
  * returns the leaderboard and the best pipeline refitted on all rows.
  * @example
@@ -771,16 +798,20 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           // and the budget still do). With a warm start its first folds often trail the earlier studies' best.
           prune: !isFamilyDefault(config, task),
           evaluate: async (k, trainIndex, testIndex) => {
-            // Past the budget, a trial still in flight stops between folds once another has completed.
-            if (k > 0 && Date.now() > searchDeadline && completed > 0)
-              throw new TrialPruned(`trial ${trial.number} stopped after ${k} folds: the time budget is spent`);
-            const projected = ((Date.now() - t0) * folds.length) / Math.max(k, 1);
-            if (k > 0 && projected > trialCapMs && completed > 0) {
-              throw new TrialPruned(
-                `trial ${trial.number} stopped after ${k} folds: its ${folds.length} folds would take about ${(projected / 1000).toFixed(0)} s, over the per-trial cap of ${(trialCapMs / 1000).toFixed(0)} s`,
-              );
+            const stop = completed > 0 ? stopBeforeFold(k, folds.length, Date.now() - t0, trialCapMs, searchDeadline - Date.now()) : null;
+            if (stop !== null) throw new TrialPruned(`trial ${trial.number} stopped after ${k} folds: ${stop}`);
+            // A fold's fit stops at the trial's cap or the search's end (once a trial has completed, so that one always does):
+            // a single fit can outlast a whole budget (libsvm's linear kernel at a large cost iterates for minutes).
+            const fitDeadline = completed > 0 ? Math.min(searchDeadline, t0 + trialCapMs) : undefined;
+            try {
+              return await scoreFold(frame, features, target, config, trainIndex, testIndex, { metric, seed: seed + k, needProba, oof, deadline: fitDeadline });
+            } catch (e) {
+              if (!(e instanceof FitTimeoutError)) throw e;
+              const why = Date.now() - t0 >= trialCapMs ? `the per-trial cap of ${(trialCapMs / 1000).toFixed(0)} s` : 'the end of the search';
+              // With folds done the trial is pruned (their scores stand); with none it fails, saying why.
+              if (k > 0) throw new TrialPruned(`trial ${trial.number} stopped in fold ${k + 1} at ${why} (${e.message})`);
+              throw new DialsError('INVALID_ARGUMENT', `trial ${trial.number}: its first fold did not finish by ${why} (${e.message})`);
             }
-            return scoreFold(frame, features, target, config, trainIndex, testIndex, { metric, seed: seed + k, needProba, oof });
           },
         });
         if (pool && oof) pool.keep(trial.number, value, config, oof);
@@ -856,7 +887,21 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           const t0 = Date.now();
           for (const [k, f] of splitFolds.entries()) {
             if (Date.now() >= confirmDeadline) break confirm;
-            got.push(await scoreFold(frame, features, target, c.config, f.trainIndex, f.testIndex, { metric, seed: seed + k, needProba, oof }));
+            try {
+              got.push(
+                await scoreFold(frame, features, target, c.config, f.trainIndex, f.testIndex, {
+                  metric,
+                  seed: seed + k,
+                  needProba,
+                  oof,
+                  deadline: confirmDeadline,
+                }),
+              );
+            } catch (e) {
+              // A fit still running at the confirmation's end: this split stays unfinished, as when the deadline falls between folds.
+              if (e instanceof FitTimeoutError) break confirm;
+              throw e;
+            }
           }
           foldMs.set(c.trial, (Date.now() - t0) / splitFolds.length);
           scores.set(c.trial, got);
@@ -968,6 +1013,8 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
               nFolds,
             )
           : undefined;
+      const selectedMembers = library.map((c, k) => ({ ...c, weight: selected.weights[k] as number })).filter((c) => c.weight > 0);
+      const chosen = !within.fits || (heldOut !== undefined && !(heldOut.gain > ENSEMBLE_MIN_GAIN_STD_ERRS * heldOut.stdErr)) ? [] : selectedMembers;
       ensembleGain = {
         gain: heldOut?.gain ?? selected.gain,
         stdErr: heldOut?.stdErr ?? selected.gainStdErr,
@@ -976,11 +1023,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         candidates: library.length,
         leftOutForTime: within.dropped,
         fitsBudget: within.fits,
+        selected: selectedMembers.map((c) => ({ trial: c.trial, weight: c.weight, config: c.config })),
+        kept: chosen.length > 1,
       };
-      const chosen =
-        !within.fits || (heldOut !== undefined && !(heldOut.gain > ENSEMBLE_MIN_GAIN_STD_ERRS * heldOut.stdErr))
-          ? []
-          : library.map((c, k) => ({ ...c, weight: selected.weights[k] as number })).filter((c) => c.weight > 0);
       const selectSeconds = (Date.now() - t0) / 1000;
       if (chosen.length > 1) {
         const t1 = Date.now();

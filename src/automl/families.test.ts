@@ -126,3 +126,32 @@ describe('the search space', () => {
     }
   });
 });
+
+describe('time limits', () => {
+  it('the iterative families stop at FitContext.deadline with a FitTimeoutError saying how far they got; the others ignore it', async () => {
+    const { FitTimeoutError } = await import('./models/model.js');
+    const frame = frameFromRecords(classRows);
+    const target = encodeTarget(frame, 'label', 'classification');
+    const features = frame.names.filter((n) => n !== 'label');
+    const fit = (family: ReturnType<typeof familiesFor>[number], deadline: number) =>
+      fitPipeline(
+        frame,
+        features,
+        target.y,
+        target.rows,
+        { family, impute: 'mean', params: DEFAULT_CONFIGS[family].classification ?? {} },
+        { task: 'classification', nClasses: 3, seed: 1, deadline },
+      );
+    const past = Date.now() - 1;
+    await expect(fit('gbdt', past)).rejects.toThrow(/^gbdt: stopped after 0 of 100 rounds, \d+\.\d s past its time limit$/);
+    await expect(fit('random_forest', past)).rejects.toThrow(/^random_forest: stopped after 0 of 100 trees/);
+    await expect(fit('mlp', past)).rejects.toThrow(/^mlp: stopped in epochs 1-\d+ of \d+/);
+    await expect(fit('svm', past)).rejects.toBeInstanceOf(FitTimeoutError);
+    // No limit at all (setTimeout cannot wait that long: the SVM worker must not take it for 1 ms).
+    await expect(fit('svm', Number.POSITIVE_INFINITY)).resolves.toBeDefined();
+    // One-pass families have nothing to stop between; a deadline far ahead changes nothing.
+    for (const family of ['naive_bayes', 'decision_tree', 'knn', 'linear'] as const) await expect(fit(family, past)).resolves.toBeDefined();
+    const later = await fit('gbdt', Date.now() + 600_000);
+    expect(later.model.toJSON()).toEqual((await fit('gbdt', Number.POSITIVE_INFINITY)).model.toJSON());
+  }, 60_000);
+});

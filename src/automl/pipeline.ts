@@ -112,6 +112,8 @@ export interface PipelineContext {
   readonly nClasses: number;
   readonly seed: number;
   readonly needProba?: boolean;
+  /** Date.now() after which the model's fit gives up with a FitTimeoutError (FitContext.deadline). */
+  readonly deadline?: number;
 }
 
 /** Fits preprocessing and the model on `rows` of `frame` only. */

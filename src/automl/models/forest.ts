@@ -43,6 +43,8 @@ export interface ForestOptions {
   readonly splitter: ForestSplitter;
   readonly maxBins?: number;
   readonly seed?: number;
+  /** Called before each tree (trees grown, trees in all); may throw to stop the training (a time limit). */
+  readonly beforeTree?: (done: number, total: number) => void;
 }
 
 /**
@@ -193,6 +195,7 @@ export function trainForest(x: readonly (readonly number[])[], y: readonly numbe
 
   const trees: ForestTree[] = [];
   for (let t = 0; t < o.nEstimators; t++) {
+    o.beforeTree?.(t, o.nEstimators);
     let rows: Int32Array;
     if (o.bootstrap) {
       w.fill(0);

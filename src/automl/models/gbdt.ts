@@ -15,7 +15,7 @@
  */
 import { Rng } from '../../math/rng.js';
 import { binFeatures, leafNode, splitRows } from './binning.js';
-import { argmax, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num } from './model.js';
+import { argmax, checkDeadline, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num } from './model.js';
 
 export type GbdtLoss = 'squared' | 'logistic' | 'softmax';
 
@@ -38,6 +38,8 @@ export interface GbdtOptions {
   readonly colsample?: number;
   readonly maxBins?: number;
   readonly seed?: number;
+  /** Called before each round (rounds done, rounds in all); may throw to stop the training (a time limit). */
+  readonly beforeRound?: (done: number, total: number) => void;
 }
 
 /** A tree in flat arrays; feature −1 marks a leaf whose output is value. */
@@ -184,6 +186,7 @@ export function trainGbdt(x: readonly (readonly number[])[], y: readonly number[
 
   const allFeatures = Array.from({ length: d }, (_, f) => f);
   for (let round = 0; round < options.nRounds; round++) {
+    options.beforeRound?.(round, options.nRounds);
     let rows: Int32Array;
     if (subsample < 1) {
       const keep: number[] = [];
@@ -319,6 +322,7 @@ export const gbdtFamily: ModelFamily = {
       subsample: num(p, 'subsample'),
       colsample: num(p, 'colsample'),
       seed: ctx.seed,
+      beforeRound: (done, total) => checkDeadline(ctx, 'gbdt', () => `after ${done} of ${total} rounds`),
     });
     return new FittedGbdt(state);
   },

@@ -9,7 +9,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Rng } from '../../math/rng.js';
 import { loadTfjs, type Tfjs } from '../../tfjs/load-tfjs.js';
 import { MlpClassifier } from '../../tfjs/mlp-classifier.js';
-import { argmax, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num, str } from './model.js';
+import { argmax, checkDeadline, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num, str } from './model.js';
 
 interface MlpState {
   readonly inputs: number;
@@ -95,6 +95,7 @@ async function train(
   target: (i: number) => number[],
   k: number,
   o: { epochs: number; batchSize: number; seed: number },
+  ctx: FitContext,
 ): Promise<void> {
   const { tf } = tfjs;
   const n = x.length;
@@ -115,11 +116,36 @@ async function train(
     }
     const xs = tf.tensor2d(xb, [m * n, d]);
     const ys = tf.tensor2d(yb, [m * n, k]);
+    let late = false;
+    // Past the deadline the fit stops after its current batch (tfjs checks stopTraining between batches).
+    const deadline = ctx.deadline;
+    const callbacks =
+      deadline === undefined
+        ? undefined
+        : {
+            onBatchEnd: () => {
+              if (Date.now() > deadline) {
+                late = true;
+                model.stopTraining = true;
+              }
+            },
+          };
     try {
-      await model.fit(xs, ys, { epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0 });
+      await model.fit(xs, ys, { epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0, ...(callbacks ? { callbacks } : {}) });
     } finally {
       tf.dispose([xs, ys]);
     }
+    if (late) checkDeadline(ctx, 'mlp', () => `in epochs ${e + 1}-${e + m} of ${o.epochs}`);
+  }
+}
+
+/** Runs the training; a fit that throws (a time limit) frees its model's weights first. */
+async function disposeOnThrow(model: LayersModel, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
 }
 
@@ -149,14 +175,16 @@ export const mlpFamily: ModelFamily = {
     const lr = num(p, 'learningRate');
     if (ctx.task === 'classification') {
       const net = MlpClassifier.create(tfjs, { inputs, classes: ctx.nClasses, hidden, activation, seed: ctx.seed }, lr);
-      await train(tfjs, net.model, x, (i) => oneHotRow(y[i] as number, ctx.nClasses), ctx.nClasses, { epochs, batchSize, seed: ctx.seed });
+      await disposeOnThrow(net.model, () =>
+        train(tfjs, net.model, x, (i) => oneHotRow(y[i] as number, ctx.nClasses), ctx.nClasses, { epochs, batchSize, seed: ctx.seed }, ctx),
+      );
       const base = { inputs, outputs: ctx.nClasses, hidden, activation, yMean: 0, yStd: 1 } as const;
       return fitted(tfjs, net.model, () => snapshot(net.model, base), ctx, { mean: 0, std: 1 });
     }
     const mean = y.reduce((a, b) => a + b, 0) / y.length;
     const std = Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length) || 1;
     const model = regressionNet(tfjs, inputs, hidden, activation, ctx.seed, lr);
-    await train(tfjs, model, x, (i) => [((y[i] as number) - mean) / std], 1, { epochs, batchSize, seed: ctx.seed });
+    await disposeOnThrow(model, () => train(tfjs, model, x, (i) => [((y[i] as number) - mean) / std], 1, { epochs, batchSize, seed: ctx.seed }, ctx));
     const base = { inputs, outputs: 1, hidden, activation, yMean: mean, yStd: std } as const;
     return fitted(tfjs, model, () => snapshot(model, base), ctx, { mean, std });
   },

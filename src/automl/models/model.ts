@@ -28,6 +28,25 @@ export interface FitContext {
   readonly seed: number;
   /** The metric needs probabilities (log loss): families that can estimate them should. */
   readonly needProba?: boolean;
+  /**
+   * Date.now() after which the fit gives up with a FitTimeoutError (automl's search: the trial's time cap or the
+   * budget's end). Iterative families check it between rounds, trees, batches or iterations; the SVM trains in a
+   * worker thread that is terminated. Absent: no limit.
+   */
+  readonly deadline?: number;
+}
+
+/** A fit stopped at FitContext.deadline, before it finished. */
+export class FitTimeoutError extends Error {
+  constructor(family: FamilyName, progress: string, deadline: number) {
+    super(`${family}: stopped ${progress}, ${((Date.now() - deadline) / 1000).toFixed(1)} s past its time limit`);
+    this.name = 'FitTimeoutError';
+  }
+}
+
+/** Throws a FitTimeoutError when ctx's deadline has passed; `progress` says how far the fit got (e.g. "after 40 of 100 rounds"). */
+export function checkDeadline(ctx: FitContext, family: FamilyName, progress: () => string): void {
+  if (ctx.deadline !== undefined && Date.now() > ctx.deadline) throw new FitTimeoutError(family, progress(), ctx.deadline);
 }
 
 export interface FittedModel {

@@ -5,6 +5,7 @@
  * γ is given relative to 1/d (scikit-learn's gamma='scale' on scaled data).
  */
 import type SVMType from 'libsvm-js/asm.js';
+import { trainSvm } from './svm-trainer.js';
 import { cjsDefault, type FitContext, type FittedModel, type HyperParam, importOptional, type ModelFamily, num, oneHot, str } from './model.js';
 
 interface SvmState {
@@ -62,19 +63,22 @@ export const svmFamily: ModelFamily = {
       target = y.map((v) => (v - yMean) / yStd);
     }
     const probability = classifier && ctx.needProba === true;
-    const svm = new SVM({
-      type: classifier ? SVM.SVM_TYPES.C_SVC : SVM.SVM_TYPES.EPSILON_SVR,
-      kernel: str(p, 'kernel') === 'linear' ? SVM.KERNEL_TYPES.LINEAR : SVM.KERNEL_TYPES.RBF,
-      cost: num(p, 'cost'),
-      gamma: num(p, 'gammaScale') / d,
-      ...(classifier ? {} : { epsilon: num(p, 'epsilon') }),
-      probabilityEstimates: probability,
-      quiet: true,
-    });
-    svm.train(x, target);
-    // libsvm's text format rounds the coefficients: predict from the saved form, so a loaded model predicts the same.
-    const model = svm.serializeModel();
-    svm.free();
+    // Trained in a worker thread that a time limit can stop (svm-trainer.ts). libsvm's text format rounds the
+    // coefficients: predict from that form, so a loaded model predicts the same.
+    const model = await trainSvm(
+      {
+        type: classifier ? SVM.SVM_TYPES.C_SVC : SVM.SVM_TYPES.EPSILON_SVR,
+        kernel: str(p, 'kernel') === 'linear' ? SVM.KERNEL_TYPES.LINEAR : SVM.KERNEL_TYPES.RBF,
+        cost: num(p, 'cost'),
+        gamma: num(p, 'gammaScale') / d,
+        ...(classifier ? {} : { epsilon: num(p, 'epsilon') }),
+        probabilityEstimates: probability,
+        quiet: true,
+      },
+      x,
+      target,
+      ctx.deadline,
+    );
     return fitted(SVM.load(model), { model, yMean, yStd, probability }, ctx);
   },
   async load(state, ctx) {

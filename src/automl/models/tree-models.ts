@@ -10,6 +10,7 @@ import type * as RandomForestModule from 'ml-random-forest';
 import { type ForestState, forestOutputs, trainForest } from './forest.js';
 import {
   argmax,
+  checkDeadline,
   cjsDefault,
   type FitContext,
   type FittedModel,
@@ -122,6 +123,7 @@ export const randomForestFamily: ModelFamily = {
       bootstrap: p.bootstrap === true,
       splitter: str(p, 'splitter') === 'random' ? 'random' : 'best',
       seed: ctx.seed,
+      beforeTree: (done, total) => checkDeadline(ctx, 'random_forest', () => `after ${done} of ${total} trees`),
     });
     return histogramModel(state, ctx);
   },

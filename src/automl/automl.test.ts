@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../errors.js';
 import { loadStudy } from '../study/create-study.js';
-import { automl, confirmationPlan, crossValidatePipeline, type LeaderboardEntry, selectWithinTime, stopBeforeFold } from './automl.js';
+import { automl, confirmationPlan, crossValidatePipeline, ensembleRejection, type LeaderboardEntry, selectWithinTime, stopBeforeFold } from './automl.js';
 import { loadAutomlDataset } from './datasets.js';
 import { crossValidateEnsemble } from './ensemble.js';
 import { defaultConfig } from './families.js';
@@ -217,6 +217,21 @@ describe('automl', () => {
     await expect(automl({ csvPath: csv('ok2.csv', rows), target: 'y', task: 'regression', trials: 1 })).rejects.toThrow(/cannot be regressed/);
     await expect(automl({ data: loadAutomlDataset('iris'), target: 'target', metric: 'rmse', trials: 1 })).rejects.toThrow(InvalidArgumentError);
     await expect(automl({ data: loadAutomlDataset('iris'), target: 'target', folds: 1, trials: 1 })).rejects.toThrow(/folds must be an integer ≥ 2/);
+  });
+});
+
+describe('ensembleRejection (when the single pipeline is kept)', () => {
+  it('keeps the ensemble only when it refits in time, beats every candidate left out, and its held-out gain exceeds one standard error', () => {
+    const ok = { fits: true, dropped: 0, score: 0.9, bestCandidate: 0.95 };
+    expect(ensembleRejection(ok)).toBeUndefined();
+    expect(ensembleRejection({ ...ok, fits: false })).toBe('refit time');
+    // Without candidates left out the selection already starts from the best one; with some left out it must beat them.
+    expect(ensembleRejection({ ...ok, dropped: 2 })).toBe('below a candidate left out');
+    expect(ensembleRejection({ ...ok, dropped: 2, score: 0.95 })).toBe('below a candidate left out');
+    expect(ensembleRejection({ ...ok, dropped: 2, score: 0.96 })).toBeUndefined();
+    expect(ensembleRejection({ ...ok, heldOut: { gain: 0.002, stdErr: 0.002 } })).toBe('held-out gain');
+    expect(ensembleRejection({ ...ok, heldOut: { gain: 0.0021, stdErr: 0.002 } })).toBeUndefined();
+    expect(ensembleRejection({ ...ok, heldOut: { gain: Number.NaN, stdErr: 0 } })).toBe('held-out gain');
   });
 });
 

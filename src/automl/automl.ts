@@ -230,6 +230,12 @@ export interface AutomlResult {
     readonly selected: AutomlEnsemble['members'];
     /** Whether the model is that ensemble (false: the single best pipeline was kept). */
     readonly kept: boolean;
+    /**
+     * Why the single pipeline was kept over the selected ensemble: its members would not refit in the time left;
+     * with candidates left out for time it does not beat the best candidate, left out or not, on the predictions
+     * it was selected on; or its held-out gain does not exceed one standard error.
+     */
+    readonly rejected?: EnsembleRejection;
   };
   readonly searchSeconds: number;
   /** Wall time of the whole call: preparation, search, confirmation, ensemble selection and the final refit. */
@@ -650,6 +656,27 @@ export function confirmationPlan(
   return { candidates, reserveMs };
 }
 
+export type EnsembleRejection = 'refit time' | 'below a candidate left out' | 'held-out gain';
+
+/**
+ * Why the single pipeline is kept over the selected ensemble, or undefined to keep the ensemble: its members would
+ * not refit in the time left (`fits` false); with candidates left out for time (`dropped`), its score on the
+ * predictions it was selected on does not beat the best candidate's before any was left out (scores in the metric's
+ * better direction); or its held-out gain does not exceed ENSEMBLE_MIN_GAIN_STD_ERRS standard errors.
+ */
+export function ensembleRejection(o: {
+  readonly fits: boolean;
+  readonly dropped: number;
+  readonly score: number;
+  readonly bestCandidate: number;
+  readonly heldOut?: { readonly gain: number; readonly stdErr: number } | undefined;
+}): EnsembleRejection | undefined {
+  if (!o.fits) return 'refit time';
+  if (o.dropped > 0 && !(o.score > o.bestCandidate)) return 'below a candidate left out';
+  if (o.heldOut !== undefined && !(o.heldOut.gain > ENSEMBLE_MIN_GAIN_STD_ERRS * o.heldOut.stdErr)) return 'held-out gain';
+  return undefined;
+}
+
 /**
  * Why a search trial stops before fold k (k ≥ 1) of nFolds, or null: the search's time is spent (leftMs ≤ 0), or
  * its projected time (elapsedMs × nFolds / k) exceeds the per-trial cap. The caller asks only once a trial has
@@ -990,6 +1017,9 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       // The members must refit before the deadline: a pool whose selected members would not leaves its costliest out
       // (the held-out check below costs about two more selections).
       let selectMs = 0;
+      // The best candidate's own score on these predictions (in the better direction), before any is left out for time.
+      const better = (v: number): number => (direction === 'maximize' ? v : -v);
+      let bestCandidate = Number.NEGATIVE_INFINITY;
       const within = selectWithinTime(
         candidates,
         (c) => refitEstimateMs(foldMs.get(c.trial) ?? 0),
@@ -998,6 +1028,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
           const s0 = Date.now();
           const selection = selectEnsemble({ predictions: poolNow.map((c) => c.oof), truth, folds: selFolds, task, nClasses, metric, size: ensembleSize });
           selectMs = Date.now() - s0;
+          if (poolNow.length === candidates.length) bestCandidate = Math.max(...selection.memberScores.map(better));
           return selection;
         },
       );
@@ -1014,7 +1045,11 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
             )
           : undefined;
       const selectedMembers = library.map((c, k) => ({ ...c, weight: selected.weights[k] as number })).filter((c) => c.weight > 0);
-      const chosen = !within.fits || (heldOut !== undefined && !(heldOut.gain > ENSEMBLE_MIN_GAIN_STD_ERRS * heldOut.stdErr)) ? [] : selectedMembers;
+      // Why the single pipeline is kept instead: the members would not refit in time; the ensemble left out for time a
+      // candidate that alone scores at least as well on these predictions (movies: the forests were left out and linear
+      // models with a tree remained, 0.564 against the forest's 0.632 r2 on fresh folds); or the held-out gain is too small.
+      const rejected = ensembleRejection({ fits: within.fits, dropped: within.dropped, score: better(selected.score), bestCandidate, heldOut });
+      const chosen = rejected === undefined ? selectedMembers : [];
       ensembleGain = {
         gain: heldOut?.gain ?? selected.gain,
         stdErr: heldOut?.stdErr ?? selected.gainStdErr,
@@ -1025,6 +1060,7 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         fitsBudget: within.fits,
         selected: selectedMembers.map((c) => ({ trial: c.trial, weight: c.weight, config: c.config })),
         kept: chosen.length > 1,
+        ...(rejected !== undefined ? { rejected } : {}),
       };
       const selectSeconds = (Date.now() - t0) / 1000;
       if (chosen.length > 1) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, TrialPruned } from '../errors.js';
 import { MedianPruner } from '../pruners/percentile-pruner.js';
 import { WilcoxonPruner } from '../pruners/wilcoxon-pruner.js';
 import { RandomSampler } from '../samplers/random/random-sampler.js';
@@ -42,6 +42,26 @@ describe('crossValidate', () => {
       [3, 0, 6],
     ]);
     expect(t?.userAttrs.cv).toEqual({ scores: [1, 2, 3, 6], mean: 3, std: Math.sqrt(14 / 3), min: 1, max: 6, foldsDone: 4, nFolds: 4, pruned: false });
+    await study.close();
+  });
+
+  it('evaluate() may stop the trial itself (TrialPruned, e.g. a time limit): the folds done stay on record', async () => {
+    const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+    await study.optimize(
+      (trial) =>
+        crossValidate(trial, {
+          splitter: new KFold({ nSplits: 4, seed: 2 }),
+          data: 20,
+          evaluate: (k) => {
+            if (k === 2) throw new TrialPruned(`trial ${trial.number} stopped after 2 folds: out of time`);
+            return [1, 2][k] as number;
+          },
+        }),
+      { nTrials: 1 },
+    );
+    const [t] = await study.getTrials();
+    expect(t?.state).toBe('PRUNED');
+    expect(t?.userAttrs.cv).toEqual({ scores: [1, 2], mean: 1.5, std: Math.SQRT1_2, min: 1, max: 2, foldsDone: 2, nFolds: 4, pruned: true });
     await study.close();
   });
 

@@ -73,7 +73,14 @@ export async function crossValidate(trial: CrossValidationTrial, options: CrossV
   const scores: number[] = [];
   for (let k = 0; k < folds.length; k++) {
     const fold = folds[k] as Fold;
-    const score = await options.evaluate(k, fold.trainIndex, fold.testIndex);
+    let score: number;
+    try {
+      score = await options.evaluate(k, fold.trainIndex, fold.testIndex);
+    } catch (e) {
+      // evaluate() may stop the trial itself (a time limit): the folds done stay on record, as when the pruner stops it.
+      if (e instanceof TrialPruned && scores.length > 0) trial.setUserAttr(attr, summarize(scores, folds.length, true));
+      throw e;
+    }
     if (typeof score !== 'number') {
       throw new InvalidArgumentError(`crossValidate(): evaluate() returned ${JSON.stringify(score)} for fold ${k}; it must return a number`, ['evaluate']);
     }

@@ -149,16 +149,16 @@ describe('automl', () => {
       { ...e(4, 0.1, { k: 5 }), family: 'gbdt' as const },
       { ...e(5, 0.1, { k: 6 }), family: 'mlp' as const },
     ];
-    // …and the best of the other families after the other leaders.
-    expect(confirmationPlan(mixed, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 1, 3, 5]);
+    // …then the best of every other family (diversity for the ensemble), then the other leaders.
+    expect(confirmationPlan(mixed, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 5, 1, 3]);
     // The best family default (the established baseline) comes right after the leading families' best, however it ranks.
     const withDefault = [...mixed, { ...e(6, 0.1, { k: 7 }), source: 'default' as const }, { ...e(7, 0.1, { k: 8 }), source: 'default' as const }];
-    expect(confirmationPlan(withDefault, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 6, 1, 3, 7, 5]);
+    expect(confirmationPlan(withDefault, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 6, 5, 1, 3, 7]);
     // A family default that a warm start ran first (source warm_start) is the baseline all the same, given the task.
     const linearDefault = defaultConfig('linear', 'classification');
     const warmDefault = [...mixed, { ...e(8, 0.1, {}), family: 'linear' as const, params: linearDefault?.params ?? {}, source: 'warm_start' as const }];
-    expect(confirmationPlan(warmDefault, 60_000, 'classification').candidates.map((c) => c.trial)).toEqual([0, 2, 4, 8, 1, 3, 5]);
-    expect(confirmationPlan(warmDefault, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 1, 3, 5, 8]);
+    expect(confirmationPlan(warmDefault, 60_000, 'classification').candidates.map((c) => c.trial)).toEqual([0, 2, 4, 8, 5, 1, 3]);
+    expect(confirmationPlan(warmDefault, 60_000).candidates.map((c) => c.trial)).toEqual([0, 2, 4, 5, 8, 1, 3]);
     // At most six of one family; when ten splits of the candidates take less than a quarter of the budget, ten splits' time is kept.
     const many = Array.from({ length: 20 }, (_, i) => e(i, 0.1, { k: i }));
     const cheap = confirmationPlan(many, 60_000);

@@ -609,8 +609,11 @@ export function selectWithinTime<T, S extends { readonly weights: ArrayLike<numb
  * configuration of each of the CONFIRM_FAMILIES leading families (one split
  * ranks families no more reliably than configurations), then the best
  * family default (the established baseline, so that the improvement over
- * it is measured on the same splits), then the other leaders in rank order (at most CONFIRM_PER_FAMILY of a family), then the
- * best of each remaining family; distinct COMPLETE configurations, up to
+ * it is measured on the same splits), then the best of each remaining
+ * family (the ensemble needs different models more than near-copies of the
+ * leader: breast cancer's confirmation held six similar forests and no
+ * boosted trees), then the other leaders in rank order (at most
+ * CONFIRM_PER_FAMILY of a family); distinct COMPLETE configurations, up to
  * CONFIRM_TOP, skipping those that would not fit in CONFIRM_SHARE of the
  * budget: two more splits of the first two (from their search times), and
  * CONFIRM_SPLITS_WANTED splits of all once there are more. None when the
@@ -633,8 +636,8 @@ export function confirmationPlan(
   const order = [
     ...lead,
     ...(baseline && !lead.includes(baseline) ? [baseline] : []),
-    ...complete.filter((e) => !firsts.includes(e) && e !== baseline),
     ...firsts.slice(CONFIRM_FAMILIES).filter((e) => e !== baseline),
+    ...complete.filter((e) => !firsts.includes(e) && e !== baseline),
   ];
   const candidates: LeaderboardEntry[] = [];
   const seen = new Set<string>();

@@ -687,7 +687,7 @@ export function ensembleRejection(o: {
 }
 
 /**
- * Why a search trial stops before fold k (k ≥ 1) of nFolds, or null: the search's time is spent (leftMs ≤ 0), or
+ * Why a search trial stops before fold k (k ≥ 1) of nFolds, or null: the search's time is spent (leftMs < 0), or
  * its projected time (elapsedMs × nFolds / k) exceeds the per-trial cap. The caller asks only once a trial has
  * completed, so that a search always ends with one.
  */

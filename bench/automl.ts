@@ -194,7 +194,6 @@ function write(results: readonly Row[]): string {
   return lines.join('\n');
 }
 
-/** The rows of frame, as a new Frame. */
 /** automl inside each evaluation fold, on its training rows only, scored on the held-out rows. */
 async function nestedCv(frame: Frame, bestDefault: number): Promise<NonNullable<Row['nested']>> {
   const target = encodeTarget(frame, 'target');

@@ -891,22 +891,16 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
       }
       return trials;
     };
-    // Phase 1: every family's default, then the portfolio, one trial at a time: on large data they alone can fill the
-    // budget, and the search's end must move with them (movies: the portfolio's forests ran the search to 60.0 s of 60,
-    // and the final refit to 63.2). Phase 2: trials focused on the families that lead (see focusFamily).
-    for (let i = 0; i < Math.min(nDefaults, budget); i++) {
-      await step();
-      if (Date.now() >= searchDeadline) break;
-      const before = ran;
-      await run(1);
-      if (ran === before) break;
-    }
+    // One trial at a time. Phase 1: the queued defaults and portfolio (on large data they alone can fill the budget, and
+    // the search's end must move with them: movies' portfolio forests ran the search to 60.0 s of 60 and the final
+    // refit to 63.2 when they ran as one batch). Phase 2: trials focused on the families that lead (see focusFamily).
     for (;;) {
       const trials = await step();
       if (ran >= budget || Date.now() >= searchDeadline) break;
-      const leaders = rankFamilies(trials, direction);
-      const family = focusFamily(leaders, ran - nDefaults);
-      if (family !== null) await study.enqueueTrial({ family });
+      if (ran >= nDefaults) {
+        const family = focusFamily(rankFamilies(trials, direction), ran - nDefaults);
+        if (family !== null) await study.enqueueTrial({ family });
+      }
       const before = ran;
       await run(1);
       if (ran === before) break;
@@ -1064,12 +1058,12 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
               nFolds,
             )
           : undefined;
-      const selectedMembers = library.map((c, k) => ({ ...c, weight: selected.weights[k] as number })).filter((c) => c.weight > 0);
+      const selectedMembers = library.map((c, k) => ({ trial: c.trial, weight: selected.weights[k] as number, config: c.config })).filter((c) => c.weight > 0);
       // Why the single pipeline is kept instead: the members would not refit in time; the ensemble left out for time a
       // candidate that alone scores at least as well on these predictions (movies: the forests were left out and linear
       // models with a tree remained, 0.564 against the forest's 0.632 r2 on fresh folds); or the held-out gain is too small.
       const rejected = ensembleRejection({ fits: within.fits, dropped: within.dropped, score: better(selected.score), bestCandidate, heldOut });
-      const chosen = rejected === undefined ? selectedMembers : [];
+      const keep = rejected === undefined && selectedMembers.length > 1;
       ensembleGain = {
         gain: heldOut?.gain ?? selected.gain,
         stdErr: heldOut?.stdErr ?? selected.gainStdErr,
@@ -1078,22 +1072,23 @@ export async function automl(options: AutomlOptions): Promise<AutomlResult> {
         candidates: library.length,
         leftOutForTime: within.dropped,
         fitsBudget: within.fits,
-        selected: selectedMembers.map((c) => ({ trial: c.trial, weight: c.weight, config: c.config })),
-        kept: chosen.length > 1,
+        selected: selectedMembers,
+        kept: keep,
         ...(rejected !== undefined ? { rejected } : {}),
       };
       const selectSeconds = (Date.now() - t0) / 1000;
-      if (chosen.length > 1) {
+      if (keep) {
         const t1 = Date.now();
         const members: { weight: number; pipeline: Awaited<ReturnType<typeof fitPipeline>>; trialNumber: number }[] = [];
         try {
-          for (const c of chosen)
+          for (const c of selectedMembers)
             members.push({ weight: c.weight, pipeline: await fitPipeline(frame, features, target.y, target.rows, c.config, fitCtx), trialNumber: c.trial });
           const model = ensembleModelFile(members, { ...fileInfo, metadata: { ...fileInfo.metadata, cvMean: selected.score, cvStd: selected.std } });
           const ensemble: AutomlEnsemble = {
-            members: chosen.map((c) => ({ trial: c.trial, weight: c.weight, config: c.config })),
+            members: selectedMembers,
             score: selected.score,
-            bestMemberScore: Math.max(...selected.memberScores.map((v) => (direction === 'maximize' ? v : -v))) * (direction === 'maximize' ? 1 : -1),
+            // `better` is its own inverse: the best member's score in the metric's own direction.
+            bestMemberScore: better(Math.max(...selected.memberScores.map(better))),
             candidates: library.length,
             splits: stacked ? stacked.splits : 1,
             selectSeconds,

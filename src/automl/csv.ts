@@ -160,7 +160,6 @@ function frameFromCells(names: readonly string[], cells: readonly (readonly stri
   return { names, kinds, columns, nRows };
 }
 
-/** The rows of a Frame, as strings or numbers per cell (null when missing). */
 /** The frame's rows `rows`, in that order (e.g. a fold's training rows). */
 export function frameRows(frame: Frame, rows: readonly number[]): Frame {
   return {
@@ -171,6 +170,7 @@ export function frameRows(frame: Frame, rows: readonly number[]): Frame {
   };
 }
 
+/** One cell: its number or string, null when missing. */
 export function cell(frame: Frame, column: number, row: number): number | string | null {
   const col = frame.columns[column] as Float64Array | (string | null)[];
   const v = col[row] as number | string | null;

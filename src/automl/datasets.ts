@@ -92,28 +92,9 @@ export function loadAutomlDataset(name: AutomlDatasetName, dir = dataDir()): Fra
       );
     }
     case 'seattle_weather':
-      return frameFromRecords(
-        vegaCsv('seattle-weather.csv').map((r) => ({
-          precipitation: Number(r.precipitation),
-          temp_max: Number(r.temp_max),
-          temp_min: Number(r.temp_min),
-          wind: Number(r.wind),
-          month: Number(r.date?.slice(5, 7)),
-          target: r.weather,
-        })),
-      );
+      return frameFromRecords(vegaCsv('seattle-weather.csv').map((r) => ({ ...dayMeasurements(r), month: monthOf(r), target: r.weather })));
     case 'weather_location':
-      return frameFromRecords(
-        vegaCsv('weather.csv').map((r) => ({
-          precipitation: Number(r.precipitation),
-          temp_max: Number(r.temp_max),
-          temp_min: Number(r.temp_min),
-          wind: Number(r.wind),
-          weather: r.weather,
-          month: Number(r.date?.slice(5, 7)),
-          target: r.location,
-        })),
-      );
+      return frameFromRecords(vegaCsv('weather.csv').map((r) => ({ ...dayMeasurements(r), weather: r.weather, month: monthOf(r), target: r.location })));
     case 'gapminder':
       // The country is an identifier, not a feature; the cluster is a region code.
       return frameFromRecords(
@@ -142,6 +123,21 @@ export function loadAutomlDataset(name: AutomlDatasetName, dir = dataDir()): Fra
     case 'barley':
       return frameFromRecords(vegaRows('barley.json').map((r) => ({ variety: r.variety, site: r.site, year: `y${String(r.year)}`, target: r.yield })));
   }
+}
+
+/** A day of vega-datasets' weather files: precipitation, temperatures and wind. */
+function dayMeasurements(r: Record<string, string | undefined>): Record<string, number> {
+  return {
+    precipitation: Number(r.precipitation),
+    temp_max: Number(r.temp_max),
+    temp_min: Number(r.temp_min),
+    wind: Number(r.wind),
+  };
+}
+
+/** The month (1-12) of a row's ISO date. */
+function monthOf(r: Record<string, string | undefined>): number {
+  return Number(r.date?.slice(5, 7));
 }
 
 function vegaPath(file: string): string {

@@ -9,7 +9,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { Rng } from '../../math/rng.js';
 import { loadTfjs, type Tfjs } from '../../tfjs/load-tfjs.js';
 import { MlpClassifier } from '../../tfjs/mlp-classifier.js';
-import { argmax, checkDeadline, type FitContext, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num, str } from './model.js';
+import { argmax, type FitContext, FitTimeoutError, type FittedModel, type HyperParam, type ModelFamily, type ModelParams, num, str } from './model.js';
 
 interface MlpState {
   readonly inputs: number;
@@ -116,18 +116,16 @@ async function train(
     }
     const xs = tf.tensor2d(xb, [m * n, d]);
     const ys = tf.tensor2d(yb, [m * n, k]);
-    let late = false;
     // Past the deadline the fit stops after its current batch (tfjs checks stopTraining between batches).
     const deadline = ctx.deadline;
+    let late = false;
     const callbacks =
       deadline === undefined
         ? undefined
         : {
             onBatchEnd: () => {
-              if (Date.now() > deadline) {
-                late = true;
-                model.stopTraining = true;
-              }
+              late = Date.now() > deadline;
+              if (late) model.stopTraining = true;
             },
           };
     try {
@@ -135,7 +133,7 @@ async function train(
     } finally {
       tf.dispose([xs, ys]);
     }
-    if (late) checkDeadline(ctx, 'mlp', () => `in epochs ${e + 1}-${e + m} of ${o.epochs}`);
+    if (late) throw new FitTimeoutError('mlp', `in epochs ${e + 1}-${e + m} of ${o.epochs}`, deadline as number);
   }
 }
 

@@ -201,7 +201,7 @@ export function registerAutoml(program: Command): void {
         eg.rejected === 'below a candidate left out'
           ? `model: the best single pipeline; the ensemble that refits in time (without the ${eg.leftOutForTime} candidates left out) does not beat the best candidate alone\n`
           : eg.heldOut
-            ? `model: the best single pipeline; an ensemble of the ${eg.candidates} confirmed candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over the best of them on ${eg.splits} fresh splits it was not selected on, ${eg.gain > 0 ? 'but selection on all the splits chose one pipeline' : 'no gain'}\n`
+            ? `model: the best single pipeline; an ensemble of the ${eg.candidates} confirmed candidates gained ${fmt(eg.gain)} ± ${fmt(eg.stdErr)} per fold over the best of them on ${eg.splits} fresh splits it was not selected on, ${eg.rejected === 'held-out gain' ? 'not enough to keep it' : 'but selection on all the splits chose one pipeline'}\n`
             : `model: the best single pipeline; no weighted average of the ${eg.candidates} best pipelines beat it on the search's folds\n`,
       );
     }

@@ -112,7 +112,7 @@ export interface PipelineContext {
   readonly nClasses: number;
   readonly seed: number;
   readonly needProba?: boolean;
-  /** Date.now() after which the model's fit gives up with a FitTimeoutError (FitContext.deadline). */
+  /** Date.now() after which the fit (the knn imputation's and the model's) gives up with a FitTimeoutError (FitContext.deadline). */
   readonly deadline?: number;
 }
 
@@ -127,7 +127,7 @@ export async function fitPipeline(
 ): Promise<FittedPipeline> {
   const family = MODEL_FAMILIES[config.family];
   const preprocessing = fitPreprocessor(frame, features, rows, { impute: config.impute, scale: family.scale });
-  const x = transform(preprocessing, frame, rows);
+  const x = transform(preprocessing, frame, rows, ctx.deadline);
   const target = rows.map((i) => y[i] as number);
   const model = await family.fit(x, target, config.params, ctx);
   return { config, preprocessing, model };

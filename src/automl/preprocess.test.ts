@@ -8,6 +8,7 @@ import { cell, frameFromRecords, parseCsv } from './csv.js';
 import { loadAutomlDataset } from './datasets.js';
 import { defaultConfig, type PipelineConfig } from './families.js';
 import { modelFile, modelFromJson, predict } from './model-file.js';
+import { FitTimeoutError } from './models/model.js';
 import { encodeTarget, fitPipeline, predictPipeline } from './pipeline.js';
 import { fitPreprocessor, K_IMPUTE, type PreprocessorState, transform } from './preprocess.js';
 
@@ -66,6 +67,22 @@ describe('knn imputation', () => {
     expect(transform(copy, data)).toEqual(transform(state, data));
     expect(transform(state, data).flat().every(Number.isFinite)).toBe(true);
     expect(state.donors).toHaveLength(20);
+  });
+
+  it('gives up at a passed fit deadline with a FitTimeoutError (so does a fit with knn imputation); a later deadline changes nothing, and mean imputation never looks', async () => {
+    const data = frameFromRecords(rows(200).map((i) => ({ a: i % 4 === 0 ? null : i, b: i % 3 === 0 ? null : Math.cos(i), y: i % 2 })));
+    const state = fitPreprocessor(data, ['a', 'b'], rows(150), { impute: 'knn', scale: true });
+    const passed = Date.now() - 1;
+    expect(() => transform(state, data, undefined, passed)).toThrow(FitTimeoutError);
+    expect(() => transform(state, data, undefined, passed)).toThrow(/knn imputation: stopped after 0 of 200 rows/);
+    expect(transform(state, data, undefined, Date.now() + 60_000)).toEqual(transform(state, data));
+    const mean = fitPreprocessor(data, ['a', 'b'], rows(150), { impute: 'mean', scale: true });
+    expect(transform(mean, data, undefined, passed)).toEqual(transform(mean, data));
+    const config: PipelineConfig = { ...(defaultConfig('linear', 'classification') as PipelineConfig), impute: 'knn' };
+    const y = rows(200).map((i) => i % 2);
+    const ctx = { task: 'classification', nClasses: 2, seed: 0 } as const;
+    await expect(fitPipeline(data, ['a', 'b'], y, rows(150), config, { ...ctx, deadline: passed })).rejects.toThrow(/knn imputation: stopped/);
+    await expect(fitPipeline(data, ['a', 'b'], y, rows(150), config, { ...ctx, deadline: Date.now() + 60_000 })).resolves.toBeDefined();
   });
 
   it('a knn pipeline saved as a model file predicts the same after loading, in process and with dials predict, on rows with gaps and unseen categories', async () => {

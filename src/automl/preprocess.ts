@@ -21,6 +21,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { cell, type Frame } from './csv.js';
+import { FitTimeoutError } from './models/model.js';
 
 export type ImputeStrategy = 'mean' | 'median' | 'knn';
 
@@ -231,8 +232,15 @@ export function outputWidth(state: PreprocessorState): number {
   return state.features.reduce((w, f) => w + (f.kind === 'numeric' ? 1 : f.categories.length), 0);
 }
 
-/** Applies a fitted state to `rows` of `frame` (all rows by default); columns are found by name. */
-export function transform(state: PreprocessorState, frame: Frame, rows?: ArrayLike<number>): number[][] {
+/** Rows the `knn` imputation fills between two looks at the deadline. */
+const KNN_DEADLINE_ROWS = 64;
+
+/**
+ * Applies a fitted state to `rows` of `frame` (all rows by default); columns are found by name. With a `deadline`
+ * (Date.now() ms), the `knn` imputation, the one costly step (each row against up to MAX_IMPUTE_DONORS donors), gives
+ * up with a FitTimeoutError once it has passed.
+ */
+export function transform(state: PreprocessorState, frame: Frame, rows?: ArrayLike<number>, deadline?: number): number[][] {
   const index = state.features.map((f) => {
     const j = frame.names.indexOf(f.name);
     if (j < 0) throw new InvalidArgumentError(`the data has no column ${JSON.stringify(f.name)}, which the model was trained with; give every feature column`);
@@ -245,6 +253,9 @@ export function transform(state: PreprocessorState, frame: Frame, rows?: ArrayLi
   const out: number[][] = new Array(nOut);
   for (let r = 0; r < nOut; r++) {
     const i = rows === undefined ? r : (rows[r] as number);
+    if (knn !== undefined && deadline !== undefined && r % KNN_DEADLINE_ROWS === 0 && Date.now() > deadline) {
+      throw new FitTimeoutError('knn imputation', `after ${r} of ${nOut} rows`, deadline);
+    }
     const x = new Array<number>(width).fill(0);
     const filled = knn?.(i);
     let o = 0;

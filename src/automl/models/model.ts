@@ -36,10 +36,10 @@ export interface FitContext {
   readonly deadline?: number;
 }
 
-/** A fit stopped at FitContext.deadline, before it finished. */
+/** A fit (a family's, or the knn imputation's) stopped at FitContext.deadline, before it finished. */
 export class FitTimeoutError extends Error {
-  constructor(family: FamilyName, progress: string, deadline: number) {
-    super(`${family}: stopped ${progress}, ${((Date.now() - deadline) / 1000).toFixed(1)} s past its time limit`);
+  constructor(what: FamilyName | 'knn imputation', progress: string, deadline: number) {
+    super(`${what}: stopped ${progress}, ${((Date.now() - deadline) / 1000).toFixed(1)} s past its time limit`);
     this.name = 'FitTimeoutError';
   }
 }

@@ -4,7 +4,7 @@ import { fitKernelParams, GaussianProcess } from '../samplers/gp/gp.js';
 import { GpSearchSpace } from '../samplers/gp/search-space.js';
 import type { Distribution } from '../space/distributions.js';
 import { type FrozenTrial, frozenTrial } from '../trial/frozen-trial.js';
-import { leaveOneOutMeans, RankingWeightedEnsemble, trustRegion } from './rgpe.js';
+import { leaveOneOutMeans, RankingWeightedEnsemble, trustRegion, withConstantMean } from './rgpe.js';
 
 const DISTS: Record<string, Distribution> = {
   x: { kind: 'float', low: 0, high: 1, log: false, step: null },
@@ -32,6 +32,54 @@ function target(n: number, seed: number) {
   const own = GaussianProcess.build(data, fitKernelParams(data, { deterministic: true }));
   return { x, y, n, own };
 }
+
+describe('withConstantMean', () => {
+  it('is the GP with prior mean c: μ(x) + c·(1 − k*ᵀK⁻¹1), the same variance, in every posterior form', () => {
+    const t = target(12, 9);
+    const c = Math.min(...t.y);
+    const view = withConstantMean(t.own, c);
+    const ones = t.own.clone();
+    ones.setTargets(new Float64Array(t.n).fill(1));
+    const rng = new Rng(3);
+    const xs = Float64Array.from({ length: 40 }, () => rng.random());
+    const a = { mean: 0, variance: 0 };
+    const b = { mean: 0, variance: 0 };
+    const u = { mean: 0, variance: 0 };
+    const means = new Float64Array(20);
+    const vars = new Float64Array(20);
+    view.posteriorBatch(xs, 20, means, vars);
+    for (let r = 0; r < 20; r++) {
+      view.posterior(xs, r, a);
+      t.own.posterior(xs, r, b);
+      ones.posterior(xs, r, u);
+      expect(a.mean).toBeCloseTo(b.mean + c * (1 - u.mean), 10);
+      expect(a.variance).toBeCloseTo(b.variance, 12);
+      expect(means[r]).toBeCloseTo(a.mean, 12);
+      expect(vars[r]).toBeCloseTo(a.variance, 12);
+      const g = new Float64Array(2);
+      const gv = new Float64Array(2);
+      const x = xs.subarray(2 * r, 2 * r + 2);
+      view.posteriorWithGrad(x, a, g, gv);
+      expect(a.mean).toBeCloseTo(means[r] as number, 12);
+      // The mean's gradient, by central differences.
+      for (let j = 0; j < 2; j++) {
+        const h = 1e-6;
+        const up = Float64Array.from(x);
+        const down = Float64Array.from(x);
+        up[j] = (up[j] as number) + h;
+        down[j] = (down[j] as number) - h;
+        view.posterior(up, 0, b);
+        const fUp = b.mean;
+        view.posterior(down, 0, b);
+        expect(g[j]).toBeCloseTo((fUp - b.mean) / (2 * h), 5);
+      }
+    }
+    // Far from every observation the posterior mean is the prior mean c.
+    view.posterior(Float64Array.from([40, -40]), 0, a);
+    expect(a.mean).toBeCloseTo(c, 8);
+    expect(view.targets()).toEqual(t.own.targets());
+  });
+});
 
 describe('RankingWeightedEnsemble', () => {
   it('weights an earlier study that ranks like the target far above one that ranks against it (seed 5)', () => {

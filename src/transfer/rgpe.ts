@@ -400,43 +400,32 @@ function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: Gau
 
 /**
  * The GP's posterior with prior mean c instead of 0:
- * μ_c(x) = μ(x) + c·(1 − k*ᵀK⁻¹1) (the same GP fitted to y − c, plus c).
+ * μ_c(x) = μ(x) + c·(1 − k*ᵀK⁻¹1), which is the same GP fitted to y − c, plus c
+ * (the variance does not depend on the targets): one posterior per point.
  */
-function withConstantMean(gp: GaussianProcess, c: number): GaussianProcess {
-  const ones = gp.clone();
-  ones.setTargets(new Float64Array(gp.n).fill(1));
-  const d = gp.d;
-  const post = { mean: 0, variance: 0 };
-  const g1 = new Float64Array(d);
-  const gv1 = new Float64Array(d);
-  let m1 = new Float64Array(0);
-  let v1 = new Float64Array(0);
+export function withConstantMean(gp: GaussianProcess, c: number): GaussianProcess {
+  const shifted = gp.clone();
+  const y = gp.targets();
+  for (let i = 0; i < y.length; i++) y[i] = (y[i] as number) - c;
+  shifted.setTargets(y);
   const view = {
-    d,
+    d: gp.d,
     isCategorical: gp.isCategorical,
     params: gp.params,
     get n() {
       return gp.n;
     },
     posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
-      gp.posterior(xs, row, out);
-      ones.posterior(xs, row, post);
-      out.mean += c * (1 - post.mean);
+      shifted.posterior(xs, row, out);
+      out.mean += c;
     },
     posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
-      gp.posteriorWithGrad(x, out, gradMean, gradVar);
-      ones.posteriorWithGrad(x, post, g1, gv1);
-      out.mean += c * (1 - post.mean);
-      for (let j = 0; j < d; j++) gradMean[j] = (gradMean[j] as number) - c * (g1[j] as number);
+      shifted.posteriorWithGrad(x, out, gradMean, gradVar);
+      out.mean += c;
     },
     posteriorBatch(xs: Float64Array, m: number, means: Float64Array, variances: Float64Array): void {
-      gp.posteriorBatch(xs, m, means, variances);
-      if (m1.length < m) {
-        m1 = new Float64Array(m);
-        v1 = new Float64Array(m);
-      }
-      ones.posteriorBatch(xs, m, m1, v1);
-      for (let r = 0; r < m; r++) means[r] = (means[r] as number) + c * (1 - (m1[r] as number));
+      shifted.posteriorBatch(xs, m, means, variances);
+      for (let r = 0; r < m; r++) means[r] = (means[r] as number) + c;
     },
     targets: () => gp.targets(),
   };

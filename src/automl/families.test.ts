@@ -133,7 +133,7 @@ describe('time limits', () => {
     const frame = frameFromRecords(classRows);
     const target = encodeTarget(frame, 'label', 'classification');
     const features = frame.names.filter((n) => n !== 'label');
-    const fit = (family: ReturnType<typeof familiesFor>[number], deadline: number) =>
+    const fitBy = (family: ReturnType<typeof familiesFor>[number], deadline: number) =>
       fitPipeline(
         frame,
         features,
@@ -143,15 +143,15 @@ describe('time limits', () => {
         { task: 'classification', nClasses: 3, seed: 1, deadline },
       );
     const past = Date.now() - 1;
-    await expect(fit('gbdt', past)).rejects.toThrow(/^gbdt: stopped after 0 of 100 rounds, \d+\.\d s past its time limit$/);
-    await expect(fit('random_forest', past)).rejects.toThrow(/^random_forest: stopped after 0 of 100 trees/);
-    await expect(fit('mlp', past)).rejects.toThrow(/^mlp: stopped in epochs 1-\d+ of \d+/);
-    await expect(fit('svm', past)).rejects.toBeInstanceOf(FitTimeoutError);
+    await expect(fitBy('gbdt', past)).rejects.toThrow(/^gbdt: stopped after 0 of 100 rounds, \d+\.\d s past its time limit$/);
+    await expect(fitBy('random_forest', past)).rejects.toThrow(/^random_forest: stopped after 0 of 100 trees/);
+    await expect(fitBy('mlp', past)).rejects.toThrow(/^mlp: stopped in epochs 1-\d+ of \d+/);
+    await expect(fitBy('svm', past)).rejects.toBeInstanceOf(FitTimeoutError);
     // No limit at all (setTimeout cannot wait that long: the SVM worker must not take it for 1 ms).
-    await expect(fit('svm', Number.POSITIVE_INFINITY)).resolves.toBeDefined();
+    await expect(fitBy('svm', Number.POSITIVE_INFINITY)).resolves.toBeDefined();
     // One-pass families have nothing to stop between; a deadline far ahead changes nothing.
-    for (const family of ['naive_bayes', 'decision_tree', 'knn', 'linear'] as const) await expect(fit(family, past)).resolves.toBeDefined();
-    const later = await fit('gbdt', Date.now() + 600_000);
-    expect(later.model.toJSON()).toEqual((await fit('gbdt', Number.POSITIVE_INFINITY)).model.toJSON());
+    for (const family of ['naive_bayes', 'decision_tree', 'knn', 'linear'] as const) await expect(fitBy(family, past)).resolves.toBeDefined();
+    const later = await fitBy('gbdt', Date.now() + 600_000);
+    expect(later.model.toJSON()).toEqual((await fitBy('gbdt', Number.POSITIVE_INFINITY)).model.toJSON());
   }, 60_000);
 });

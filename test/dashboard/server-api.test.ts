@@ -403,7 +403,14 @@ describe('dashboard over other storages', () => {
     const pgUrl = pgSchemaUrl(schema);
     try {
       const s = await createStudy({ studyName: 'pg', storage: pgUrl, sampler: new RandomSampler({ seed: 4 }) });
-      await s.optimize((t) => t.suggestFloat('x', 0, 1) + (t.report(1, 0), 0), { nTrials: 6 });
+      await s.optimize(
+        (t) => {
+          const x = t.suggestFloat('x', 0, 1);
+          t.report(1, 0);
+          return x;
+        },
+        { nTrials: 6 },
+      );
       const m = await startDashboard({ storage: pgUrl, port: 0, uiDir: null, log: () => {} });
       try {
         const c = new ApiClient(fetch, { baseUrl: m.url.replace(/\/$/, '') });

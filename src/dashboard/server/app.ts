@@ -137,7 +137,7 @@ class NotAvailable extends Error {}
 
 /** RFC 6266 attachment header: an ASCII fallback plus the exact UTF-8 name; control characters stripped. */
 export function contentDisposition(filename: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  // Control characters are stripped.
   const clean = filename.replace(/[\u0000-\u001f\u007f]/g, '');
   const ascii = clean.replace(/[^\x20-\x7e]/g, '_').replace(/["\\/;]/g, '_') || 'download';
   const star = encodeURIComponent(clean).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -250,7 +250,7 @@ function finiteOrInf(v: number | undefined): v is number {
 function scored(trials: readonly (SlimTrial | undefined)[], nObj: number): SlimTrial[] {
   const out: SlimTrial[] = [];
   for (const t of trials) {
-    if (!t || t.state !== 'COMPLETE' || !t.values || t.values.length < nObj) continue;
+    if (t?.state !== 'COMPLETE' || !t.values || t.values.length < nObj) continue;
     let ok = true;
     for (let k = 0; k < nObj; k++) if (!finiteOrInf(t.values[k])) ok = false;
     if (ok) out.push(t);

@@ -25,6 +25,7 @@ import { familiesFor } from '../src/automl/families.js';
 import type { FamilyName } from '../src/automl/models/model.js';
 import { encodeTarget } from '../src/automl/pipeline.js';
 import type { AutomlWarmStartInfo } from '../src/automl/warm-start.js';
+import { StudyNotFoundError } from '../src/errors.js';
 import { loadStudy } from '../src/study/create-study.js';
 
 function arg(name: string, fallback: string): string {
@@ -77,6 +78,23 @@ interface Run {
   maximize: boolean;
 }
 
+/** Whether --db already holds this run (a study with trials): cold runs do not depend on the warm-start code. */
+async function heldInDb(studyName: string, storage: string): Promise<boolean> {
+  if (dbArg === '') return false;
+  let study: Awaited<ReturnType<typeof loadStudy>>;
+  try {
+    study = await loadStudy({ studyName, storage });
+  } catch (e) {
+    if (e instanceof StudyNotFoundError) return false;
+    throw e;
+  }
+  try {
+    return (await study.getTrials()).length > 0;
+  } finally {
+    await study.close();
+  }
+}
+
 async function run(
   name: AutomlDatasetName,
   storage: string,
@@ -85,24 +103,14 @@ async function run(
   from: readonly string[],
   seed: number,
 ): Promise<Run & { info?: AutomlWarmStartInfo }> {
-  const data = loadAutomlDataset(name);
-  const task = encodeTarget(data, 'target').task;
-  const families = (familiesArg ? familiesArg.split(',') : familiesFor(task).filter((f) => f !== 'mlp')) as FamilyName[];
   const load = loadavg()[0] as number;
   const t0 = Date.now();
   let info: AutomlWarmStartInfo | undefined;
-  const reuse =
-    !warm &&
-    dbArg !== '' &&
-    (await loadStudy({ studyName, storage }).then(
-      async (s) => {
-        const done = (await s.getTrials()).length;
-        await s.close();
-        return done > 0;
-      },
-      () => false,
-    ));
-  if (!reuse)
+  const reuse = !warm && (await heldInDb(studyName, storage));
+  if (!reuse) {
+    const data = loadAutomlDataset(name);
+    const task = encodeTarget(data, 'target').task;
+    const families = (familiesArg ? familiesArg.split(',') : familiesFor(task).filter((f) => f !== 'mlp')) as FamilyName[];
     await automl({
       data,
       target: 'target',
@@ -117,6 +125,7 @@ async function run(
         info = i;
       },
     });
+  }
   const seconds = reuse ? Number.NaN : (Date.now() - t0) / 1000;
   const study = await loadStudy({ studyName, storage });
   const trials = (await study.getTrials()).sort((a, b) => a.number - b.number);
@@ -134,7 +143,8 @@ async function run(
 
 const dir = mkdtempSync(join(tmpdir(), 'dials-bench-ws-'));
 const storage = `sqlite:${dbArg || join(dir, 'automl.db')}`;
-const taskOf = (n: AutomlDatasetName) => encodeTarget(loadAutomlDataset(n), 'target').task;
+const tasks = new Map(datasets.map((n) => [n, encodeTarget(loadAutomlDataset(n), 'target').task]));
+const taskOf = (n: AutomlDatasetName) => tasks.get(n);
 try {
   const rows: Row[] = [];
   for (const seed of seeds) {
@@ -146,15 +156,14 @@ try {
     for (const d of datasets) {
       // Only the other datasets' cold runs of the same task and seed (never a warm run, which learned from this dataset).
       const others = datasets.filter((o) => o !== d && taskOf(o) === taskOf(d)).map((o) => `cold-${o}-${seed}`);
+      const c = cold.get(d) as Run;
+      const target = c.best.at(-1) as number;
+      const reached = (v: number): boolean => (c.maximize ? v >= target - 1e-12 : v <= target + 1e-12);
+      const at = (r: number[], n: number): number => r[Math.min(n, r.length) - 1] as number;
       for (const from of pairs ? others.map((o) => [o]) : [others]) {
         const suffix = `${pairs ? `-from-${(from[0] as string).replace(/^cold-/, '')}` : ''}${tag ? `-${tag}` : ''}`;
         const w = await run(d, storage, `warm-${d}-${seed}${suffix}`, true, from, seed);
-        const c = cold.get(d) as Run;
-        const target = c.best.at(-1) as number;
-        const maximize = c.maximize;
-        const reached = (v: number): boolean => (maximize ? v >= target - 1e-12 : v <= target + 1e-12);
         const warmReach = w.best.findIndex(reached) + 1;
-        const at = (r: number[], n: number): number => r[Math.min(n, r.length) - 1] as number;
         rows.push({
           dataset: d,
           seed,

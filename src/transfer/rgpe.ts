@@ -45,6 +45,7 @@ import { EarlierStudyModels } from '../samplers/gp/earlier-studies.js';
 import { type GaussianProcess, MINIMUM_NOISE_VAR } from '../samplers/gp/gp.js';
 import { kernelMatrix } from '../samplers/gp/kernel.js';
 import type { SearchBox } from '../samplers/gp/optimize-acqf.js';
+import { constantPriorMean, withPriorMean } from '../samplers/gp/prior-mean.js';
 import type { GpSearchSpace } from '../samplers/gp/search-space.js';
 import { warpTargets } from '../samplers/gp/targets.js';
 import type { GpTransferInput, GpTransferModel } from '../samplers/gp/transfer-model.js';
@@ -404,30 +405,9 @@ function ensembleView(gps: readonly GaussianProcess[], w: Float64Array, own: Gau
  * (the variance does not depend on the targets): one posterior per point.
  */
 export function withConstantMean(gp: GaussianProcess, c: number): GaussianProcess {
-  const shifted = gp.clone();
+  const residual = gp.clone();
   const y = gp.targets();
   for (let i = 0; i < y.length; i++) y[i] = (y[i] as number) - c;
-  shifted.setTargets(y);
-  const view = {
-    d: gp.d,
-    isCategorical: gp.isCategorical,
-    params: gp.params,
-    get n() {
-      return gp.n;
-    },
-    posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
-      shifted.posterior(xs, row, out);
-      out.mean += c;
-    },
-    posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
-      shifted.posteriorWithGrad(x, out, gradMean, gradVar);
-      out.mean += c;
-    },
-    posteriorBatch(xs: Float64Array, m: number, means: Float64Array, variances: Float64Array): void {
-      shifted.posteriorBatch(xs, m, means, variances);
-      for (let r = 0; r < m; r++) means[r] = (means[r] as number) + c;
-    },
-    targets: () => gp.targets(),
-  };
-  return view as unknown as GaussianProcess;
+  residual.setTargets(y);
+  return withPriorMean(residual, constantPriorMean(c), () => gp.targets());
 }

@@ -43,6 +43,7 @@ import { EarlierStudyModels } from './earlier-studies.js';
 import { fitKernelParams, GaussianProcess, type GpData, MINIMUM_NOISE_VAR } from './gp.js';
 import type { KernelParams } from './kernel.js';
 import { optimizeAcquisition, pointKey } from './optimize-acqf.js';
+import { type PriorMean, withPriorMean } from './prior-mean.js';
 import { GpSearchSpace } from './search-space.js';
 import { standardizeTargets, type Targets, warpTargets } from './targets.js';
 import type { GpTransferInput, GpTransferModel } from './transfer-model.js';
@@ -647,7 +648,7 @@ function grow(prev: CachedModel, xs: Float64Array, numbers: readonly number[], y
 }
 
 /** x ↦ a · (1/S) Σ μ_s(x) + b, with its gradient. */
-class PriorMeanFn {
+class PriorMeanFn implements PriorMean {
   private readonly post = { mean: 0, variance: 0 };
   private readonly gm: Float64Array;
   private readonly gv: Float64Array;
@@ -689,41 +690,6 @@ class PriorMeanFn {
     }
     return (this.a * s) / this.gps.length + this.b;
   }
-}
-
-/**
- * The GP seen by the acquisition: `gp` (fitted to residuals) plus the prior
- * mean. It only answers posterior queries; fantasize the residual GP first.
- */
-function withPriorMean(gp: GaussianProcess, prior: PriorMeanFn): GaussianProcess {
-  const grad = new Float64Array(gp.d);
-  const extra = new Float64Array(0);
-  let buf = extra;
-  const view = {
-    d: gp.d,
-    isCategorical: gp.isCategorical,
-    params: gp.params,
-    get n() {
-      return gp.n;
-    },
-    posterior(xs: Float64Array, row: number, out: { mean: number; variance: number }): void {
-      gp.posterior(xs, row, out);
-      out.mean += prior.at(xs, row);
-    },
-    posteriorWithGrad(x: Float64Array, out: { mean: number; variance: number }, gradMean: Float64Array, gradVar: Float64Array): void {
-      gp.posteriorWithGrad(x, out, gradMean, gradVar);
-      out.mean += prior.withGrad(x, grad);
-      for (let j = 0; j < gp.d; j++) gradMean[j] = (gradMean[j] as number) + (grad[j] as number);
-    },
-    posteriorBatch(xs: Float64Array, m: number, means: Float64Array, variances: Float64Array): void {
-      gp.posteriorBatch(xs, m, means, variances);
-      if (buf.length < m) buf = new Float64Array(m);
-      prior.batch(xs, m, buf);
-      for (let r = 0; r < m; r++) means[r] = (means[r] as number) + (buf[r] as number);
-    },
-    targets: () => gp.targets(),
-  };
-  return view as unknown as GaussianProcess;
 }
 
 /** A copy of the GP with the running inputs observed at the mean target (0 after standardization). */
